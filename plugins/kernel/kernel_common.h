@@ -1,0 +1,88 @@
+/* What every ISA translation unit shares: the cosine formula applied to the three sums, and the
+ * batched forms (one query against many rows, contiguous or gathered by id) written once in terms
+ * of a single-pair op.
+ *
+ * Each row's result is computed by exactly the same single-pair op, so a batched result is
+ * bit-identical to the single call (the HNSW relies on this: a distance does not depend on
+ * which entry point computed it). Included only by plugins/kernel/kernel_*.c; every function is
+ * static inline and is compiled with the including TU's ISA flags.
+ */
+#ifndef VAJRA_KERNEL_COMMON_H
+#define VAJRA_KERNEL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 − ab/(|a||b|), 1 when either vector is zero: the same formula as vajra_ref_cosine_distance,
+ * with sqrt taken per norm because aa·bb can overflow where the norms do not. */
+static inline __attribute__((always_inline)) float kernel_cosine_from_sums(float ab, float aa,
+                                                                           float bb)
+{
+    if (aa == 0.0f || bb == 0.0f)
+        return 1.0f;
+    return 1.0f - ab / (__builtin_sqrtf(aa) * __builtin_sqrtf(bb));
+}
+
+typedef float (*kernel_pair_fn)(const float *a, const float *b, size_t dim);
+
+/* Bytes of the next row to prefetch: enough to cover the start of the row while the current one
+ * is being computed; the hardware prefetcher follows the sequential rest. */
+#define KERNEL_PREFETCH_BYTES 1024u
+#define KERNEL_CACHE_LINE 64u
+
+static inline __attribute__((always_inline)) void kernel_prefetch_row(const float *row, size_t dim)
+{
+    size_t bytes = dim * sizeof(float);
+    if (bytes > KERNEL_PREFETCH_BYTES)
+        bytes = KERNEL_PREFETCH_BYTES;
+    const char *p = (const char *)row;
+    for (size_t off = 0; off < bytes; off += KERNEL_CACHE_LINE)
+        __builtin_prefetch(p + off, 0 /* read */, 3 /* keep in all cache levels */);
+}
+
+static inline __attribute__((always_inline)) void
+kernel_many(kernel_pair_fn op, const float *q, const float *rows, size_t stride, size_t count,
+            size_t dim, float *out)
+{
+    for (size_t i = 0; i < count; i++)
+        out[i] = op(q, rows + i * stride, dim);
+}
+
+static inline __attribute__((always_inline)) void
+kernel_gather(kernel_pair_fn op, const float *q, const float *base, size_t stride,
+              const uint32_t *ids, size_t count, size_t dim, float *out)
+{
+    if (count > 0)
+        kernel_prefetch_row(base + (size_t)ids[0] * stride, dim);
+    for (size_t i = 0; i < count; i++) {
+        /* Neighbour ids are scattered: fetch the next row while this one is computed. */
+        if (i + 1 < count)
+            kernel_prefetch_row(base + (size_t)ids[i + 1] * stride, dim);
+        out[i] = op(q, base + (size_t)ids[i] * stride, dim);
+    }
+}
+
+/* Define <prefix>_dot_many, _l2sq_many, _dot_gather, _l2sq_gather from <prefix>_dot and _l2sq. */
+#define KERNEL_DEFINE_BATCH(prefix)                                                              \
+    static void prefix##_dot_many(const float *q, const float *rows, size_t stride, size_t count, \
+                                  size_t dim, float *out)                                        \
+    {                                                                                            \
+        kernel_many(prefix##_dot, q, rows, stride, count, dim, out);                             \
+    }                                                                                            \
+    static void prefix##_l2sq_many(const float *q, const float *rows, size_t stride,             \
+                                   size_t count, size_t dim, float *out)                         \
+    {                                                                                            \
+        kernel_many(prefix##_l2sq, q, rows, stride, count, dim, out);                            \
+    }                                                                                            \
+    static void prefix##_dot_gather(const float *q, const float *base, size_t stride,            \
+                                    const uint32_t *ids, size_t count, size_t dim, float *out)   \
+    {                                                                                            \
+        kernel_gather(prefix##_dot, q, base, stride, ids, count, dim, out);                      \
+    }                                                                                            \
+    static void prefix##_l2sq_gather(const float *q, const float *base, size_t stride,           \
+                                     const uint32_t *ids, size_t count, size_t dim, float *out)  \
+    {                                                                                            \
+        kernel_gather(prefix##_l2sq, q, base, stride, ids, count, dim, out);                     \
+    }
+
+#endif /* VAJRA_KERNEL_COMMON_H */

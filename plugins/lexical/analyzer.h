@@ -1,0 +1,49 @@
+/* lexical-bm25: the analyzer — UTF-8 text to terms.
+ *
+ * Tokens are maximal runs of letters and digits (g_unichar_isalnum; combining marks continue a
+ * run). ASCII tokens are lowercased in place; tokens with other characters are case-folded and
+ * NFKC-normalised (g_utf8_casefold + g_utf8_normalize, a small allocation per such token).
+ * Tokens longer than max_token_length characters are dropped, then stopwords (see stopwords.c),
+ * then the Snowball stemmer runs. The text must already be valid UTF-8.
+ *
+ * An analyzer owns one stemmer, which is not thread-safe: one analyzer per thread.
+ */
+#ifndef VAJRA_LEX_ANALYZER_H
+#define VAJRA_LEX_ANALYZER_H
+
+#include <stddef.h>
+
+#include "vajra/lexical.h"
+
+#define LEX_DEFAULT_MAX_TOKEN 64
+#define LEX_MAX_MAX_TOKEN 1024
+
+struct sb_stemmer;
+
+typedef struct LexAnalyzer {
+    VajraAnalyzerOptions opts; /* defaults resolved (max_token_length > 0) */
+    struct sb_stemmer *stemmer; /* NULL when stemming is off */
+    char *tok;                  /* the token being collected */
+    size_t tok_cap;
+} LexAnalyzer;
+
+/* Called for each term (not NUL-terminated; valid only during the call). Return non-zero to
+ * stop with an error already set by the callback. */
+typedef vajra_status (*LexTermFn)(void *user, const char *term, size_t len, VajraError *err);
+
+/* Resolve defaults and check options. Errors: VAJRA_ERR_INVALID_ARGUMENT. */
+vajra_status lex_analyzer_options_resolve(const VajraAnalyzerOptions *in, VajraAnalyzerOptions *out,
+                                          VajraError *err);
+/* opts must be resolved. Errors: VAJRA_ERR_NOT_FOUND (stemmer missing), VAJRA_ERR_NO_MEMORY. */
+vajra_status lex_analyzer_init(LexAnalyzer *a, const VajraAnalyzerOptions *opts, VajraError *err);
+void lex_analyzer_clear(LexAnalyzer *a);
+
+/* Analyse valid UTF-8 `text` of `len` bytes, calling fn for each term in order.
+ * Errors: the callback's, VAJRA_ERR_NO_MEMORY. */
+vajra_status lex_analyze_text(LexAnalyzer *a, const char *text, size_t len, LexTermFn fn,
+                              void *user, VajraError *err);
+
+/* 1 if the (lowercased) word is on the English stopword list. */
+int lex_is_stopword(const char *word, size_t len);
+
+#endif /* VAJRA_LEX_ANALYZER_H */

@@ -1,0 +1,192 @@
+/* vector-hnsw — index lifetime, storage growth, the level generator and the graph accessor. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnsw_index.h"
+
+void *hnsw_aligned_alloc(size_t bytes)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0)
+        return NULL;
+    return p;
+}
+
+vajra_status hnsw_check_params(const VajraVectorParams *p, VajraError *err)
+{
+    if (p == NULL || p->struct_size < sizeof(VajraVectorParams))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "hnsw: params missing or struct_size too small");
+    if (p->dim < 1 || p->dim > 65536)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "hnsw: dim %u outside 1..65536", p->dim);
+    if (p->metric != VAJRA_METRIC_L2 && p->metric != VAJRA_METRIC_IP &&
+        p->metric != VAJRA_METRIC_COSINE)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: unknown metric %u",
+                               p->metric);
+    if (p->M < 2 || p->M > 128)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: M %u outside 2..128",
+                               p->M);
+    if (p->ef_construction < 1 || p->ef_search < 1)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "hnsw: ef_construction and ef_search must be >= 1");
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *kernel,
+                            VajraVectorIndex **out, VajraError *err)
+{
+    vajra_status st = hnsw_check_params(p, err);
+    if (st != VAJRA_OK)
+        return st;
+    if (kernel == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: no kernel or out");
+    VajraVectorIndex *x = calloc(1, sizeof *x);
+    if (x == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory");
+    x->params = *p;
+    x->params.struct_size = sizeof(VajraVectorParams);
+    x->kernel = kernel;
+    x->dim = p->dim;
+    x->stride = (p->dim + HNSW_ROW_ALIGN - 1) / HNSW_ROW_ALIGN * HNSW_ROW_ALIGN;
+    x->metric = p->metric;
+    x->M = p->M;
+    x->M0 = 2 * p->M;
+    x->l0_slots = 1 + x->M0;
+    x->up_slots = 1 + x->M;
+    x->level_mult = 1.0 / log((double)p->M);
+    x->max_level = -1;
+    *out = x;
+    return VAJRA_OK;
+}
+
+void hnsw_index_free(VajraVectorIndex *x)
+{
+    if (x == NULL)
+        return;
+    if (!x->borrowed) {
+        free(x->vectors);
+        free(x->level0);
+        free(x->levels);
+        free(x->upper_index);
+        free(x->upper);
+    }
+    free(x);
+}
+
+/* Copy `used` bytes of old into a new zeroed allocation of `bytes`. */
+static void *grow_copy(const void *old, size_t used, size_t bytes, bool aligned)
+{
+    void *p = aligned ? hnsw_aligned_alloc(bytes) : malloc(bytes ? bytes : 1);
+    if (p == NULL)
+        return NULL;
+    if (used)
+        memcpy(p, old, used);
+    memset((char *)p + used, 0, bytes - used);
+    return p;
+}
+
+vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blocks,
+                                VajraError *err)
+{
+    if (rows > x->capacity || x->borrowed) {
+        uint32_t cap = x->capacity < 64 ? 64 : x->capacity;
+        while (cap < rows)
+            cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+        size_t n = x->count;
+        float *v = grow_copy(x->vectors, n * x->stride * sizeof(float),
+                             (size_t)cap * x->stride * sizeof(float), true);
+        uint32_t *l0 = grow_copy(x->level0, n * x->l0_slots * sizeof(uint32_t),
+                                 (size_t)cap * x->l0_slots * sizeof(uint32_t), false);
+        uint8_t *lv = grow_copy(x->levels, n, cap, false);
+        uint32_t *ui = grow_copy(x->upper_index, n * sizeof(uint32_t),
+                                 (size_t)cap * sizeof(uint32_t), false);
+        if (v == NULL || l0 == NULL || lv == NULL || ui == NULL) {
+            free(v), free(l0), free(lv), free(ui);
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY,
+                                   "hnsw: out of memory growing to %u vectors", cap);
+        }
+        if (!x->borrowed) {
+            free(x->vectors), free(x->level0), free(x->levels), free(x->upper_index);
+        }
+        x->vectors = v, x->level0 = l0, x->levels = lv, x->upper_index = ui;
+        x->capacity = cap;
+    }
+    if (blocks > x->upper_capacity || x->borrowed) {
+        uint32_t cap = x->upper_capacity < 16 ? 16 : x->upper_capacity;
+        while (cap < blocks)
+            cap *= 2;
+        uint32_t *up = grow_copy(x->upper, (size_t)x->upper_blocks * x->up_slots * sizeof(uint32_t),
+                                 (size_t)cap * x->up_slots * sizeof(uint32_t), false);
+        if (up == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (upper levels)");
+        if (!x->borrowed)
+            free(x->upper);
+        x->upper = up;
+        x->upper_capacity = cap;
+    }
+    x->borrowed = false;
+    return VAJRA_OK;
+}
+
+/* splitmix64: a counter-based generator, so node n's level depends only on (seed, n) — not on
+ * batch boundaries or threads. */
+static uint64_t splitmix64(uint64_t z)
+{
+    z += UINT64_C(0x9E3779B97F4A7C15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+uint32_t hnsw_random_level(const VajraVectorIndex *x, uint32_t node)
+{
+    uint64_t h = splitmix64(x->params.seed ^ splitmix64((uint64_t)node));
+    double u = (double)(h >> 11) * (1.0 / 9007199254740992.0); /* [0, 1) */
+    double r = -log(1.0 - u) * x->level_mult;
+    return r >= HNSW_MAX_LEVEL ? HNSW_MAX_LEVEL : (uint32_t)r;
+}
+
+/* ---- graph accessor ---- */
+static uint32_t acc_level(const void *self, uint32_t node)
+{
+    const VajraVectorIndex *x = self;
+    return node < x->count ? x->levels[node] : 0;
+}
+
+static uint32_t acc_neighbours(const void *self, uint32_t node, uint32_t level,
+                               const uint32_t **ids)
+{
+    const VajraVectorIndex *x = self;
+    if (node >= x->count || level > x->levels[node]) {
+        *ids = NULL;
+        return 0;
+    }
+    const uint32_t *l = hnsw_links(x, node, level);
+    *ids = l + 1;
+    return l[0];
+}
+
+static const float *acc_vector(const void *self, uint32_t node)
+{
+    return hnsw_vec(self, node);
+}
+
+vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError *err)
+{
+    if (x == NULL || g == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw graph: NULL argument");
+    memset(g, 0, sizeof *g);
+    g->struct_size = sizeof *g;
+    g->metric = x->metric;
+    g->dim = x->dim;
+    g->count = x->count;
+    g->entry = x->entry;
+    g->max_level = x->max_level < 0 ? 0 : (uint32_t)x->max_level;
+    g->self = x;
+    g->level = acc_level;
+    g->neighbours = acc_neighbours;
+    g->vector = acc_vector;
+    return VAJRA_OK;
+}

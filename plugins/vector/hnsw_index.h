@@ -1,0 +1,157 @@
+/* vector-hnsw — the in-memory index and the functions the plugin's files share.
+ *
+ * Layout (each array is one saved section, so a loaded index can point straight into the
+ * reader's bytes):
+ *   vectors      count × stride floats, 64-byte aligned, rows padded with zeros to a multiple of
+ *                16 floats (one cache line); cosine rows are unit length
+ *   level0       count × (1 + 2M) uint32: [n, id₀ … id₂ₘ₋₁], unused slots zero
+ *   levels       count × uint8: the top level of each node
+ *   upper_index  count × uint32: first upper block of a node with level ≥ 1 (else UINT32_MAX);
+ *                its level l list is block upper_index[n] + l − 1
+ *   upper        blocks × (1 + M) uint32: [n, id₀ … idₘ₋₁], the sparse upper levels
+ * Distances: smaller is better; L2 → squared L2, IP/cosine → −dot (see vajra/vector.h).
+ */
+#ifndef VAJRA_HNSW_INDEX_H
+#define VAJRA_HNSW_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vajra/kernel.h"
+#include "vajra/types.h"
+#include "vajra/vector.h"
+
+#define HNSW_MAX_LEVEL 15      /* levels 0..15; with mult 1/ln M the cap is never the limit */
+#define HNSW_ROW_ALIGN 16      /* floats per padding unit: 64 bytes */
+#define HNSW_ROUND 64          /* batch nodes planned together on one snapshot */
+#define HNSW_NO_BLOCK UINT32_MAX
+
+typedef struct HnswPair {
+    float d;
+    uint32_t id;
+} HnswPair;
+
+/* The total order every decision uses: distance, then id. */
+static inline bool hnsw_less(HnswPair a, HnswPair b)
+{
+    return a.d < b.d || (a.d == b.d && a.id < b.id);
+}
+
+struct VajraVectorIndex {
+    VajraVectorParams params;
+    const VajraKernelOps *kernel;
+    uint32_t dim, stride, metric, M, M0;
+    uint32_t l0_slots;   /* 1 + M0 */
+    uint32_t up_slots;   /* 1 + M */
+    double level_mult;   /* 1 / ln M */
+
+    uint32_t count;
+    uint32_t capacity;   /* rows allocated in vectors/level0/levels/upper_index */
+    uint32_t entry;
+    int32_t max_level;   /* −1 when empty */
+
+    float *vectors;
+    uint32_t *level0;
+    uint8_t *levels;
+    uint32_t *upper_index;
+    uint32_t *upper;
+    uint32_t upper_blocks, upper_capacity;
+
+    /* True when the arrays point into a section reader's bytes (read-only); the first add copies
+     * them into owned memory. */
+    bool borrowed;
+};
+
+/* Per-thread search scratch: the visited set stamped by epoch, the heaps, a gather buffer and
+ * the (normalised) query. Grown, never shrunk; never allocated per query once warm. */
+struct VajraVectorSearch {
+    uint32_t *visited;
+    uint32_t visited_cap;
+    uint32_t epoch;
+    HnswPair *cand;      /* min-heap of unexpanded candidates */
+    size_t cand_cap;
+    HnswPair *res;       /* max-heap of the best results */
+    size_t res_cap;
+    uint32_t *ids;       /* neighbour ids to score */
+    float *dists;        /* their distances; also the exact-scan block */
+    size_t buf_cap;
+    float *query;        /* stride floats, 64-byte aligned */
+    uint32_t query_cap;
+};
+
+static inline const float *hnsw_vec(const VajraVectorIndex *x, uint32_t n)
+{
+    return x->vectors + (size_t)n * x->stride;
+}
+
+/* The list of node n at level l: [count, ids…]. */
+static inline uint32_t *hnsw_links(const VajraVectorIndex *x, uint32_t n, uint32_t l)
+{
+    if (l == 0)
+        return x->level0 + (size_t)n * x->l0_slots;
+    return x->upper + ((size_t)x->upper_index[n] + l - 1) * x->up_slots;
+}
+
+static inline float hnsw_dist(const VajraVectorIndex *x, const float *a, const float *b)
+{
+    return x->metric == VAJRA_METRIC_L2 ? x->kernel->l2sq(a, b, x->dim)
+                                        : -x->kernel->dot(a, b, x->dim);
+}
+
+/* Distances from q to the rows named by ids (out[i]). */
+static inline void hnsw_dist_gather(const VajraVectorIndex *x, const float *q,
+                                    const uint32_t *ids, size_t n, float *out)
+{
+    if (x->metric == VAJRA_METRIC_L2) {
+        x->kernel->l2sq_gather(q, x->vectors, x->stride, ids, n, x->dim, out);
+    } else {
+        x->kernel->dot_gather(q, x->vectors, x->stride, ids, n, x->dim, out);
+        for (size_t i = 0; i < n; i++)
+            out[i] = -out[i];
+    }
+}
+
+/* ---- hnsw_index.c ---- */
+vajra_status hnsw_check_params(const VajraVectorParams *p, VajraError *err);
+vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *kernel,
+                            VajraVectorIndex **out, VajraError *err);
+void hnsw_index_free(VajraVectorIndex *x);
+/* Make room for `rows` nodes and `blocks` upper blocks (copies borrowed arrays first). */
+vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blocks,
+                                VajraError *err);
+uint32_t hnsw_random_level(const VajraVectorIndex *x, uint32_t node);
+vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError *err);
+void *hnsw_aligned_alloc(size_t bytes);
+
+/* ---- hnsw_search.c ---- */
+vajra_status hnsw_search_new(VajraVectorSearch **out, VajraError *err);
+void hnsw_search_free(VajraVectorSearch *s);
+/* Grow the scratch for an index of `count` nodes, beam width `ef`, dimension stride. */
+vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x, size_t count,
+                                 size_t ef, VajraError *err);
+/* Greedy walk at `level` from cur: the best node by (distance, id) reachable by improving moves. */
+HnswPair hnsw_greedy(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                     HnswPair cur, uint32_t level);
+/* Beam search at `level` from `entry` with width ef; leaves the results in s->res as a max-heap
+ * and returns how many. Needs hnsw_search_prepare(…, ef) first. */
+size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                         HnswPair entry, size_t ef, uint32_t level);
+/* Pop the max-heap s->res (n entries) into ascending (distance, id) order, in place. */
+void hnsw_res_sort(VajraVectorSearch *s, size_t n);
+vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
+                         const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
+                         VajraError *err);
+vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
+                               const VajraVectorQuery *q, VajraHits *out, VajraError *err);
+
+/* ---- hnsw_build.c ---- */
+vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, size_t count,
+                      uint32_t threads, uint32_t *first, VajraError *err);
+
+/* ---- hnsw_io.c ---- */
+vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, VajraError *err);
+vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r,
+                       VajraVectorIndex **out, VajraError *err);
+
+#endif /* VAJRA_HNSW_INDEX_H */
