@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Build and run every test suite: plainly, then under ASan+UBSan (a second build directory).
+# Usage: scripts/test.sh            (from anywhere; build dirs go in the repository root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+run_suites() { # $1 build dir, rest: meson setup options
+  local dir=$1; shift
+  [ -d "$dir" ] || meson setup "$dir" "$@" >/dev/null
+  ninja -C "$dir"
+  meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+echo "== plain build and tests"
+run_suites build-test -Dbuildtype=debugoptimized
+
+echo "== ASan + UBSan build and tests"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export VAJRA_NO_DLCLOSE=1
+run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+echo "== all tests passed"
