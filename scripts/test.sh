@@ -21,4 +21,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export VAJRA_NO_DLCLOSE=1
 run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
+echo "== valgrind memcheck (CK_FORK=no) on the plain build"
+meson test -C build-test --setup valgrind --print-errorlogs --num-processes 2
+
 echo "== all tests passed"
