@@ -27,7 +27,9 @@ typedef float (*kernel_pair_fn)(const float *a, const float *b, size_t dim);
 
 /* Bytes of the next row to prefetch: enough to cover the start of the row while the current one
  * is being computed; the hardware prefetcher follows the sequential rest. */
+#ifndef KERNEL_PREFETCH_BYTES /* overridable for experiments: -DKERNEL_PREFETCH_BYTES=... */
 #define KERNEL_PREFETCH_BYTES 1024u
+#endif
 #define KERNEL_CACHE_LINE 64u
 
 static inline __attribute__((always_inline)) void kernel_prefetch_row(const float *row, size_t dim)

@@ -25,6 +25,7 @@
 typedef struct KernelParityReport {
     size_t checks;   /* comparisons made */
     size_t failures; /* comparisons that broke their bound */
+    double worst;    /* largest |fast − exact| / bound_exact seen (< 1 passes): the margin */
     char first_failure[512];
 } KernelParityReport;
 
