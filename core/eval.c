@@ -10,7 +10,7 @@
 struct VajraEval {
     const VajraQrels *qrels;
     GHashTable *added; /* query ids (owned) already added */
-    double sum_ndcg, sum_recall, sum_map, sum_mrr;
+    double sum_ndcg, sum_recall, sum_map, sum_mrr, sum_ndcg_exp;
     size_t ranked_queries;
     size_t unjudged_rankings;
 };
@@ -18,6 +18,12 @@ struct VajraEval {
 static double discount(size_t rank /* 1-based */)
 {
     return log2((double)rank + 1.0);
+}
+
+/* 2^grade - 1, for the exponential-gain nDCG; grades are small integers (capped to stay finite). */
+static double exp_gain(int grade)
+{
+    return ldexp(1.0, grade > 60 ? 60 : grade) - 1.0;
 }
 
 vajra_status vajra_eval_query(const VajraQrels *qrels, const char *query_id,
@@ -55,19 +61,23 @@ vajra_status vajra_eval_query(const VajraQrels *qrels, const char *query_id,
         *judged = 1;
 
     const int *ideal = vajra_qrels_query_sorted_grades_(q);
-    double idcg = 0.0;
-    for (size_t r = 1; r <= VAJRA_EVAL_NDCG_CUTOFF && r <= relevant; r++)
+    double idcg = 0.0, idcg_exp = 0.0;
+    for (size_t r = 1; r <= VAJRA_EVAL_NDCG_CUTOFF && r <= relevant; r++) {
         idcg += (double)ideal[r - 1] / discount(r);
+        idcg_exp += exp_gain(ideal[r - 1]) / discount(r);
+    }
 
-    double dcg = 0.0, ap = 0.0, rr = 0.0;
+    double dcg = 0.0, dcg_exp = 0.0, ap = 0.0, rr = 0.0;
     size_t hits = 0, hits_at_recall_cutoff = 0;
     for (size_t r = 1; r <= count; r++) {
         int g = vajra_qrels_query_grade_(q, ranked[r - 1]);
         if (g <= 0)
             continue;
         hits++;
-        if (r <= VAJRA_EVAL_NDCG_CUTOFF)
+        if (r <= VAJRA_EVAL_NDCG_CUTOFF) {
             dcg += (double)g / discount(r);
+            dcg_exp += exp_gain(g) / discount(r);
+        }
         if (r <= VAJRA_EVAL_RECALL_CUTOFF)
             hits_at_recall_cutoff++;
         if (rr == 0.0 && r <= VAJRA_EVAL_MRR_CUTOFF)
@@ -75,6 +85,7 @@ vajra_status vajra_eval_query(const VajraQrels *qrels, const char *query_id,
         ap += (double)hits / (double)r;
     }
     out->ndcg_at_10 = dcg / idcg;
+    out->ndcg_at_10_exp = dcg_exp / idcg_exp;
     out->recall_at_100 = (double)hits_at_recall_cutoff / (double)relevant;
     out->map = ap / (double)relevant;
     out->mrr_at_10 = rr;
@@ -118,6 +129,7 @@ vajra_status vajra_eval_add(VajraEval *ev, const char *query_id, const char *con
         ev->sum_recall += m.recall_at_100;
         ev->sum_map += m.map;
         ev->sum_mrr += m.mrr_at_10;
+        ev->sum_ndcg_exp += m.ndcg_at_10_exp;
         ev->ranked_queries++;
     } else {
         ev->unjudged_rankings++;
@@ -176,5 +188,6 @@ void vajra_eval_summary(const VajraEval *ev, VajraEvalSummary *out)
         out->mean.recall_at_100 = ev->sum_recall / (double)judged;
         out->mean.map = ev->sum_map / (double)judged;
         out->mean.mrr_at_10 = ev->sum_mrr / (double)judged;
+        out->mean.ndcg_at_10_exp = ev->sum_ndcg_exp / (double)judged;
     }
 }

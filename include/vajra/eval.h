@@ -5,6 +5,11 @@
  *   - nDCG@10: DCG = sum over ranks r = 1..10 of grade(r) / log2(r + 1) (linear gain = the grade,
  *     negative grades count 0); IDCG is the same sum over the query's judged grades sorted in
  *     descending order (taken from the qrels, not from the ranking). nDCG = DCG / IDCG.
+ *     This is trec_eval's ndcg_cut.10 and what BEIR publishes.
+ *   - nDCG@10 (exponential gain), reported beside it: the same with gain 2^grade - 1 (Burges et
+ *     al. 2005). The reference figures in ../shared/data/README.md are in this convention (checked:
+ *     SQLite FTS5 on Cranfield gives 0.351 with it and 0.362 with linear gain). On binary
+ *     relevance the two are equal.
  *   - recall@100: |relevant in the first 100| / |relevant|.
  *   - MAP (average precision): sum over the ranks r of relevant documents in the whole ranking
  *     given of (relevant in the first r) / r, divided by |relevant|.
@@ -44,6 +49,7 @@ typedef struct VajraMetrics {
     double recall_at_100;
     double map;
     double mrr_at_10;
+    double ndcg_at_10_exp; /* nDCG@10 with gain 2^grade - 1 (see above) */
 } VajraMetrics;
 
 /* Metrics of one ranking (`count` document ids, best first; the strings are borrowed) for

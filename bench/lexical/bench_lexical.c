@@ -1,0 +1,167 @@
+/* Lexical benchmark: lexical-bm25 + scorer-bm25 on WordNet (116,659 synsets, 1,000 queries).
+ *
+ * Measures, on one thread: index build time (add_batch + commit, from documents already in
+ * memory), then top-10 (and top-100) latency p50/p95 and QPS after one untimed warm-up pass,
+ * the same protocol as bench/compare's Xapian and FTS5 programs. Then it checks the first 200
+ * queries against the core's exhaustive reference so a fast-but-wrong change cannot pass
+ * unnoticed (exit 1 on a mismatch).
+ *
+ * Usage: bench-lexical [DATA_DIR]   (else $VAJRA_DATA_DIR, else ../shared/data)
+ * Run under: flock /tmp/vajra-heavy.lock meson test -C BUILD --benchmark --suite lexical -v
+ * Output: a human line starting with '#' and a JSON line starting with '{' per figure set.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vajra/io.h"
+#include "vajra/lexical.h"
+#include "vajra/registry.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile (sorts v). */
+static double percentile(double *v, size_t n, double q)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t rank = (size_t)(q * (double)n + 0.999999999);
+    rank = rank < 1 ? 1 : rank > n ? n : rank;
+    return v[rank - 1];
+}
+
+static void die(const char *what, const VajraError *err)
+{
+    fprintf(stderr, "bench-lexical: %s: %s\n", what, err->message);
+    exit(1);
+}
+
+static VajraDocSet *load(const char *dir, const char *rel)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    VajraDocSet *set = NULL;
+    VajraError err = {0};
+    if (vajra_docset_read_jsonl(path, NULL, &set, &err) != VAJRA_OK)
+        die(path, &err);
+    return set;
+}
+
+/* One timed pass of every query at k; fills lat (ms) and returns elapsed seconds. */
+static double timed_pass(const VajraLexicalVtable *vt, VajraLexicalIndex *ix,
+                         VajraLexicalScratch *sc, const VajraDocSet *queries, uint32_t k,
+                         double *lat, size_t *hits_total)
+{
+    VajraHits hits = {0};
+    VajraError err = {0};
+    size_t nq = vajra_docset_count(queries);
+    double t0 = now();
+    for (size_t q = 0; q < nq; q++) {
+        double a = now();
+        if (vt->search(ix, sc, vajra_docset_doc(queries, q)->text, k, &hits, &err) != VAJRA_OK)
+            die("search", &err);
+        lat[q] = (now() - a) * 1e3;
+        *hits_total += hits.count;
+    }
+    double elapsed = now() - t0;
+    vajra_hits_clear(&hits);
+    return elapsed;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : getenv("VAJRA_DATA_DIR");
+    if (dir == NULL || dir[0] == '\0')
+        dir = "../shared/data";
+    VajraError err = {0};
+    VajraDocSet *docs = load(dir, "wordnet/corpus.jsonl");
+    VajraDocSet *queries = load(dir, "wordnet/queries.jsonl");
+    size_t nd = vajra_docset_count(docs), nq = vajra_docset_count(queries);
+
+    VajraRegistry *reg = NULL;
+    VajraPlugin *lexp = NULL, *scp = NULL;
+    if (vajra_registry_new(NULL, &reg, &err) != VAJRA_OK ||
+        vajra_registry_load(reg, VAJRA_PLUGIN_LEXICAL, "lexical-bm25", &lexp, &err) != VAJRA_OK ||
+        vajra_registry_load(reg, VAJRA_PLUGIN_SCORER, "scorer-bm25", &scp, &err) != VAJRA_OK)
+        die("loading plugins", &err);
+    const VajraLexicalVtable *vt = vajra_plugin_vtable(lexp);
+    const VajraScorerVtable *sv = vajra_plugin_vtable(scp);
+    void *inst = NULL;
+    if (sv->create(vajra_plugin_state(scp), NULL, 0, &inst, &err) != VAJRA_OK)
+        die("scorer", &err);
+    VajraLexicalOptions opts = {.struct_size = sizeof opts,
+                                .scorer = {sv, inst, "scorer-bm25"}};
+
+    /* Build. */
+    VajraLexicalIndex *ix = NULL;
+    double t0 = now();
+    VajraDocBatch batch = vajra_docset_batch(docs);
+    if (vt->create(vajra_plugin_state(lexp), &opts, &ix, &err) != VAJRA_OK ||
+        vt->add_batch(ix, &batch, &err) != VAJRA_OK || vt->commit(ix, &err) != VAJRA_OK)
+        die("build", &err);
+    double build_s = now() - t0;
+
+    VajraLexicalScratch *sc = NULL;
+    if (vt->scratch_new(ix, &sc, &err) != VAJRA_OK)
+        die("scratch", &err);
+    double *lat = malloc(nq * sizeof *lat);
+    const uint32_t ks[] = {10, 100};
+    for (size_t ki = 0; ki < 2; ki++) {
+        size_t hits_total = 0;
+        timed_pass(vt, ix, sc, queries, ks[ki], lat, &hits_total); /* warm-up */
+        hits_total = 0;
+        double elapsed = timed_pass(vt, ix, sc, queries, ks[ki], lat, &hits_total);
+        double p50 = percentile(lat, nq, 0.50), p95 = percentile(lat, nq, 0.95);
+        printf("# vajra lexical-bm25 wordnet: %zu docs build %.3f s; %zu queries top-%u p50 %.4f ms "
+               "p95 %.4f ms QPS %.0f (1 thread)\n",
+               nd, build_s, nq, ks[ki], p50, p95, (double)nq / elapsed);
+        printf("{\"peer\":\"vajra\",\"set\":\"wordnet\",\"docs\":%zu,\"queries\":%zu,\"k\":%u,"
+               "\"build_s\":%.3f,\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"qps\":%.1f,\"threads\":1,"
+               "\"hits\":%zu}\n",
+               nd, nq, ks[ki], build_s, p50, p95, (double)nq / elapsed, hits_total);
+    }
+
+    /* Exactness at scale: the first 200 queries against the exhaustive reference. */
+    VajraHits fast = {0}, ref = {0};
+    size_t checked = 0, mismatches = 0;
+    for (size_t q = 0; q < nq && q < 200; q++) {
+        const char *text = vajra_docset_doc(queries, q)->text;
+        if (vt->search(ix, sc, text, 10, &fast, &err) != VAJRA_OK ||
+            vajra_reference_lexical_search(vt, ix, &opts.scorer, text, 10, &ref, &err) != VAJRA_OK)
+            die("parity", &err);
+        int same = fast.count == ref.count;
+        for (size_t i = 0; same && i < ref.count; i++)
+            same = fast.items[i].doc == ref.items[i].doc &&
+                   fabsf(fast.items[i].score - ref.items[i].score) <=
+                       1e-5f * fabsf(ref.items[i].score);
+        mismatches += !same;
+        checked++;
+    }
+    printf("# parity with the reference on %zu wordnet queries (k=10): %zu mismatches\n", checked,
+           mismatches);
+
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    free(lat);
+    vt->scratch_free(sc);
+    vt->free(ix);
+    sv->destroy(inst);
+    vajra_plugin_unref(scp);
+    vajra_plugin_unref(lexp);
+    vajra_registry_free(reg);
+    vajra_docset_free(docs);
+    vajra_docset_free(queries);
+    return mismatches ? 1 : 0;
+}

@@ -1,0 +1,192 @@
+/* bench-hnsw: build time, single-thread latency (p50/p95), QPS and recall@10 of the HNSW index.
+ *
+ *   bench-hnsw [--set wordnet|glove] [--n 1000,10000,...] [--profile quality,fast,instant]
+ *              [--M m --efc e] [--ef 64,100,...] [--threads 1,2] [--queries 1000]
+ *
+ * For each slice and profile (or explicit M/efC): builds once per thread count (checking that
+ * every thread count gives the same saved bytes), then runs every query single-threaded at each
+ * ef (default: the profile's ef_search) and prints one row per (slice, config, ef). Uses the
+ * registry's best distance kernel (override with VAJRA_KERNEL). Run heavy configurations under
+ * `flock /tmp/vajra-heavy.lock`. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hnsw_index.h"
+#include "vajra/registry.h"
+#include "vector_fixture.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int parse_list(const char *s, long *out, int max)
+{
+    int n = 0;
+    while (s && *s && n < max) {
+        char *end;
+        out[n++] = strtol(s, &end, 10);
+        s = *end == ',' ? end + 1 : NULL;
+    }
+    return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct Profile {
+    const char *name;
+    uint32_t M, efc, efs;
+} Profile;
+
+/* Must match plugins/vector/hnsw_plugin.c (the bench drives the index directly). */
+static const Profile profiles[] = {
+    {"quality", 24, 200, 320},
+    {"fast", 16, 128, 96},
+    {"instant", 12, 64, 48},
+};
+
+static vajra_status save_hash(const VajraVectorIndex *x, uint64_t *hash)
+{
+    MemSections *m = mem_sections_new();
+    VajraSectionWriter w = mem_sections_writer(m);
+    vajra_status st = hnsw_save(x, &w, NULL);
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a over every section */
+    for (size_t i = 0; i < mem_sections_count(m); i++) {
+        void *d;
+        size_t len;
+        mem_sections_at(m, i, &d, &len);
+        for (size_t j = 0; j < len; j++)
+            h = (h ^ ((unsigned char *)d)[j]) * 1099511628211ULL;
+    }
+    mem_sections_free(m);
+    *hash = h;
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    const char *set = "wordnet", *profile_arg = "quality,fast,instant";
+    long ns[8] = {1000, 10000, 20000, 50000}, efs[16], threads[4] = {1, 2};
+    int nn = 4, nef = 0, nth = 2;
+    long M = 0, efc = 0, nq_max = 1000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--set")) set = argv[i + 1];
+        else if (!strcmp(argv[i], "--n")) nn = parse_list(argv[i + 1], ns, 8);
+        else if (!strcmp(argv[i], "--profile")) profile_arg = argv[i + 1];
+        else if (!strcmp(argv[i], "--M")) M = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--efc")) efc = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--ef")) nef = parse_list(argv[i + 1], efs, 16);
+        else if (!strcmp(argv[i], "--threads")) nth = parse_list(argv[i + 1], threads, 4);
+        else if (!strcmp(argv[i], "--queries")) nq_max = atol(argv[i + 1]);
+        else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
+    }
+    VajraRegistry *reg = NULL;
+    const VajraKernelOps *kernel = NULL;
+    VajraError err = {0};
+    if (vajra_registry_new(NULL, &reg, &err) != VAJRA_OK ||
+        vajra_registry_kernel(reg, &kernel, NULL, &err) != VAJRA_OK) {
+        fprintf(stderr, "kernel: %s\n", err.message);
+        return 1;
+    }
+    Profile configs[8];
+    int ncfg = 0;
+    if (M > 0) {
+        configs[ncfg++] = (Profile){"custom", (uint32_t)M, (uint32_t)(efc ? efc : 200), 64};
+    } else {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", profile_arg);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && ncfg < 8;
+             tok = strtok_r(NULL, ",", &save))
+            for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++)
+                if (!strcmp(profiles[p].name, tok))
+                    configs[ncfg++] = profiles[p];
+    }
+    printf("# kernel %s, set %s\n", kernel->isa, set);
+    printf("%-8s %6s %-8s %3s %4s %5s %9s %9s %8s %8s %8s %8s\n", "set", "n", "config", "M",
+           "efC", "ef", "build1_s", "build2_s", "p50_ms", "p95_ms", "qps", "recall10");
+    for (int si = 0; si < nn; si++) {
+        VecSet v;
+        if (vecset_load(&v, set, (size_t)ns[si]) != 0)
+            return 1;
+        uint32_t dim = (uint32_t)v.base.dim;
+        size_t nq = v.queries.rows < (size_t)nq_max ? v.queries.rows : (size_t)nq_max;
+        for (int c = 0; c < ncfg; c++) {
+            VajraVectorParams p = {.struct_size = sizeof p, .dim = dim,
+                                   .metric = VAJRA_METRIC_IP, .M = configs[c].M,
+                                   .ef_construction = configs[c].efc,
+                                   .ef_search = configs[c].efs, .seed = 42};
+            double build[4] = {0};
+            uint64_t hash0 = 0;
+            VajraVectorIndex *x = NULL;
+            for (int t = 0; t < nth; t++) {
+                VajraVectorIndex *y = NULL;
+                if (hnsw_index_new(&p, kernel, &y, &err) != VAJRA_OK) {
+                    fprintf(stderr, "%s\n", err.message);
+                    return 1;
+                }
+                double t0 = now();
+                if (hnsw_add(y, v.base.data, dim, v.base.rows, (uint32_t)threads[t], NULL,
+                             &err) != VAJRA_OK) {
+                    fprintf(stderr, "%s\n", err.message);
+                    return 1;
+                }
+                build[t] = now() - t0;
+                uint64_t h;
+                save_hash(y, &h);
+                if (t == 0)
+                    hash0 = h;
+                else if (h != hash0) {
+                    fprintf(stderr, "DETERMINISM FAILURE: %ld threads built other bytes\n",
+                            threads[t]);
+                    return 1;
+                }
+                if (x == NULL)
+                    x = y;
+                else
+                    hnsw_index_free(y);
+            }
+            long ef_list[16];
+            int ne = nef;
+            if (nef > 0)
+                memcpy(ef_list, efs, sizeof(long) * nef);
+            else
+                ef_list[0] = configs[c].efs, ne = 1;
+            VajraVectorSearch *s = NULL;
+            hnsw_search_new(&s, &err);
+            VajraHits hits = {0};
+            double *lat = malloc(sizeof(double) * nq);
+            for (int e = 0; e < ne; e++) {
+                double recall = 0, total = 0;
+                for (size_t q = 0; q < nq; q++) {
+                    VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
+                    double t0 = now();
+                    hnsw_search(x, s, &query, (uint32_t)ef_list[e], &hits, &err);
+                    lat[q] = now() - t0;
+                    total += lat[q];
+                    recall += vecset_recall(&v, q, &hits, 10);
+                }
+                qsort(lat, nq, sizeof(double), cmp_double);
+                printf("%-8s %6ld %-8s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f %8.4f\n", set,
+                       ns[si], configs[c].name, p.M, p.ef_construction, ef_list[e], build[0],
+                       nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
+                       lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total, recall / (double)nq);
+                fflush(stdout);
+            }
+            free(lat);
+            vajra_hits_clear(&hits);
+            hnsw_search_free(s);
+            hnsw_index_free(x);
+        }
+        vecset_clear(&v);
+    }
+    vajra_registry_free(reg);
+    return 0;
+}

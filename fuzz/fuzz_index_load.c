@@ -1,0 +1,171 @@
+/* libFuzzer targets: the index loaders of the lexical plugin (FUZZ_LEXICAL, "lexical-bm25") and
+ * the vector plugin (FUZZ_HNSW, "vector-hnsw"), fed sections from the input (section_blob.h) so
+ * that mutations reach the loaders' own validation rather than a container checksum.
+ *
+ * Properties: a load either fails with a message or gives an index that can be used without any
+ * memory error — every id and length is read, searches run, and the fast search agrees with the
+ * core's reference search over the same loaded structures (an index the loader accepted must be
+ * consistent enough for both to give the same hits). */
+#include <math.h>
+
+#include "fuzz_util.h"
+#include "section_blob.h"
+#include "vajra/lexical.h"
+#include "vajra/scorer.h"
+#include "vajra/vector.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void same_hits(const VajraHits *a, const VajraHits *b, const char *what)
+{
+    int same = a->count == b->count;
+    for (size_t i = 0; same && i < a->count; i++)
+        same = a->items[i].doc == b->items[i].doc &&
+               (a->items[i].score == b->items[i].score ||
+                fabsf(a->items[i].score - b->items[i].score) <=
+                    1e-4f * fmaxf(1.0f, fabsf(b->items[i].score)));
+    if (!same) {
+        fprintf(stderr, "fuzz: %s: fast search and reference disagree (%zu vs %zu hits)\n", what,
+                a->count, b->count);
+        abort();
+    }
+}
+
+#ifdef FUZZ_LEXICAL
+static const char *const queries[] = {"flow", "boundary layer heat transfer", "the of and",
+                                      "supersonic wing", "", "x"};
+
+static void use_lexical(const VajraLexicalVtable *vt, VajraLexicalIndex *idx,
+                        const VajraScorer *scorer)
+{
+    VajraError err = {0};
+    uint32_t n = vt->doc_count(idx);
+    volatile size_t sink = 0;
+    for (uint32_t d = 0; d < n; d++) {
+        const char *id = vt->doc_id(idx, d);
+        if (id == NULL)
+            abort();
+        sink += strlen(id) + vt->doc_length(idx, d);
+        uint32_t back;
+        /* Duplicate ids must have been refused by the loader: the id maps back to d. */
+        if (vt->doc_number(idx, id, &back, &err) != VAJRA_OK || back != d) {
+            fprintf(stderr, "fuzz: doc %u id \"%s\" maps back to %u\n", d, id, back);
+            abort();
+        }
+    }
+    if (vt->doc_id(idx, n) != NULL)
+        abort();
+    VajraLexicalScratch *scratch = NULL;
+    if (vt->scratch_new(idx, &scratch, &err) != VAJRA_OK)
+        return;
+    VajraHits fast = {0}, ref = {0};
+    for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+        vajra_status a = vt->search(idx, scratch, queries[q], 10, &fast, &err);
+        vajra_status b = vajra_reference_lexical_search(vt, idx, scorer, queries[q], 10, &ref, &err);
+        if (a != b)
+            abort();
+        if (a == VAJRA_OK)
+            same_hits(&fast, &ref, queries[q]);
+    }
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    vt->scratch_free(scratch);
+    (void)sink;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static VajraPlugin *lex, *sc;
+    static void *instance;
+    static VajraScorer scorer;
+    VajraError err = {0};
+    if (lex == NULL) {
+        lex = fuzz_plugin(VAJRA_PLUGIN_LEXICAL, "lexical-bm25");
+        sc = fuzz_plugin(VAJRA_PLUGIN_SCORER, "scorer-bm25");
+        const VajraScorerVtable *svt = vajra_plugin_vtable(sc);
+        if (svt->create(vajra_plugin_state(sc), NULL, 0, &instance, &err) != VAJRA_OK)
+            abort();
+        scorer = (VajraScorer){svt, instance, "scorer-bm25"};
+    }
+    const VajraLexicalVtable *vt = vajra_plugin_vtable(lex);
+    SectionBlob *blob = malloc(sizeof *blob);
+    if (blob == NULL)
+        abort();
+    blob_parse(blob, data, size);
+    VajraLexicalOptions opts = {.struct_size = sizeof opts, .scorer = scorer};
+    VajraLexicalIndex *idx = NULL;
+    vajra_status st = vt->load(vajra_plugin_state(lex), &opts, &blob->reader, &idx, &err);
+    fuzz_check_error(st, &err, "lexical load");
+    if (st == VAJRA_OK) {
+        use_lexical(vt, idx, &scorer);
+        /* A loaded index may grow: add one document and search again. */
+        VajraDocument doc = {.id = "fuzz-extra-doc", .text = "flow over a supersonic wing"};
+        VajraDocBatch batch = {&doc, 1};
+        if (vt->add_batch(idx, &batch, &err) == VAJRA_OK && vt->commit(idx, &err) == VAJRA_OK)
+            use_lexical(vt, idx, &scorer);
+        vt->free(idx);
+    } else if (idx != NULL) {
+        abort();
+    }
+    blob_free(blob);
+    free(blob);
+    return 0;
+}
+#endif /* FUZZ_LEXICAL */
+
+#ifdef FUZZ_HNSW
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static VajraPlugin *vec;
+    VajraError err = {0};
+    if (vec == NULL)
+        vec = fuzz_plugin(VAJRA_PLUGIN_VECTOR, "vector-hnsw");
+    const VajraVectorVtable *vt = vajra_plugin_vtable(vec);
+    SectionBlob *blob = malloc(sizeof *blob);
+    if (blob == NULL)
+        abort();
+    blob_parse(blob, data, size);
+    VajraVectorIndex *idx = NULL;
+    vajra_status st = vt->load(vajra_plugin_state(vec), &blob->reader, &idx, &err);
+    fuzz_check_error(st, &err, "hnsw load");
+    if (st == VAJRA_OK) {
+        VajraVectorParams params;
+        vt->params(idx, &params);
+        size_t n = vt->count(idx);
+        if (params.dim == 0 || params.dim > 65536)
+            abort();
+        /* A deterministic query: a fixed pattern of the right dimension. */
+        float *q = malloc(params.dim * sizeof *q);
+        if (q == NULL)
+            abort();
+        for (uint32_t i = 0; i < params.dim; i++)
+            q[i] = (float)((i * 7u) % 5u) - 1.5f;
+        VajraVectorQuery query = {q, params.dim, 10};
+        VajraVectorSearch *ctx = NULL;
+        VajraHits fast = {0}, ref = {0}, exact = {0};
+        VajraHnswGraph g;
+        if (vt->search_new(idx, &ctx, &err) == VAJRA_OK) {
+            vajra_status a = vt->search(idx, ctx, &query, 32, &fast, &err);
+            vajra_status e = vt->search_exact(idx, ctx, &query, &exact, &err);
+            if (a == VAJRA_OK && fast.count != (n < 10 ? n : 10))
+                abort();
+            if (e == VAJRA_OK && exact.count != (n < 10 ? n : 10))
+                abort();
+            if (a == VAJRA_OK && vt->graph(idx, &g, &err) == VAJRA_OK &&
+                vajra_reference_hnsw_search(&g, &query, 32, &ref, &err) == VAJRA_OK)
+                same_hits(&fast, &ref, "hnsw");
+        }
+        vajra_hits_clear(&fast);
+        vajra_hits_clear(&ref);
+        vajra_hits_clear(&exact);
+        vt->search_free(ctx);
+        free(q);
+        vt->destroy(idx);
+    } else if (idx != NULL) {
+        abort();
+    }
+    blob_free(blob);
+    free(blob);
+    return 0;
+}
+#endif /* FUZZ_HNSW */

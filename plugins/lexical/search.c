@@ -1,0 +1,454 @@
+/* lexical-bm25: query processing — document-at-a-time MaxScore over precomputed impacts.
+ *
+ * Each distinct query term t gets a cursor over its postings with weight qtf(t) and bound
+ * ub(t) = qtf(t) · max(0, max impact of t) (exact: computed over the postings at commit).
+ * Cursors are sorted by bound; prefix[i] = Σ_{j ≤ i} ub(j). Once the top-k heap is full with
+ * threshold θ (the k-th best score), every term i with prefix[i] ≤ θ is "non-essential": a
+ * document containing only such terms cannot beat θ, so candidates come only from the essential
+ * lists, and non-essential lists are probed (galloping search) only while the candidate can
+ * still beat θ. Documents arrive in increasing number, so a candidate that merely ties θ ranks
+ * after it and is rejected: the result equals exhaustive scoring, ties by ascending number.
+ *
+ * Scores are summed in double from float impacts and rounded to float once, exactly as the
+ * reference does, so fast and reference scores agree to the bit whenever the double sums are
+ * exact (always, for the few terms and moderate ranges of a query).
+ *
+ * All buffers live in the per-thread scratch and only grow: a warm scratch does not allocate.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "index.h"
+
+#define END_DOC UINT32_MAX
+
+typedef struct Cursor {
+    const uint32_t *docs; /* the term's postings */
+    const float *imp;     /* the term's impacts */
+    const uint32_t *blk_last; /* the term's blocks: last document, bound */
+    const float *blk_max;
+    uint32_t blk, n_blk;  /* current block (all earlier blocks end before the current doc) */
+    uint32_t pos, end;
+    uint32_t term;
+    double w;  /* qtf */
+    double ub; /* qtf · term bound */
+} Cursor;
+
+typedef struct HeapItem {
+    float score;
+    uint32_t doc;
+} HeapItem;
+
+struct VajraLexicalScratch {
+    const VajraLexicalIndex *ix;
+    LexAnalyzer analyzer;
+    uint32_t *ids; /* term ids of the analysed query, duplicates kept */
+    size_t n_ids, ids_cap;
+    Cursor *cur;
+    double *prefix;
+    size_t cur_cap;
+    HeapItem *heap;
+    size_t heap_cap;
+    VajraTermBag *bag; /* analyze(): where terms go */
+};
+
+vajra_status lex_scratch_new(const VajraLexicalIndex *ix, VajraLexicalScratch **out,
+                             VajraError *err)
+{
+    if (ix == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical-bm25: NULL argument");
+    VajraLexicalScratch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    s->ix = ix;
+    vajra_status st = lex_analyzer_init(&s->analyzer, &ix->analyzer_opts, err);
+    if (st != VAJRA_OK) {
+        free(s);
+        return st;
+    }
+    *out = s;
+    return VAJRA_OK;
+}
+
+void lex_scratch_free(VajraLexicalScratch *s)
+{
+    if (s == NULL)
+        return;
+    lex_analyzer_clear(&s->analyzer);
+    free(s->ids);
+    free(s->cur);
+    free(s->prefix);
+    free(s->heap);
+    free(s);
+}
+
+/* Grow *buf to hold n elements of `size` (never shrinks). */
+static int grow(void **buf, size_t *cap, size_t n, size_t size)
+{
+    if (n <= *cap)
+        return 1;
+    size_t c = *cap ? *cap : 16;
+    while (c < n)
+        c *= 2;
+    void *b = realloc(*buf, c * size);
+    if (b == NULL)
+        return 0;
+    *buf = b;
+    *cap = c;
+    return 1;
+}
+
+/* Validate (or repair) query text; *fixed receives an allocation to free when repaired. */
+static vajra_status query_text(const VajraLexicalIndex *ix, const char *text, const char **use,
+                               char **fixed, VajraError *err)
+{
+    const char *bad = NULL;
+    *fixed = NULL;
+    *use = text;
+    if (g_utf8_validate(text, -1, &bad))
+        return VAJRA_OK;
+    if (!ix->analyzer_opts.repair_utf8)
+        return vajra_error_set(err, VAJRA_ERR_ENCODING,
+                               "lexical-bm25: query: invalid UTF-8 at byte %zu",
+                               (size_t)(bad - text));
+    *fixed = g_utf8_make_valid(text, -1);
+    *use = *fixed;
+    return VAJRA_OK;
+}
+
+static vajra_status collect_id(void *user, const char *term, size_t len, VajraError *err)
+{
+    VajraLexicalScratch *s = user;
+    uint32_t id = lex_term_find(s->ix, term, len);
+    if (id == UINT32_MAX)
+        return VAJRA_OK; /* unknown term: matches nothing, contributes nothing */
+    size_t cap = s->ids_cap;
+    if (!grow((void **)&s->ids, &cap, s->n_ids + 1, sizeof *s->ids))
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    s->ids_cap = cap;
+    s->ids[s->n_ids++] = id;
+    return VAJRA_OK;
+}
+
+static vajra_status collect_term(void *user, const char *term, size_t len, VajraError *err)
+{
+    VajraLexicalScratch *s = user;
+    return vajra_term_bag_push(s->bag, term, len, err);
+}
+
+vajra_status lex_analyze(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *text,
+                         VajraTermBag *out, VajraError *err)
+{
+    if (ix == NULL || s == NULL || text == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical-bm25: NULL argument");
+    const char *use;
+    char *fixed;
+    vajra_status st = query_text(ix, text, &use, &fixed, err);
+    if (st != VAJRA_OK)
+        return st;
+    s->bag = out;
+    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_term, s, err);
+    s->bag = NULL;
+    g_free(fixed);
+    return st;
+}
+
+static int compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* a ranks below b (lower score, or equal score and larger number). */
+static inline int worse(HeapItem a, HeapItem b)
+{
+    return a.score < b.score || (a.score == b.score && a.doc > b.doc);
+}
+
+static inline void heap_sift_down(HeapItem *h, size_t n, size_t i)
+{
+    HeapItem x = h[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && worse(h[c + 1], h[c]))
+            c++;
+        if (!worse(h[c], x))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = x;
+}
+
+static inline void heap_push(HeapItem *h, size_t *n, HeapItem x)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!worse(x, h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = x;
+}
+
+/* Move c to its first posting ≥ target (galloping, then binary search). */
+static inline void cursor_seek(Cursor *c, uint32_t target)
+{
+    uint32_t lo = c->pos, end = c->end;
+    if (lo >= end || c->docs[lo] >= target)
+        return;
+    /* Invariant: docs[lo] < target; find hi with docs[hi] ≥ target or hi == end. */
+    uint64_t step = 1, hi;
+    for (;;) {
+        hi = lo + step;
+        if (hi >= end) {
+            hi = end;
+            break;
+        }
+        if (c->docs[hi] >= target)
+            break;
+        lo = (uint32_t)hi;
+        step <<= 1;
+    }
+    while (hi - lo > 1) {
+        uint32_t mid = lo + (uint32_t)((hi - lo) / 2);
+        if (c->docs[mid] < target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    c->pos = (uint32_t)hi;
+}
+
+/* The top-k heap: worst hit at h[0]. Documents may be offered in any order, so admission uses
+ * the full canonical comparison (score, then smaller number wins). */
+typedef struct TopK {
+    HeapItem *h;
+    size_t n, k;
+} TopK;
+
+/* The score a document must reach to be admitted (admitted if it ties and has a smaller number
+ * than the worst); -∞ while the heap is not full. */
+static inline float topk_theta(const TopK *t)
+{
+    return t->n == t->k ? t->h[0].score : -INFINITY;
+}
+
+/* Offer a hit; returns 1 when the threshold may have changed. */
+static inline int topk_offer(TopK *t, HeapItem x)
+{
+    if (t->n < t->k) {
+        heap_push(t->h, &t->n, x);
+        return t->n == t->k;
+    }
+    if (!worse(t->h[0], x))
+        return 0;
+    t->h[0] = x;
+    heap_sift_down(t->h, t->n, 0);
+    return 1;
+}
+
+/* A candidate whose score can be at most `bound` (a double sum of non-negative float bounds)
+ * cannot enter when even the bound, rounded like a score, is below θ. Strict: a tie might still
+ * enter through the smaller-number rule. */
+static inline int cannot_enter(double bound, float theta)
+{
+    return (float)bound < theta;
+}
+
+/* Add the contributions of lists c[i], i < upto, to `score` for `doc`, visiting them by
+ * decreasing bound and giving up as soon as even the remaining bounds cannot lift the document
+ * into the heap. Returns 0 when the document was pruned. */
+static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint32_t doc,
+                              float theta, double *score)
+{
+    for (size_t i = upto; i-- > 0;) {
+        if (cannot_enter(*score + prefix[i], theta))
+            return 0;
+        Cursor *ci = &c[i];
+        /* Block-max: the bound of the block that may hold doc, plus the lower terms' bounds. */
+        while (ci->blk < ci->n_blk && ci->blk_last[ci->blk] < doc)
+            ci->blk++;
+        if (ci->blk == ci->n_blk) {
+            ci->pos = ci->end;
+            continue; /* the list ends before doc: contributes 0 */
+        }
+        if (cannot_enter(*score + ci->w * (double)ci->blk_max[ci->blk] + (i ? prefix[i - 1] : 0.0),
+                         theta))
+            return 0;
+        if (ci->pos < ci->blk * LEX_BLOCK)
+            ci->pos = ci->blk * LEX_BLOCK;
+        cursor_seek(ci, doc);
+        if (ci->pos < ci->end && ci->docs[ci->pos] == doc)
+            *score += ci->w * (double)ci->imp[ci->pos];
+    }
+    return 1;
+}
+
+static inline void cursor_rewind(Cursor *c)
+{
+    c->pos = 0;
+    c->blk = 0;
+}
+
+/* Top-k over cursors c[0..n) sorted by bound ascending (prefix[i] = Σ_{j ≤ i} bound j).
+ *
+ * Phase 1 scores every document of the highest-bound list a = c[n-1] completely (those must be
+ * scored anyway: a is the last list MaxScore would ever drop), probing the other lists. This
+ * fills the heap with good documents early, so θ starts high.
+ * Phase 2 is MaxScore over the other lists, skipping documents of a (already scored): a term i
+ * is non-essential while prefix[i] < θ, candidates come from the essential lists only, and the
+ * non-essential lists are probed while the candidate can still enter. */
+static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
+{
+    Cursor *c = s->cur;
+    const double *prefix = s->prefix;
+    TopK top = {s->heap, 0, kk};
+    float theta = -INFINITY;
+
+    /* Phase 1. */
+    Cursor *a = &c[n - 1];
+    for (uint32_t p = 0; p < a->end; p++) {
+        uint32_t doc = a->docs[p];
+        double score = a->w * (double)a->imp[p];
+        if (probe_lists(c, prefix, n - 1, doc, theta, &score) &&
+            topk_offer(&top, (HeapItem){(float)score, doc}))
+            theta = topk_theta(&top);
+    }
+    cursor_rewind(a);
+    for (size_t i = 0; i + 1 < n; i++)
+        cursor_rewind(&c[i]);
+
+    /* Phase 2 over m = n - 1 lists. */
+    size_t m = n - 1, ess = 0;
+    while (ess < m && cannot_enter(prefix[ess], theta))
+        ess++;
+    uint32_t doc = END_DOC;
+    for (size_t i = ess; i < m; i++)
+        if (c[i].end > 0 && c[i].docs[0] < doc)
+            doc = c[i].docs[0];
+
+    while (doc != END_DOC) {
+        double score = 0.0;
+        uint32_t next = END_DOC;
+        for (size_t i = ess; i < m; i++) {
+            Cursor *ci = &c[i];
+            if (ci->pos == ci->end)
+                continue;
+            if (ci->docs[ci->pos] == doc) {
+                score += ci->w * (double)ci->imp[ci->pos];
+                if (++ci->pos == ci->end)
+                    continue;
+            }
+            if (ci->docs[ci->pos] < next)
+                next = ci->docs[ci->pos];
+        }
+        cursor_seek(a, doc);
+        int seen = a->pos < a->end && a->docs[a->pos] == doc; /* scored in phase 1 */
+        if (!seen && probe_lists(c, prefix, ess, doc, theta, &score) &&
+            topk_offer(&top, (HeapItem){(float)score, doc})) {
+            theta = topk_theta(&top);
+            while (ess < m && cannot_enter(prefix[ess], theta))
+                ess++;
+            if (ess == m)
+                break; /* no document outside the heap can enter any more */
+        }
+        doc = next;
+    }
+    return top.n;
+}
+
+vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *query,
+                        uint32_t k, VajraHits *out, VajraError *err)
+{
+    if (ix == NULL || s == NULL || query == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical-bm25: NULL argument");
+    if (s->ix != ix)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "lexical-bm25: scratch belongs to another index");
+    if (!ix->committed)
+        return vajra_error_set(err, VAJRA_ERR_STATE, "lexical-bm25: search before commit");
+    out->count = 0;
+    if (k == 0)
+        return VAJRA_OK;
+
+    const char *use;
+    char *fixed;
+    vajra_status st = query_text(ix, query, &use, &fixed, err);
+    if (st != VAJRA_OK)
+        return st;
+    s->n_ids = 0;
+    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_id, s, err);
+    g_free(fixed);
+    if (st != VAJRA_OK || s->n_ids == 0)
+        return st;
+
+    /* Distinct terms with their query counts → cursors. */
+    qsort(s->ids, s->n_ids, sizeof *s->ids, compare_u32);
+    size_t cap = s->cur_cap;
+    if (!grow((void **)&s->cur, &cap, s->n_ids, sizeof *s->cur) ||
+        !grow((void **)&s->prefix, &s->cur_cap, s->n_ids, sizeof *s->prefix))
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    const LexFlat *f = &ix->flat;
+    size_t n = 0;
+    uint64_t matches_bound = 0;
+    for (size_t i = 0; i < s->n_ids;) {
+        uint32_t t = s->ids[i];
+        size_t j = i;
+        while (j < s->n_ids && s->ids[j] == t)
+            j++;
+        uint64_t lo = f->post_off[t], hi = f->post_off[t + 1];
+        Cursor cu = {
+            .docs = f->post_docs + lo,
+            .imp = ix->impact + lo,
+            .blk_last = ix->blk_last + ix->blk_off[t],
+            .blk_max = ix->blk_max + ix->blk_off[t],
+            .blk = 0,
+            .n_blk = (uint32_t)(ix->blk_off[t + 1] - ix->blk_off[t]),
+            .pos = 0,
+            .end = (uint32_t)(hi - lo),
+            .term = t,
+            .w = (double)(j - i),
+            .ub = (double)(j - i) * (double)ix->term_ub[t],
+        };
+        matches_bound += hi - lo;
+        /* Insertion by (ub, term): a stable, deterministic order. */
+        size_t p = n++;
+        while (p > 0 && (s->cur[p - 1].ub > cu.ub ||
+                         (s->cur[p - 1].ub == cu.ub && s->cur[p - 1].term > cu.term))) {
+            s->cur[p] = s->cur[p - 1];
+            p--;
+        }
+        s->cur[p] = cu;
+        i = j;
+    }
+    double acc = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        acc += s->cur[i].ub;
+        s->prefix[i] = acc;
+    }
+
+    size_t kk = k;
+    if (kk > f->n_docs)
+        kk = (size_t)f->n_docs;
+    if (kk > matches_bound)
+        kk = (size_t)matches_bound;
+    if (kk == 0)
+        return VAJRA_OK;
+    if (!grow((void **)&s->heap, &s->heap_cap, kk, sizeof *s->heap))
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+
+    size_t hn = topk_search(s, n, kk);
+    if ((st = vajra_hits_reserve(out, hn, err)) != VAJRA_OK)
+        return st;
+    for (size_t i = 0; i < hn; i++)
+        out->items[i] = (VajraHit){s->heap[i].doc, s->heap[i].score};
+    out->count = hn;
+    vajra_hits_sort(out);
+    return VAJRA_OK;
+}

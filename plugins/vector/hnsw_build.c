@@ -1,0 +1,437 @@
+/* vector-hnsw — insertion: deterministic parallel batch build.
+ *
+ * A batch is cut into rounds of HNSW_ROUND consecutive nodes. Each round has three phases:
+ *   A (parallel)   plan every node of the round against the graph as it stood at the round's
+ *                  start (the snapshot): greedy descent, a beam of ef_construction per level,
+ *                  plus the round's earlier nodes by exact distance; choose its neighbours with
+ *                  the HNSW heuristic. Plans only read the graph.
+ *   B (one thread) in id order: write each node's own lists, move the entry point, and queue
+ *                  one back-link request (level, target, source) per chosen neighbour; sort the
+ *                  requests by (level, target, source).
+ *   C (parallel)   per (level, target): append the new sources, or, when the list would
+ *                  overflow, re-select all of old ∪ new with the heuristic. Targets are distinct,
+ *                  so no two workers touch one list.
+ * Every decision depends only on the snapshot and the ids, so 1 or N threads build the same
+ * graph (and the same saved bytes). Levels come from (seed, node) alone.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnsw_index.h"
+
+#define LEVELS (HNSW_MAX_LEVEL + 1)
+
+typedef struct Request {
+    uint32_t level, target, source;
+    float d;
+} Request;
+
+typedef struct Worker {
+    VajraVectorSearch *s;  /* visited set, heaps, gather buffers */
+    HnswPair *cands;       /* heuristic input */
+    HnswPair *chosen;      /* heuristic output */
+    HnswPair *extra;       /* the round's earlier nodes at one level */
+    uint32_t *round_ids;   /* the round's earlier nodes */
+    float *round_d;        /* their distances to the node being planned */
+} Worker;
+
+typedef struct Build {
+    VajraVectorIndex *x;
+    uint32_t base;              /* first node of the batch */
+    uint32_t total;             /* nodes in the batch */
+    uint32_t efc;
+    HnswPair *plan;             /* HNSW_ROUND × LEVELS × M chosen neighbours */
+    uint32_t plan_n[HNSW_ROUND][LEVELS];
+    Request *req;
+    size_t nreq;
+    size_t *group;              /* group g = req[group[g] .. group[g+1]) */
+    size_t ngroups;
+    atomic_uint next_a, next_c;
+    unsigned nthreads;
+    pthread_barrier_t barrier;
+    pthread_mutex_t gate_lock;  /* the start gate: workers wait for `go` */
+    pthread_cond_t gate;
+    int go;
+    Worker *workers;
+} Build;
+
+/* Insertion sort by (d, id): the arrays sorted here are short (a neighbour list plus a round's
+ * worth of new links, or a round's earlier nodes). */
+static void pair_sort(HnswPair *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        HnswPair v = a[i];
+        size_t j = i;
+        while (j > 0 && hnsw_less(v, a[j - 1])) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+static int req_cmp(const void *a, const void *b)
+{
+    const Request *x = a, *y = b;
+    if (x->level != y->level)
+        return x->level < y->level ? -1 : 1;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return x->source < y->source ? -1 : x->source > y->source;
+}
+
+/* The HNSW neighbour heuristic: walk the candidates nearest first (c sorted by (d, id)) and keep
+ * one unless it is closer to an already kept neighbour than to the base node. */
+static size_t select_heuristic(const VajraVectorIndex *x, const HnswPair *c, size_t n, size_t m,
+                               HnswPair *out)
+{
+    if (n <= m) {
+        memcpy(out, c, n * sizeof *c);
+        return n;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < m; i++) {
+        const float *v = hnsw_vec(x, c[i].id);
+        int good = 1;
+        for (size_t j = 0; j < k; j++) {
+            if (hnsw_dist(x, v, hnsw_vec(x, out[j].id)) < c[i].d) {
+                good = 0;
+                break;
+            }
+        }
+        if (good)
+            out[k++] = c[i];
+    }
+    return k;
+}
+
+/* Phase A for node `node` (slot `slot` of the round starting at node `rs`). */
+static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
+{
+    VajraVectorIndex *x = b->x;
+    VajraVectorSearch *s = w->s;
+    uint32_t node = rs + slot;
+    const float *q = hnsw_vec(x, node);
+    uint32_t L = x->levels[node];
+    int32_t ML = x->max_level; /* the snapshot's: only phase B moves it */
+
+    for (uint32_t j = 0; j < slot; j++)
+        w->round_ids[j] = rs + j;
+    if (slot > 0)
+        hnsw_dist_gather(x, q, w->round_ids, slot, w->round_d);
+
+    HnswPair cur = {0.0f, 0};
+    if (ML >= 0) {
+        cur.id = x->entry;
+        cur.d = hnsw_dist(x, q, hnsw_vec(x, x->entry));
+        for (int32_t l = ML; l > (int32_t)L; l--)
+            cur = hnsw_greedy(x, s, q, cur, (uint32_t)l);
+    }
+    for (int32_t l = (int32_t)L; l >= 0; l--) {
+        size_t n = 0;
+        if (l <= ML) {
+            n = hnsw_search_layer(x, s, q, cur, b->efc, (uint32_t)l);
+            hnsw_res_sort(s, n);
+            memcpy(w->cands, s->res, n * sizeof(HnswPair));
+            cur = s->res[0];
+        }
+        /* Merge in the round's earlier nodes at this level (sorted apart, then merged). */
+        size_t extra = 0;
+        for (uint32_t j = 0; j < slot; j++)
+            if (x->levels[rs + j] >= (uint32_t)l)
+                w->extra[extra++] = (HnswPair){w->round_d[j], rs + j};
+        if (extra > 0) {
+            pair_sort(w->extra, extra);
+            size_t i = n, j = extra, k = n + extra;
+            while (j > 0) /* merge from the back, in place */
+                w->cands[--k] = (i > 0 && hnsw_less(w->extra[j - 1], w->cands[i - 1]))
+                                    ? w->cands[--i] : w->extra[--j];
+            n += extra;
+        }
+        if (n > b->efc)
+            n = b->efc;
+        HnswPair *dst = b->plan + ((size_t)slot * LEVELS + (size_t)l) * x->M;
+        b->plan_n[slot][l] = (uint32_t)select_heuristic(x, w->cands, n, x->M, dst);
+    }
+}
+
+/* Phase B: commit the round's own lists in id order and queue the back-links. */
+static void commit_round(Build *b, uint32_t rs, uint32_t len)
+{
+    VajraVectorIndex *x = b->x;
+    b->nreq = 0;
+    for (uint32_t slot = 0; slot < len; slot++) {
+        uint32_t node = rs + slot;
+        uint32_t L = x->levels[node];
+        for (uint32_t l = 0; l <= L; l++) {
+            uint32_t n = b->plan_n[slot][l];
+            const HnswPair *p = b->plan + ((size_t)slot * LEVELS + l) * x->M;
+            uint32_t *list = hnsw_links(x, node, l);
+            list[0] = n;
+            for (uint32_t j = 0; j < n; j++) {
+                list[1 + j] = p[j].id;
+                b->req[b->nreq++] = (Request){l, p[j].id, node, p[j].d};
+            }
+        }
+        if (x->max_level < 0 || (int32_t)L > x->max_level) {
+            x->max_level = (int32_t)L;
+            x->entry = node;
+        }
+    }
+    x->count = rs + len;
+    qsort(b->req, b->nreq, sizeof(Request), req_cmp);
+    b->ngroups = 0;
+    for (size_t i = 0; i < b->nreq; i++)
+        if (i == 0 || b->req[i].level != b->req[i - 1].level ||
+            b->req[i].target != b->req[i - 1].target)
+            b->group[b->ngroups++] = i;
+    b->group[b->ngroups] = b->nreq;
+}
+
+/* Phase C: add one target's back-links, shrinking by the heuristic on overflow. */
+static void apply_group(Build *b, Worker *w, size_t g)
+{
+    VajraVectorIndex *x = b->x;
+    const Request *r = b->req + b->group[g];
+    size_t k = b->group[g + 1] - b->group[g];
+    uint32_t l = r->level, t = r->target;
+    uint32_t cap = l == 0 ? x->M0 : x->M;
+    uint32_t *list = hnsw_links(x, t, l);
+    uint32_t n = list[0];
+    if (n + k <= cap) {
+        for (size_t i = 0; i < k; i++)
+            list[1 + n + i] = r[i].source;
+        list[0] = n + (uint32_t)k;
+        return;
+    }
+    HnswPair *c = w->cands;
+    if (n > 0)
+        hnsw_dist_gather(x, hnsw_vec(x, t), list + 1, n, w->round_d);
+    for (uint32_t i = 0; i < n; i++)
+        c[i] = (HnswPair){w->round_d[i], list[1 + i]};
+    for (size_t i = 0; i < k; i++)
+        c[n + i] = (HnswPair){r[i].d, r[i].source};
+    pair_sort(c, n + k);
+    size_t m = select_heuristic(x, c, n + k, cap, w->chosen);
+    for (size_t i = 0; i < m; i++)
+        list[1 + i] = w->chosen[i].id;
+    for (size_t i = m; i < cap; i++)
+        list[1 + i] = 0; /* keep unused slots zero: the saved bytes stay canonical */
+    list[0] = (uint32_t)m;
+}
+
+static void barrier_wait(Build *b)
+{
+    if (b->nthreads > 1)
+        pthread_barrier_wait(&b->barrier);
+}
+
+static void run_worker(Build *b, unsigned t)
+{
+    Worker *w = &b->workers[t];
+    for (uint32_t off = 0; off < b->total; off += HNSW_ROUND) {
+        uint32_t rs = b->base + off;
+        uint32_t len = b->total - off < HNSW_ROUND ? b->total - off : HNSW_ROUND;
+        unsigned i;
+        while ((i = atomic_fetch_add(&b->next_a, 1)) < len)
+            plan_node(b, w, rs, i);
+        barrier_wait(b);
+        if (t == 0) {
+            commit_round(b, rs, len);
+            atomic_store(&b->next_a, 0);
+            atomic_store(&b->next_c, 0);
+        }
+        barrier_wait(b);
+        size_t g;
+        while ((g = atomic_fetch_add(&b->next_c, 1)) < b->ngroups)
+            apply_group(b, w, g);
+        barrier_wait(b);
+    }
+}
+
+typedef struct ThreadArg {
+    Build *b;
+    unsigned t;
+} ThreadArg;
+
+static void *thread_main(void *arg)
+{
+    ThreadArg *a = arg;
+    Build *b = a->b;
+    pthread_mutex_lock(&b->gate_lock);
+    while (!b->go)
+        pthread_cond_wait(&b->gate, &b->gate_lock);
+    pthread_mutex_unlock(&b->gate_lock);
+    run_worker(b, a->t);
+    return NULL;
+}
+
+static void free_workers(Build *b)
+{
+    if (b->workers == NULL)
+        return;
+    for (unsigned t = 0; t < b->nthreads; t++) {
+        hnsw_search_free(b->workers[t].s);
+        free(b->workers[t].cands);
+        free(b->workers[t].chosen);
+        free(b->workers[t].extra);
+        free(b->workers[t].round_ids);
+        free(b->workers[t].round_d);
+    }
+    free(b->workers);
+}
+
+static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t dim,
+                             size_t count, VajraError *err)
+{
+    if (dim != x->dim)
+        return vajra_error_set(err, VAJRA_ERR_DIMENSION,
+                               "hnsw add: vectors have %u dimensions, the index %u", dim, x->dim);
+    if (count > (size_t)(UINT32_MAX - 1) - x->count)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw add: too many vectors");
+    for (size_t i = 0; i < count; i++) {
+        const float *row = v + i * dim;
+        double sum = 0.0;
+        for (uint32_t j = 0; j < dim; j++) {
+            if (!isfinite(row[j]))
+                return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                       "hnsw add: vector %zu component %u is not finite", i, j);
+            sum += (double)row[j] * row[j];
+        }
+        if (x->metric == VAJRA_METRIC_COSINE && !(sum > 0.0))
+            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                   "hnsw add: vector %zu is zero, which has no cosine", i);
+    }
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, size_t count,
+                      uint32_t threads, uint32_t *first, VajraError *err)
+{
+    if (x == NULL || (vectors == NULL && count > 0))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw add: NULL argument");
+    vajra_status st = validate(x, vectors, dim, count, err);
+    if (st != VAJRA_OK)
+        return st;
+    if (first != NULL)
+        *first = x->count;
+    if (count == 0)
+        return VAJRA_OK;
+
+    uint32_t base = x->count, total = (uint32_t)count;
+    uint32_t blocks = 0;
+    for (uint32_t i = 0; i < total; i++)
+        blocks += hnsw_random_level(x, base + i);
+    if ((st = hnsw_index_reserve(x, base + total, x->upper_blocks + blocks, err)) != VAJRA_OK)
+        return st;
+
+    /* Store the rows (normalised under cosine; validated, so this cannot fail), levels and
+     * upper blocks for the whole batch before the rounds start. */
+    for (uint32_t i = 0; i < total; i++) {
+        uint32_t node = base + i;
+        float *row = x->vectors + (size_t)node * x->stride;
+        memset(row, 0, sizeof(float) * x->stride);
+        if (x->metric == VAJRA_METRIC_COSINE)
+            vajra_vector_normalize(vectors + (size_t)i * dim, row, dim, NULL);
+        else
+            memcpy(row, vectors + (size_t)i * dim, sizeof(float) * dim);
+        uint32_t L = hnsw_random_level(x, node);
+        x->levels[node] = (uint8_t)L;
+        memset(x->level0 + (size_t)node * x->l0_slots, 0, sizeof(uint32_t) * x->l0_slots);
+        if (L > 0) {
+            x->upper_index[node] = x->upper_blocks;
+            memset(x->upper + (size_t)x->upper_blocks * x->up_slots, 0,
+                   sizeof(uint32_t) * x->up_slots * L);
+            x->upper_blocks += L;
+        } else {
+            x->upper_index[node] = HNSW_NO_BLOCK;
+        }
+    }
+
+    Build b;
+    memset(&b, 0, sizeof b);
+    b.x = x;
+    b.base = base;
+    b.total = total;
+    b.efc = x->params.ef_construction;
+    pthread_mutex_init(&b.gate_lock, NULL);
+    pthread_cond_init(&b.gate, NULL);
+    unsigned nt = threads == 0 ? 1 : threads > 64 ? 64 : threads;
+    if (nt > (total + HNSW_ROUND - 1) / HNSW_ROUND * 2)
+        nt = 1; /* a small batch is not worth the threads */
+    b.nthreads = nt;
+    size_t plan_len = (size_t)HNSW_ROUND * LEVELS * x->M;
+    size_t cands_cap = b.efc + HNSW_ROUND + x->M0 + 1;
+    size_t roundbuf = HNSW_ROUND > x->M0 ? HNSW_ROUND : x->M0;
+    b.plan = malloc(sizeof(HnswPair) * plan_len);
+    b.req = malloc(sizeof(Request) * plan_len);
+    b.group = malloc(sizeof(size_t) * (plan_len + 1));
+    b.workers = calloc(nt, sizeof(Worker));
+    if (b.plan == NULL || b.req == NULL || b.group == NULL || b.workers == NULL)
+        goto oom;
+    for (unsigned t = 0; t < nt; t++) {
+        Worker *w = &b.workers[t];
+        if (hnsw_search_new(&w->s, err) != VAJRA_OK ||
+            hnsw_search_prepare(w->s, x, base + total, b.efc, err) != VAJRA_OK)
+            goto fail;
+        w->cands = malloc(sizeof(HnswPair) * cands_cap);
+        w->chosen = malloc(sizeof(HnswPair) * (x->M0 + 1));
+        w->extra = malloc(sizeof(HnswPair) * HNSW_ROUND);
+        w->round_ids = malloc(sizeof(uint32_t) * roundbuf);
+        w->round_d = malloc(sizeof(float) * roundbuf);
+        if (w->cands == NULL || w->chosen == NULL || w->extra == NULL || w->round_ids == NULL ||
+            w->round_d == NULL)
+            goto oom;
+    }
+
+    if (nt == 1) {
+        run_worker(&b, 0);
+    } else {
+        /* Threads wait at a gate until we know how many started; the barrier counts exactly
+         * those (the graph does not depend on the number). */
+        pthread_t tid[64];
+        ThreadArg args[64];
+        unsigned started = 0;
+        pthread_mutex_lock(&b.gate_lock);
+        for (unsigned t = 1; t < nt; t++) {
+            args[t] = (ThreadArg){&b, t};
+            if (pthread_create(&tid[t], NULL, thread_main, &args[t]) != 0)
+                break;
+            started++;
+        }
+        b.nthreads = started + 1;
+        if (b.nthreads > 1)
+            pthread_barrier_init(&b.barrier, NULL, b.nthreads);
+        b.go = 1;
+        pthread_cond_broadcast(&b.gate);
+        pthread_mutex_unlock(&b.gate_lock);
+        run_worker(&b, 0);
+        for (unsigned t = 1; t <= started; t++)
+            pthread_join(tid[t], NULL);
+        if (b.nthreads > 1)
+            pthread_barrier_destroy(&b.barrier);
+        b.nthreads = nt; /* free_workers frees every allocated worker */
+    }
+    st = VAJRA_OK;
+    goto out;
+oom:
+    vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw add: out of memory");
+fail:
+    st = err ? err->code : VAJRA_ERR_NO_MEMORY;
+    if (st == VAJRA_OK)
+        st = VAJRA_ERR_NO_MEMORY;
+    /* Nothing was linked yet: forget the stored rows. */
+    x->count = base;
+    x->upper_blocks -= blocks;
+out:
+    pthread_mutex_destroy(&b.gate_lock);
+    pthread_cond_destroy(&b.gate);
+    free_workers(&b);
+    free(b.plan);
+    free(b.req);
+    free(b.group);
+    return st;
+}

@@ -1,0 +1,189 @@
+/* vector-hnsw — save and load through named sections.
+ *
+ * The sections are the in-memory arrays byte for byte ("hnsw.meta" plus one section per array,
+ * see hnsw_index.h), so loading validates and then points into the reader's bytes: zero copy.
+ * Nothing is trusted before it is checked: lengths against the meta, every list count against
+ * its capacity, every id against the node count, every upper block against the block count.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnsw_index.h"
+
+#define HNSW_MAGIC 0x57534E48u /* "HNSW" little-endian */
+#define HNSW_MAGIC_SWAPPED 0x484E5357u
+#define HNSW_FORMAT_VERSION 1u
+
+typedef struct HnswMeta {
+    uint32_t magic, version;
+    uint32_t dim, stride, metric, M, M0, ef_construction, ef_search;
+    uint32_t count, entry;
+    int32_t max_level;
+    uint32_t upper_blocks;
+    uint32_t round;
+    uint64_t seed;
+} HnswMeta;
+
+_Static_assert(sizeof(HnswMeta) == 64, "hnsw.meta is 64 bytes");
+
+static const char empty_section[1];
+
+static vajra_status put(const VajraSectionWriter *w, const char *name, const void *data,
+                        size_t len, VajraError *err)
+{
+    vajra_status st = w->write(w->self, name, len ? data : empty_section, len, err);
+    if (st != VAJRA_OK)
+        return vajra_error_prefix(err, "hnsw save %s", name);
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, VajraError *err)
+{
+    if (x == NULL || w == NULL || w->write == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw save: NULL argument");
+    HnswMeta m;
+    memset(&m, 0, sizeof m);
+    m.magic = HNSW_MAGIC;
+    m.version = HNSW_FORMAT_VERSION;
+    m.dim = x->dim;
+    m.stride = x->stride;
+    m.metric = x->metric;
+    m.M = x->M;
+    m.M0 = x->M0;
+    m.ef_construction = x->params.ef_construction;
+    m.ef_search = x->params.ef_search;
+    m.count = x->count;
+    m.entry = x->count ? x->entry : 0;
+    m.max_level = x->max_level;
+    m.upper_blocks = x->upper_blocks;
+    m.round = HNSW_ROUND;
+    m.seed = x->params.seed;
+    size_t n = x->count;
+    vajra_status st;
+    if ((st = put(w, "hnsw.meta", &m, sizeof m, err)) != VAJRA_OK ||
+        (st = put(w, "hnsw.vectors", x->vectors, n * x->stride * sizeof(float), err)) != VAJRA_OK ||
+        (st = put(w, "hnsw.level0", x->level0, n * x->l0_slots * sizeof(uint32_t), err)) != VAJRA_OK ||
+        (st = put(w, "hnsw.levels", x->levels, n, err)) != VAJRA_OK ||
+        (st = put(w, "hnsw.upper_index", x->upper_index, n * sizeof(uint32_t), err)) != VAJRA_OK ||
+        (st = put(w, "hnsw.upper", x->upper, (size_t)x->upper_blocks * x->up_slots * sizeof(uint32_t),
+                  err)) != VAJRA_OK)
+        return st;
+    return VAJRA_OK;
+}
+
+static vajra_status get(const VajraSectionReader *r, const char *name, size_t want,
+                        const void **data, VajraError *err)
+{
+    size_t len = 0;
+    vajra_status st = r->find(r->self, name, data, &len, err);
+    if (st != VAJRA_OK)
+        return vajra_error_prefix(err, "hnsw load %s", name);
+    if (len != want)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT,
+                               "hnsw load: section %s has %zu bytes, expected %zu", name, len,
+                               want);
+    if (want > 0 && ((uintptr_t)*data & 3u) != 0)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: section %s is misaligned",
+                               name);
+    return VAJRA_OK;
+}
+
+static vajra_status check_list(const uint32_t *list, uint32_t cap, uint32_t count, uint32_t node,
+                               uint32_t level, VajraError *err)
+{
+    if (list[0] > cap)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT,
+                               "hnsw load: node %u level %u lists %u neighbours (max %u)", node,
+                               level, list[0], cap);
+    for (uint32_t j = 0; j < list[0]; j++)
+        if (list[1 + j] >= count)
+            return vajra_error_set(err, VAJRA_ERR_CORRUPT,
+                                   "hnsw load: node %u level %u links to %u of %u nodes", node,
+                                   level, list[1 + j], count);
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r,
+                       VajraVectorIndex **out, VajraError *err)
+{
+    if (r == NULL || r->find == NULL || out == NULL || kernel == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw load: NULL argument");
+    const void *p;
+    vajra_status st = get(r, "hnsw.meta", sizeof(HnswMeta), &p, err);
+    if (st != VAJRA_OK)
+        return st;
+    HnswMeta m;
+    memcpy(&m, p, sizeof m);
+    if (m.magic == HNSW_MAGIC_SWAPPED)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: written on another byte order");
+    if (m.magic != HNSW_MAGIC)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad magic 0x%08x", m.magic);
+    if (m.version != HNSW_FORMAT_VERSION)
+        return vajra_error_set(err, VAJRA_ERR_VERSION,
+                               "hnsw load: format version %u, this plugin reads %u", m.version,
+                               HNSW_FORMAT_VERSION);
+    VajraVectorParams params = {
+        .struct_size = sizeof(VajraVectorParams), .dim = m.dim, .metric = m.metric, .M = m.M,
+        .ef_construction = m.ef_construction, .ef_search = m.ef_search, .seed = m.seed};
+    VajraVectorIndex *x = NULL;
+    if ((st = hnsw_index_new(&params, kernel, &x, err)) != VAJRA_OK)
+        return vajra_error_prefix(err, "hnsw load: bad meta");
+    if (m.stride != x->stride || m.M0 != x->M0 || m.count == UINT32_MAX ||
+        (m.count == 0) != (m.max_level < 0) || m.max_level > HNSW_MAX_LEVEL ||
+        (m.count > 0 && m.entry >= m.count)) {
+        hnsw_index_free(x);
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: inconsistent meta");
+    }
+    size_t n = m.count;
+    const void *vec, *l0, *lv, *ui, *up;
+    if ((st = get(r, "hnsw.vectors", n * x->stride * sizeof(float), &vec, err)) != VAJRA_OK ||
+        (st = get(r, "hnsw.level0", n * x->l0_slots * sizeof(uint32_t), &l0, err)) != VAJRA_OK ||
+        (st = get(r, "hnsw.levels", n, &lv, err)) != VAJRA_OK ||
+        (st = get(r, "hnsw.upper_index", n * sizeof(uint32_t), &ui, err)) != VAJRA_OK ||
+        (st = get(r, "hnsw.upper", (size_t)m.upper_blocks * x->up_slots * sizeof(uint32_t), &up,
+                  err)) != VAJRA_OK) {
+        hnsw_index_free(x);
+        return st;
+    }
+    x->borrowed = true;
+    x->vectors = (float *)vec;
+    x->level0 = (uint32_t *)l0;
+    x->levels = (uint8_t *)lv;
+    x->upper_index = (uint32_t *)ui;
+    x->upper = (uint32_t *)up;
+    x->count = m.count;
+    x->capacity = m.count;
+    x->upper_blocks = x->upper_capacity = m.upper_blocks;
+    x->entry = m.entry;
+    x->max_level = m.max_level;
+
+    /* Validate every level, block and link before anyone walks the graph. */
+    uint64_t blocks = 0;
+    for (uint32_t i = 0; i < m.count; i++) {
+        uint32_t L = x->levels[i];
+        if (L > HNSW_MAX_LEVEL || (int32_t)L > m.max_level) {
+            st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: node %u has level %u", i, L);
+            goto bad;
+        }
+        if (L == 0 ? x->upper_index[i] != HNSW_NO_BLOCK
+                   : (uint64_t)x->upper_index[i] + L > m.upper_blocks) {
+            st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: node %u upper block %u", i,
+                                 x->upper_index[i]);
+            goto bad;
+        }
+        blocks += L;
+        for (uint32_t l = 0; l <= L; l++)
+            if ((st = check_list(hnsw_links(x, i, l), l ? x->M : x->M0, m.count, i, l, err)) !=
+                VAJRA_OK)
+                goto bad;
+    }
+    if (blocks != m.upper_blocks || (m.count > 0 && x->levels[m.entry] != (uint32_t)m.max_level)) {
+        st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: upper levels do not add up");
+        goto bad;
+    }
+    *out = x;
+    return VAJRA_OK;
+bad:
+    hnsw_index_free(x);
+    return st;
+}

@@ -1,0 +1,137 @@
+/* vector-hnsw — the plugin descriptor, its vtable and the named profiles.
+ *
+ * The distance kernel arrives at init (host->kernel) and is kept in the plugin state; every
+ * index created or loaded through this state computes its distances with it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnsw_index.h"
+#include "vajra/plugin.h"
+
+typedef struct HnswPluginState {
+    const VajraKernelOps *kernel;
+} HnswPluginState;
+
+/* Profiles: measured on wordnet lsa384 and glove100 (docs/vector.md has the figures). */
+typedef struct Profile {
+    const char *name;
+    uint32_t M, ef_construction, ef_search;
+} Profile;
+
+static const Profile profiles[] = {
+    {"quality", 24, 200, 320},
+    {"fast", 16, 128, 96},
+    {"instant", 12, 64, 48},
+};
+
+static vajra_status v_profile(const char *name, uint32_t dim, VajraMetric metric,
+                              VajraVectorParams *params, VajraError *err)
+{
+    if (name == NULL || params == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw profile: NULL argument");
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        if (strcmp(profiles[i].name, name) != 0)
+            continue;
+        memset(params, 0, sizeof *params);
+        params->struct_size = sizeof *params;
+        params->dim = dim;
+        params->metric = (uint32_t)metric;
+        params->M = profiles[i].M;
+        params->ef_construction = profiles[i].ef_construction;
+        params->ef_search = profiles[i].ef_search;
+        params->seed = 42;
+        return VAJRA_OK;
+    }
+    return vajra_error_set(err, VAJRA_ERR_NOT_FOUND,
+                           "hnsw: no profile '%s' (quality, fast, instant)", name);
+}
+
+static vajra_status v_create(void *state, const VajraVectorParams *params,
+                             VajraVectorIndex **out, VajraError *err)
+{
+    const HnswPluginState *ps = state;
+    if (ps == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw create: no plugin state");
+    return hnsw_index_new(params, ps->kernel, out, err);
+}
+
+static size_t v_count(const VajraVectorIndex *x)
+{
+    return x ? x->count : 0;
+}
+
+static void v_params(const VajraVectorIndex *x, VajraVectorParams *out)
+{
+    if (x && out)
+        *out = x->params;
+}
+
+static vajra_status v_search_new(const VajraVectorIndex *x, VajraVectorSearch **out,
+                                 VajraError *err)
+{
+    (void)x;
+    if (out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: NULL out");
+    return hnsw_search_new(out, err);
+}
+
+static vajra_status v_load(void *state, const VajraSectionReader *r, VajraVectorIndex **out,
+                           VajraError *err)
+{
+    const HnswPluginState *ps = state;
+    if (ps == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw load: no plugin state");
+    return hnsw_load(ps->kernel, r, out, err);
+}
+
+static const VajraVectorVtable vtable = {
+    .version = VAJRA_VECTOR_VTABLE_VERSION,
+    .profile = v_profile,
+    .create = v_create,
+    .destroy = hnsw_index_free,
+    .add = hnsw_add,
+    .count = v_count,
+    .params = v_params,
+    .search_new = v_search_new,
+    .search_free = hnsw_search_free,
+    .search = hnsw_search,
+    .search_exact = hnsw_search_exact,
+    .save = hnsw_save,
+    .load = v_load,
+    .graph = hnsw_graph,
+};
+
+static vajra_status p_init(const VajraHost *host, void **state, VajraError *err)
+{
+    if (host == NULL || host->kernel == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "vector-hnsw: the host gave no distance kernel");
+    HnswPluginState *ps = calloc(1, sizeof *ps);
+    if (ps == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "vector-hnsw: out of memory");
+    ps->kernel = host->kernel;
+    *state = ps;
+    return VAJRA_OK;
+}
+
+static void p_fini(void *state)
+{
+    free(state);
+}
+
+static const VajraPluginDescriptor desc = {
+    .struct_size = sizeof(VajraPluginDescriptor),
+    .abi_major = VAJRA_ABI_MAJOR,
+    .abi_minor = VAJRA_ABI_MINOR,
+    .kind = VAJRA_PLUGIN_VECTOR,
+    .name = "vector-hnsw",
+    .version = "1.0.0",
+    .description = "HNSW approximate nearest-neighbour index (L2, inner product, cosine)",
+    .required_cpu = 0,
+    .init = p_init,
+    .fini = p_fini,
+    .vtable = &vtable,
+};
+
+VAJRA_DEFINE_PLUGIN(desc)

@@ -1,0 +1,352 @@
+/* vector-hnsw — search: greedy descent, the level beam, top-k and the exact scan.
+ *
+ * The decisions mirror the core's reference (core/reference_hnsw.c) step for step, every
+ * comparison by (distance, id); only the machinery differs: binary heaps instead of linear
+ * scans, an epoch-stamped visited array reused across queries, distances of a whole neighbour
+ * list in one kernel gather call with the rows prefetched.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hnsw_index.h"
+
+#define EXACT_BLOCK 256
+
+vajra_status hnsw_search_new(VajraVectorSearch **out, VajraError *err)
+{
+    VajraVectorSearch *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (search context)");
+    *out = s;
+    return VAJRA_OK;
+}
+
+void hnsw_search_free(VajraVectorSearch *s)
+{
+    if (s == NULL)
+        return;
+    free(s->visited);
+    free(s->cand);
+    free(s->res);
+    free(s->ids);
+    free(s->dists);
+    free(s->query);
+    free(s);
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (q == NULL)
+        return false;
+    *p = q;
+    *cap = c;
+    return true;
+}
+
+vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x, size_t count,
+                                 size_t ef, VajraError *err)
+{
+    if (count > s->visited_cap) {
+        size_t c = count < 1024 ? 1024 : count + count / 4;
+        uint32_t *v = calloc(c, sizeof(uint32_t));
+        if (v == NULL)
+            goto oom;
+        free(s->visited);
+        s->visited = v;
+        s->visited_cap = (uint32_t)c;
+        s->epoch = 0;
+    }
+    size_t buf = x->M0 > EXACT_BLOCK ? x->M0 : EXACT_BLOCK;
+    if (buf < HNSW_ROUND)
+        buf = HNSW_ROUND;
+    size_t idcap = s->buf_cap, dcap = s->buf_cap;
+    if (!grow((void **)&s->ids, &idcap, buf, sizeof(uint32_t)) ||
+        !grow((void **)&s->dists, &dcap, buf, sizeof(float)))
+        goto oom;
+    s->buf_cap = idcap < dcap ? idcap : dcap;
+    if (!grow((void **)&s->res, &s->res_cap, ef + 2, sizeof(HnswPair)) ||
+        !grow((void **)&s->cand, &s->cand_cap, ef + x->M0 + 2, sizeof(HnswPair)))
+        goto oom;
+    if (x->stride > s->query_cap) {
+        float *q = hnsw_aligned_alloc(sizeof(float) * x->stride);
+        if (q == NULL)
+            goto oom;
+        free(s->query);
+        s->query = q;
+        s->query_cap = x->stride;
+    }
+    return VAJRA_OK;
+oom:
+    return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (search scratch)");
+}
+
+/* ---- heaps over HnswPair: cand is a min-heap, res a max-heap, both by hnsw_less ---- */
+static void min_push(HnswPair *h, size_t *n, HnswPair p)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!hnsw_less(p, h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = p;
+}
+
+static void min_pop(HnswPair *h, size_t *n)
+{
+    HnswPair last = h[--(*n)];
+    size_t i = 0, m = *n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && hnsw_less(h[c + 1], h[c]))
+            c++;
+        if (!hnsw_less(h[c], last))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+}
+
+static void max_push(HnswPair *h, size_t *n, HnswPair p)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!hnsw_less(h[parent], p))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = p;
+}
+
+static void max_sift_down(HnswPair *h, size_t m, HnswPair last)
+{
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= m)
+            break;
+        if (c + 1 < m && hnsw_less(h[c], h[c + 1]))
+            c++;
+        if (!hnsw_less(last, h[c]))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = last;
+}
+
+void hnsw_res_sort(VajraVectorSearch *s, size_t n)
+{
+    HnswPair *h = s->res;
+    for (size_t end = n; end > 1; end--) {
+        HnswPair top = h[0];
+        max_sift_down(h, end - 1, h[end - 1]);
+        h[end - 1] = top;
+    }
+}
+
+HnswPair hnsw_greedy(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                     HnswPair cur, uint32_t level)
+{
+    for (;;) {
+        const uint32_t *l = hnsw_links(x, cur.id, level);
+        uint32_t n = l[0];
+        if (n == 0)
+            return cur;
+        for (uint32_t i = 0; i < n; i++)
+            __builtin_prefetch(hnsw_vec(x, l[1 + i]));
+        hnsw_dist_gather(x, q, l + 1, n, s->dists);
+        HnswPair best = cur;
+        for (uint32_t i = 0; i < n; i++) {
+            HnswPair p = {s->dists[i], l[1 + i]};
+            if (hnsw_less(p, best))
+                best = p;
+        }
+        if (best.id == cur.id)
+            return cur;
+        cur = best;
+    }
+}
+
+static uint32_t next_epoch(VajraVectorSearch *s)
+{
+    if (++s->epoch == 0) { /* wrapped: stale stamps could collide, so clear once */
+        memset(s->visited, 0, sizeof(uint32_t) * s->visited_cap);
+        s->epoch = 1;
+    }
+    return s->epoch;
+}
+
+size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                         HnswPair entry, size_t ef, uint32_t level)
+{
+    uint32_t ep = next_epoch(s);
+    uint32_t *vis = s->visited;
+    HnswPair *cand = s->cand, *res = s->res;
+    size_t nc = 0, nr = 0;
+    vis[entry.id] = ep;
+    min_push(cand, &nc, entry);
+    max_push(res, &nr, entry);
+    while (nc > 0) {
+        HnswPair c = cand[0];
+        if (nr >= ef && hnsw_less(res[0], c))
+            break;
+        min_pop(cand, &nc);
+        const uint32_t *l = hnsw_links(x, c.id, level);
+        uint32_t n = l[0];
+        size_t m = 0;
+        for (uint32_t i = 0; i < n; i++) /* the visited stamps miss the cache: ask early */
+            __builtin_prefetch(vis + l[1 + i]);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t id = l[1 + i];
+            if (vis[id] != ep) {
+                vis[id] = ep;
+                s->ids[m++] = id;
+                __builtin_prefetch(hnsw_vec(x, id));
+            }
+        }
+        if (m == 0)
+            continue;
+        if (nc > 0) { /* the next expansion's list, while the distances are computed */
+            const char *next = (const char *)hnsw_links(x, cand[0].id, level);
+            size_t bytes = sizeof(uint32_t) * (level ? x->up_slots : x->l0_slots);
+            for (size_t off = 0; off < bytes; off += 64)
+                __builtin_prefetch(next + off);
+        }
+        hnsw_dist_gather(x, q, s->ids, m, s->dists);
+        for (size_t j = 0; j < m; j++) {
+            HnswPair p = {s->dists[j], s->ids[j]};
+            if (nr < ef || hnsw_less(p, res[0])) {
+                if (nc + 1 > s->cand_cap) {
+                    /* Rare: the candidate heap is bounded by the nodes visited; grow it once
+                     * (the context keeps the size for later queries). */
+                    size_t cap = s->cand_cap;
+                    if (!grow((void **)&s->cand, &cap, nc + 1, sizeof(HnswPair)))
+                        continue; /* out of memory: drop the candidate, keep going */
+                    s->cand_cap = cap;
+                    cand = s->cand;
+                }
+                min_push(cand, &nc, p);
+                if (nr < ef)
+                    max_push(res, &nr, p);
+                else /* full: p replaces the worst, one sift instead of push + pop */
+                    max_sift_down(res, nr, p);
+            }
+        }
+    }
+    return nr;
+}
+
+/* Validate the query and copy it into the context (normalised under cosine). */
+static vajra_status load_query(const VajraVectorIndex *x, VajraVectorSearch *s,
+                               const VajraVectorQuery *q, VajraError *err)
+{
+    if (q->values == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: query has no values");
+    if (q->dim != x->dim)
+        return vajra_error_set(err, VAJRA_ERR_DIMENSION,
+                               "hnsw: query has %u dimensions, the index %u", q->dim, x->dim);
+    for (uint32_t i = 0; i < q->dim; i++)
+        if (!isfinite(q->values[i]))
+            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                   "hnsw: query component %u is not finite", i);
+    memset(s->query, 0, sizeof(float) * x->stride);
+    if (x->metric == VAJRA_METRIC_COSINE) {
+        vajra_status st = vajra_vector_normalize(q->values, s->query, q->dim, err);
+        if (st != VAJRA_OK)
+            return vajra_error_prefix(err, "hnsw: query");
+    } else {
+        memcpy(s->query, q->values, sizeof(float) * q->dim);
+    }
+    return VAJRA_OK;
+}
+
+static vajra_status emit(VajraVectorSearch *s, size_t n, uint32_t k, VajraHits *out,
+                         VajraError *err)
+{
+    hnsw_res_sort(s, n);
+    size_t m = n < k ? n : k;
+    if (out->capacity < m) {
+        vajra_status st = vajra_hits_reserve(out, m, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
+    for (size_t i = 0; i < m; i++) {
+        out->items[i].doc = s->res[i].id;
+        out->items[i].score = -s->res[i].d;
+    }
+    out->count = m;
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
+                         const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
+                         VajraError *err)
+{
+    if (x == NULL || s == NULL || q == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw search: NULL argument");
+    size_t width = ef ? ef : x->params.ef_search;
+    if (width < q->k)
+        width = q->k;
+    vajra_status st = hnsw_search_prepare(s, x, x->count, width, err);
+    if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
+        return st;
+    out->count = 0;
+    if (x->count == 0 || q->k == 0)
+        return VAJRA_OK;
+    const float *qv = s->query;
+    HnswPair cur = {hnsw_dist(x, qv, hnsw_vec(x, x->entry)), x->entry};
+    for (int32_t l = x->max_level; l >= 1; l--)
+        cur = hnsw_greedy(x, s, qv, cur, (uint32_t)l);
+    size_t n = hnsw_search_layer(x, s, qv, cur, width, 0);
+    return emit(s, n, q->k, out, err);
+}
+
+vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
+                               const VajraVectorQuery *q, VajraHits *out, VajraError *err)
+{
+    if (x == NULL || s == NULL || q == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw exact: NULL argument");
+    vajra_status st = hnsw_search_prepare(s, x, 0, q->k, err);
+    if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
+        return st;
+    out->count = 0;
+    if (x->count == 0 || q->k == 0)
+        return VAJRA_OK;
+    size_t k = q->k, nr = 0;
+    HnswPair *res = s->res;
+    for (uint32_t start = 0; start < x->count; start += EXACT_BLOCK) {
+        uint32_t len = x->count - start < EXACT_BLOCK ? x->count - start : EXACT_BLOCK;
+        const float *rows = hnsw_vec(x, start);
+        if (x->metric == VAJRA_METRIC_L2) {
+            x->kernel->l2sq_many(s->query, rows, x->stride, len, x->dim, s->dists);
+        } else {
+            x->kernel->dot_many(s->query, rows, x->stride, len, x->dim, s->dists);
+            for (uint32_t i = 0; i < len; i++)
+                s->dists[i] = -s->dists[i];
+        }
+        for (uint32_t i = 0; i < len; i++) {
+            HnswPair p = {s->dists[i], start + i};
+            if (nr < k) {
+                max_push(res, &nr, p);
+            } else if (hnsw_less(p, res[0])) {
+                max_sift_down(res, nr, p);
+            }
+        }
+    }
+    return emit(s, nr, q->k, out, err);
+}

@@ -1,0 +1,624 @@
+/* Suite 'lexical', Cranfield parity: the pruned fast path against the core's exhaustive
+ * reference (vajra_reference_lexical_search) on every Cranfield query and 300 seeded random
+ * multi-term queries, for k = 10 and k = 100, for every scorer plugin. Also: the postings agree
+ * with an independent re-analysis of every document; N threads == 1 thread; two batches == one
+ * batch (results and saved bytes); save/load round trip and corruption; effectiveness floor. */
+#include <check.h>
+#include <glib.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lex_fixture.h"
+#include "vajra/eval.h"
+
+static VajraDocSet *corpus;
+static VajraDocSet *queries;
+static GPtrArray *query_texts; /* Cranfield queries then random ones (owned strings) */
+static size_t n_cranfield_queries;
+
+#define N_RANDOM_QUERIES 300
+
+static void load_data(void)
+{
+    VajraError err = {0};
+    char *cp = lex_data_path("cranfield/corpus.jsonl");
+    char *qp = lex_data_path("cranfield/queries.jsonl");
+    ck_assert_msg(vajra_docset_read_jsonl(cp, NULL, &corpus, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_msg(vajra_docset_read_jsonl(qp, NULL, &queries, &err) == VAJRA_OK, "%s", err.message);
+    g_free(cp);
+    g_free(qp);
+    ck_assert_uint_eq(vajra_docset_count(corpus), 1400);
+    ck_assert_uint_eq(vajra_docset_count(queries), 225);
+
+    query_texts = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < vajra_docset_count(queries); i++)
+        g_ptr_array_add(query_texts, g_strdup(vajra_docset_doc(queries, i)->text));
+    n_cranfield_queries = query_texts->len;
+
+    /* Random queries: 2-8 words taken from random documents' raw text (so most terms exist and
+     * share documents), sometimes with a word repeated or a word that is in no document. */
+    GRand *rng = g_rand_new_with_seed(20261125);
+    for (int q = 0; q < N_RANDOM_QUERIES; q++) {
+        GString *s = g_string_new(NULL);
+        int words = g_rand_int_range(rng, 2, 9);
+        for (int w = 0; w < words; w++) {
+            const VajraDocument *d =
+                vajra_docset_doc(corpus, (size_t)g_rand_int_range(rng, 0, 1400));
+            gchar **toks = g_strsplit(d->text, " ", -1);
+            guint n = g_strv_length(toks);
+            if (n > 0)
+                g_string_append_printf(s, "%s ", toks[g_rand_int_range(rng, 0, (gint32)n)]);
+            g_strfreev(toks);
+        }
+        if (q % 7 == 0)
+            g_string_append(s, "qqxyzzyunseen ");
+        if (q % 5 == 0 && s->len > 0)
+            g_string_append(s, s->str); /* every term twice: qtf 2 */
+        g_ptr_array_add(query_texts, g_string_free(s, FALSE));
+    }
+    g_rand_free(rng);
+}
+
+static void free_data(void)
+{
+    g_ptr_array_free(query_texts, TRUE);
+    vajra_docset_free(queries);
+    vajra_docset_free(corpus);
+}
+
+static void assert_same_hits(const VajraHits *fast, const VajraHits *ref, const char *what,
+                             const char *query)
+{
+    ck_assert_msg(fast->count == ref->count, "%s: %zu hits vs reference %zu for query '%s'", what,
+                  fast->count, ref->count, query);
+    for (size_t i = 0; i < ref->count; i++) {
+        ck_assert_msg(fast->items[i].doc == ref->items[i].doc,
+                      "%s: rank %zu doc %u (%.9g) vs reference doc %u (%.9g), query '%s'", what, i,
+                      fast->items[i].doc, fast->items[i].score, ref->items[i].doc,
+                      ref->items[i].score, query);
+        double a = fast->items[i].score, b = ref->items[i].score;
+        ck_assert_msg(fabs(a - b) <= 1e-5 * fmax(fabs(b), 1e-30), "%s: score %.9g vs %.9g", what,
+                      a, b);
+    }
+}
+
+static VajraLexicalIndex *build_cranfield(LexFixture *fx)
+{
+    return lex_fixture_build(fx, NULL, vajra_docset_batch(corpus));
+}
+
+/* ---- fast == reference, every scorer, k = 10 and 100 (and a few other k) ---- */
+
+static void parity_for(const char *scorer)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, scorer, NULL, 0);
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    VajraLexicalScratch *sc = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    VajraHits fast = {0}, ref = {0};
+    const uint32_t ks[] = {10, 100, 1, 5000};
+    size_t nonempty = 0;
+    for (size_t ki = 0; ki < 4; ki++) {
+        for (guint q = 0; q < query_texts->len; q++) {
+            /* k = 1 and k > N on a subset, to keep the run short. */
+            if (ki >= 2 && q % 10 != 0)
+                continue;
+            const char *text = g_ptr_array_index(query_texts, q);
+            ck_assert_msg(fx.vt->search(ix, sc, text, ks[ki], &fast, &err) == VAJRA_OK, "%s",
+                          err.message);
+            ck_assert_msg(vajra_reference_lexical_search(fx.vt, ix, &fx.scorer, text, ks[ki],
+                                                         &ref, &err) == VAJRA_OK,
+                          "%s", err.message);
+            char what[64];
+            snprintf(what, sizeof what, "%s k=%u", scorer, ks[ki]);
+            assert_same_hits(&fast, &ref, what, text);
+            nonempty += ref.count > 0;
+        }
+    }
+    /* The comparison must not be vacuous: nearly every query has hits. */
+    ck_assert_uint_gt(nonempty, 2 * query_texts->len - 20);
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    fx.vt->scratch_free(sc);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+
+START_TEST(test_parity_bm25) { parity_for("scorer-bm25"); }
+END_TEST
+START_TEST(test_parity_bm25plus) { parity_for("scorer-bm25plus"); }
+END_TEST
+START_TEST(test_parity_tfidf) { parity_for("scorer-tfidf"); }
+END_TEST
+
+/* Parity under other parameters: b = 0 (no length normalisation: many exact ties). */
+START_TEST(test_parity_bm25_ties)
+{
+    LexFixture fx;
+    VajraParam p[] = {{"k1", 0.9}, {"b", 0.0}};
+    lex_fixture_open(&fx, "scorer-bm25", p, 2);
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    VajraLexicalScratch *sc = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    VajraHits fast = {0}, ref = {0};
+    for (guint q = 0; q < query_texts->len; q++) {
+        const char *text = g_ptr_array_index(query_texts, q);
+        ck_assert_int_eq(fx.vt->search(ix, sc, text, 10, &fast, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_reference_lexical_search(fx.vt, ix, &fx.scorer, text, 10, &ref,
+                                                        &err), VAJRA_OK);
+        assert_same_hits(&fast, &ref, "bm25 b=0", text);
+    }
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    fx.vt->scratch_free(sc);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* A scorer defined right here (not a plugin): non-monotone in tf and dl and partly negative.
+ * Pruning must stay exact because the index bounds terms by their actual posting scores. */
+static double odd_weight(const void *inst, const VajraCollectionStats *c, const VajraTermStats *t)
+{
+    (void)inst;
+    return log(1.0 + (double)c->doc_count / (double)t->doc_freq);
+}
+static float odd_score(const void *inst, const VajraCollectionStats *c, double w, uint32_t tf,
+                       uint32_t dl)
+{
+    (void)inst, (void)c;
+    return (float)(w * ((double)((tf * 7 + dl) % 5) - 1.0) / 3.0);
+}
+static float nan_score(const void *inst, const VajraCollectionStats *c, double w, uint32_t tf,
+                       uint32_t dl)
+{
+    (void)inst, (void)c, (void)w, (void)tf;
+    return dl > 50 ? NAN : 1.0f;
+}
+static const VajraScorerVtable odd_vtable = {.version = 1, .term_weight = odd_weight,
+                                             .score = odd_score};
+static const VajraScorerVtable nan_vtable = {.version = 1, .term_weight = odd_weight,
+                                             .score = nan_score};
+
+START_TEST(test_parity_custom_scorer)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    VajraLexicalOptions o = {.struct_size = sizeof o, .scorer = {&odd_vtable, NULL, "odd"}};
+    VajraLexicalIndex *ix = NULL;
+    ck_assert_int_eq(fx.vt->create(NULL, &o, &ix, &err), VAJRA_OK);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    ck_assert_int_eq(fx.vt->add_batch(ix, &all, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(ix, &err), VAJRA_OK);
+    VajraLexicalScratch *sc = NULL;
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    VajraHits fast = {0}, ref = {0};
+    size_t negative = 0;
+    const uint32_t ks[] = {10, 100, 5000};
+    for (size_t ki = 0; ki < 3; ki++)
+        for (guint q = 0; q < query_texts->len; q += (ki == 2 ? 5 : 1)) {
+            const char *text = g_ptr_array_index(query_texts, q);
+            ck_assert_int_eq(fx.vt->search(ix, sc, text, ks[ki], &fast, &err), VAJRA_OK);
+            ck_assert_int_eq(vajra_reference_lexical_search(fx.vt, ix, &o.scorer, text, ks[ki],
+                                                            &ref, &err), VAJRA_OK);
+            assert_same_hits(&fast, &ref, "odd scorer", text);
+            for (size_t i = 0; i < ref.count; i++)
+                negative += ref.items[i].score < 0;
+        }
+    ck_assert_uint_gt(negative, 0); /* the case with negative scores was really exercised */
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    fx.vt->scratch_free(sc);
+    fx.vt->free(ix);
+
+    /* A scorer that yields NaN is refused at commit. */
+    o.scorer = (VajraScorer){&nan_vtable, NULL, "nan"};
+    ck_assert_int_eq(fx.vt->create(NULL, &o, &ix, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->add_batch(ix, &all, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(ix, &err), VAJRA_ERR_BAD_VALUE);
+    ck_assert_ptr_nonnull(strstr(err.message, "nan"));
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* ---- the postings are what an independent re-analysis of each document says ---- */
+
+START_TEST(test_postings_match_reanalysis)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    VajraLexicalScratch *sc = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    /* term → GArray of (doc, tf), built by analysing title and text separately. */
+    GHashTable *expect = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify)g_array_unref);
+    size_t n = vajra_docset_count(corpus);
+    for (size_t d = 0; d < n; d++) {
+        const VajraDocument *doc = vajra_docset_doc(corpus, d);
+        VajraTermBag bag = {0};
+        if (doc->title)
+            ck_assert_int_eq(fx.vt->analyze(ix, sc, doc->title, &bag, &err), VAJRA_OK);
+        ck_assert_int_eq(fx.vt->analyze(ix, sc, doc->text, &bag, &err), VAJRA_OK);
+        ck_assert_uint_eq(fx.vt->doc_length(ix, (uint32_t)d), bag.count);
+        for (size_t i = 0; i < bag.count; i++) {
+            GArray *a = g_hash_table_lookup(expect, bag.terms[i]);
+            if (!a) {
+                a = g_array_new(FALSE, FALSE, 2 * sizeof(uint32_t));
+                g_hash_table_insert(expect, g_strdup(bag.terms[i]), a);
+            }
+            uint32_t *last = a->len ? &g_array_index(a, uint32_t, 2 * (a->len - 1)) : NULL;
+            if (last && last[0] == d) {
+                last[1]++;
+            } else {
+                uint32_t pair[2] = {(uint32_t)d, 1};
+                g_array_append_val(a, pair);
+            }
+        }
+        vajra_term_bag_clear(&bag);
+    }
+    ck_assert_uint_gt(g_hash_table_size(expect), 3000);
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, expect);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        GArray *a = val;
+        VajraPostingsView v;
+        fx.vt->postings(ix, key, &v);
+        ck_assert_msg(v.count == a->len, "term %s: %zu postings, expected %u", (char *)key,
+                      v.count, a->len);
+        for (guint i = 0; i < a->len; i++) {
+            ck_assert_uint_eq(v.docs[i], g_array_index(a, uint32_t, 2 * i));
+            ck_assert_uint_eq(v.tfs[i], g_array_index(a, uint32_t, 2 * i + 1));
+        }
+    }
+    g_hash_table_destroy(expect);
+    fx.vt->scratch_free(sc);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* ---- threads ---- */
+
+typedef struct ThreadJob {
+    LexFixture *fx;
+    VajraLexicalIndex *ix;
+    size_t first, stride;
+    VajraHits *results; /* one per query */
+    vajra_status status;
+} ThreadJob;
+
+static void *thread_search(void *arg)
+{
+    ThreadJob *j = arg;
+    VajraLexicalScratch *sc = NULL;
+    VajraError err = {0};
+    j->status = j->fx->vt->scratch_new(j->ix, &sc, &err);
+    for (size_t q = j->first; q < query_texts->len && j->status == VAJRA_OK; q += j->stride)
+        j->status = j->fx->vt->search(j->ix, sc, g_ptr_array_index(query_texts, q), 100,
+                                      &j->results[q], &err);
+    j->fx->vt->scratch_free(sc);
+    return NULL;
+}
+
+static VajraHits *search_all_threads(LexFixture *fx, VajraLexicalIndex *ix, size_t threads)
+{
+    VajraHits *res = calloc(query_texts->len, sizeof *res);
+    pthread_t tid[8];
+    ThreadJob jobs[8];
+    for (size_t t = 0; t < threads; t++) {
+        jobs[t] = (ThreadJob){fx, ix, t, threads, res, VAJRA_OK};
+        ck_assert_int_eq(pthread_create(&tid[t], NULL, thread_search, &jobs[t]), 0);
+    }
+    for (size_t t = 0; t < threads; t++) {
+        pthread_join(tid[t], NULL);
+        ck_assert_int_eq(jobs[t].status, VAJRA_OK);
+    }
+    return res;
+}
+
+static void free_results(VajraHits *res)
+{
+    for (guint q = 0; q < query_texts->len; q++)
+        vajra_hits_clear(&res[q]);
+    free(res);
+}
+
+static void assert_same_results(VajraHits *a, VajraHits *b, const char *what)
+{
+    for (guint q = 0; q < query_texts->len; q++) {
+        ck_assert_msg(a[q].count == b[q].count, "%s: query %u", what, q);
+        if (a[q].count)
+            ck_assert_msg(memcmp(a[q].items, b[q].items, a[q].count * sizeof(VajraHit)) == 0,
+                          "%s: query %u differs", what, q);
+    }
+}
+
+START_TEST(test_threads_equal_one_thread)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    VajraHits *one = search_all_threads(&fx, ix, 1);
+    VajraHits *four = search_all_threads(&fx, ix, 4);
+    assert_same_results(one, four, "4 threads vs 1");
+    free_results(one);
+    free_results(four);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* ---- two batches == one batch; save/load ---- */
+
+static MemSections *save_index(LexFixture *fx, VajraLexicalIndex *ix)
+{
+    MemSections *m = mem_sections_new();
+    VajraSectionWriter w = mem_sections_writer(m);
+    VajraError err = {0};
+    ck_assert_msg(fx->vt->save(ix, &w, &err) == VAJRA_OK, "%s", err.message);
+    return m;
+}
+
+static int same_bytes(MemSections *a, MemSections *b)
+{
+    unsigned char *x, *y;
+    size_t nx = mem_sections_bytes(a, &x), ny = mem_sections_bytes(b, &y);
+    int same = nx == ny && memcmp(x, y, nx) == 0;
+    g_free(x);
+    g_free(y);
+    return same;
+}
+
+START_TEST(test_two_batches_equal_one)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    VajraLexicalIndex *one = build_cranfield(&fx);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    VajraDocBatch first = {all.docs, 613}, second = {all.docs + 613, all.count - 613};
+
+    /* Two batches, one commit. */
+    VajraLexicalIndex *two = lex_fixture_index(&fx, NULL);
+    ck_assert_int_eq(fx.vt->add_batch(two, &first, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->add_batch(two, &second, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(two, &err), VAJRA_OK);
+    /* Two batches with a commit (and searches) in between. */
+    VajraLexicalIndex *twoc = lex_fixture_build(&fx, NULL, first);
+    VajraHits *partial = search_all_threads(&fx, twoc, 1);
+    free_results(partial);
+    ck_assert_int_eq(fx.vt->add_batch(twoc, &second, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(twoc, &err), VAJRA_OK);
+
+    VajraHits *r1 = search_all_threads(&fx, one, 1);
+    VajraHits *r2 = search_all_threads(&fx, two, 1);
+    VajraHits *r3 = search_all_threads(&fx, twoc, 1);
+    assert_same_results(r1, r2, "two batches");
+    assert_same_results(r1, r3, "two batches, commit between");
+    MemSections *s1 = save_index(&fx, one), *s2 = save_index(&fx, two), *s3 = save_index(&fx, twoc);
+    ck_assert(same_bytes(s1, s2));
+    ck_assert(same_bytes(s1, s3));
+    free_results(r1);
+    free_results(r2);
+    free_results(r3);
+    mem_sections_free(s1);
+    mem_sections_free(s2);
+    mem_sections_free(s3);
+    fx.vt->free(one);
+    fx.vt->free(two);
+    fx.vt->free(twoc);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+static vajra_status load_from(LexFixture *fx, MemSections *m, VajraLexicalIndex **out,
+                              VajraError *err)
+{
+    VajraLexicalOptions o = {.struct_size = sizeof o, .scorer = fx->scorer};
+    VajraSectionReader r = mem_sections_reader(m);
+    return fx->vt->load(vajra_plugin_state(fx->lex_plugin), &o, &r, out, err);
+}
+
+START_TEST(test_save_load)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    MemSections *m = save_index(&fx, ix);
+    VajraLexicalIndex *back = NULL;
+    ck_assert_msg(load_from(&fx, m, &back, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_uint_eq(fx.vt->doc_count(back), 1400);
+    ck_assert_str_eq(fx.vt->doc_id(back, 41), fx.vt->doc_id(ix, 41));
+    /* Zero copy: the loaded postings live in the reader's bytes. */
+    size_t len;
+    const uint32_t *docs = mem_sections_data(m, "lex.post.docs", &len);
+    VajraPostingsView v;
+    fx.vt->postings(back, "wing", &v);
+    ck_assert(v.count > 0 && v.docs >= docs && v.docs < docs + len / 4);
+    VajraHits *a = search_all_threads(&fx, ix, 1), *b = search_all_threads(&fx, back, 2);
+    assert_same_results(a, b, "loaded index");
+    free_results(a);
+    free_results(b);
+    /* A loaded index takes more documents; it then equals one built in one go. */
+    VajraDocument extra[] = {{.id = "new-1", .text = "supersonic wing flutter"}};
+    ck_assert_int_eq(fx.vt->add_batch(back, &(VajraDocBatch){extra, 1}, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->add_batch(back, &(VajraDocBatch){extra, 1}, &err),
+                     VAJRA_ERR_DUPLICATE);
+    ck_assert_int_eq(fx.vt->commit(back, &err), VAJRA_OK);
+    ck_assert_uint_eq(fx.vt->doc_count(back), 1401);
+    ck_assert_int_eq(fx.vt->add_batch(ix, &(VajraDocBatch){extra, 1}, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(ix, &err), VAJRA_OK);
+    MemSections *m1 = save_index(&fx, ix), *m2 = save_index(&fx, back);
+    ck_assert(same_bytes(m1, m2));
+    mem_sections_free(m1);
+    mem_sections_free(m2);
+    fx.vt->free(back);
+
+    /* Corruption is an error, never a crash. */
+    uint32_t *pd = mem_sections_data(m, "lex.post.docs", &len);
+    uint32_t saved = pd[3];
+    pd[3] = 5000000;
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    pd[3] = saved;
+    uint64_t *off = mem_sections_data(m, "lex.terms.off", &len);
+    off[2] += 1000000;
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    off[2] -= 1000000;
+    uint32_t *hash = mem_sections_data(m, "lex.terms.hash", &len);
+    for (size_t i = 0; i < len / 4; i++)
+        hash[i] = 1; /* no empty slot and bogus ids: a lookup would never stop */
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    mem_sections_free(m);
+
+    MemSections *empty = mem_sections_new();
+    ck_assert_int_eq(load_from(&fx, empty, &back, &err), VAJRA_ERR_NOT_FOUND);
+    mem_sections_free(empty);
+    /* Saving with uncommitted additions is refused. */
+    VajraDocument more[] = {{.id = "new-2", .text = "x"}};
+    ck_assert_int_eq(fx.vt->add_batch(ix, &(VajraDocBatch){more, 1}, &err), VAJRA_OK);
+    VajraSectionWriter w = mem_sections_writer(empty = mem_sections_new());
+    ck_assert_int_eq(fx.vt->save(ix, &w, &err), VAJRA_ERR_STATE);
+    mem_sections_free(empty);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* Random single-byte corruptions of a saved index: load refuses it (CORRUPT/VERSION) or gives an
+ * index whose fast search still equals the reference on it. Never a crash (run under ASan). */
+START_TEST(test_load_random_corruption)
+{
+    static const char *const names[] = {"lex.meta", "lex.doclen", "lex.ids.off", "lex.ids",
+                                        "lex.ids.hash", "lex.terms.off", "lex.terms",
+                                        "lex.terms.hash", "lex.post.off", "lex.post.docs",
+                                        "lex.post.tfs"};
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    VajraLexicalIndex *ix = lex_fixture_build(&fx, NULL, (VajraDocBatch){all.docs, 200});
+    MemSections *m = save_index(&fx, ix);
+    fx.vt->free(ix);
+    GRand *rng = g_rand_new_with_seed(7);
+    size_t refused = 0, accepted = 0;
+    VajraHits fast = {0}, ref = {0};
+    for (int round = 0; round < 300; round++) {
+        size_t len;
+        unsigned char *sec = mem_sections_data(m, names[round % 11], &len);
+        if (len == 0)
+            continue;
+        size_t at = (size_t)g_rand_int_range(rng, 0, (gint32)len);
+        unsigned char old = sec[at];
+        sec[at] ^= (unsigned char)(1u << g_rand_int_range(rng, 0, 8));
+        VajraLexicalIndex *back = NULL;
+        vajra_status st = load_from(&fx, m, &back, &err);
+        if (st == VAJRA_OK) {
+            accepted++;
+            VajraLexicalScratch *sc = NULL;
+            ck_assert_int_eq(fx.vt->scratch_new(back, &sc, &err), VAJRA_OK);
+            for (guint q = 0; q < 20; q++) {
+                const char *text = g_ptr_array_index(query_texts, q);
+                ck_assert_int_eq(fx.vt->search(back, sc, text, 10, &fast, &err), VAJRA_OK);
+                ck_assert_int_eq(vajra_reference_lexical_search(fx.vt, back, &fx.scorer, text, 10,
+                                                                &ref, &err), VAJRA_OK);
+                assert_same_hits(&fast, &ref, "corrupted but accepted", text);
+            }
+            fx.vt->scratch_free(sc);
+            fx.vt->free(back);
+        } else {
+            ck_assert_msg(st == VAJRA_ERR_CORRUPT || st == VAJRA_ERR_VERSION, "status %d: %s",
+                          st, err.message);
+            refused++;
+        }
+        sec[at] = old;
+    }
+    ck_assert_uint_gt(refused, 50);
+    g_rand_free(rng);
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    mem_sections_free(m);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+/* ---- effectiveness floor: nDCG@10 on Cranfield at least Xapian's published 0.340 ---- */
+
+START_TEST(test_cranfield_effectiveness)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    char *qrp = lex_data_path("cranfield/qrels.tsv");
+    VajraQrels *qrels = NULL;
+    ck_assert_msg(vajra_qrels_read(qrp, &qrels, &err) == VAJRA_OK, "%s", err.message);
+    g_free(qrp);
+    VajraEval *ev = NULL;
+    ck_assert_int_eq(vajra_eval_new(qrels, &ev, &err), VAJRA_OK);
+    VajraLexicalScratch *sc = NULL;
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    VajraHits hits = {0};
+    for (size_t q = 0; q < vajra_docset_count(queries); q++) {
+        const VajraDocument *qd = vajra_docset_doc(queries, q);
+        ck_assert_int_eq(fx.vt->search(ix, sc, qd->text, 100, &hits, &err), VAJRA_OK);
+        ck_assert_msg(vajra_eval_add_hits(ev, qd->id, &hits, vajra_docset_ids(corpus),
+                                          vajra_docset_count(corpus), NULL, &err) == VAJRA_OK,
+                      "%s", err.message);
+    }
+    VajraEvalSummary sum;
+    vajra_eval_summary(ev, &sum);
+    fprintf(stderr, "cranfield bm25: nDCG@10 %.4f recall@100 %.4f MAP %.4f MRR@10 %.4f\n",
+            sum.mean.ndcg_at_10, sum.mean.recall_at_100, sum.mean.map, sum.mean.mrr_at_10);
+    ck_assert_uint_eq(sum.ranked_queries, sum.judged_queries);
+    ck_assert_msg(sum.mean.ndcg_at_10 >= 0.340, "nDCG@10 %.4f below Xapian's 0.340",
+                  sum.mean.ndcg_at_10);
+    vajra_hits_clear(&hits);
+    fx.vt->scratch_free(sc);
+    vajra_eval_free(ev);
+    vajra_qrels_free(qrels);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
+static Suite *parity_suite(void)
+{
+    Suite *s = suite_create("lexical-parity");
+    TCase *tc = tcase_create("cranfield");
+    tcase_add_unchecked_fixture(tc, load_data, free_data);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_parity_bm25);
+    tcase_add_test(tc, test_parity_bm25plus);
+    tcase_add_test(tc, test_parity_tfidf);
+    tcase_add_test(tc, test_parity_bm25_ties);
+    tcase_add_test(tc, test_parity_custom_scorer);
+    tcase_add_test(tc, test_postings_match_reanalysis);
+    tcase_add_test(tc, test_threads_equal_one_thread);
+    tcase_add_test(tc, test_two_batches_equal_one);
+    tcase_add_test(tc, test_save_load);
+    tcase_add_test(tc, test_load_random_corruption);
+    tcase_add_test(tc, test_cranfield_effectiveness);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(parity_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,197 @@
+/* The `vajra` command line: shared declarations.
+ *
+ * Each command lives in its own cmd_<name>.c and has the signature of CliCommandFn. Commands
+ * print results on stdout (text, or JSON with --json) and diagnostics on stderr as
+ * "vajra <command>: <message>"; they return the process exit status (0 ok, 1 failure or
+ * mismatch, 2 usage error).
+ */
+#ifndef VAJRA_CLI_H
+#define VAJRA_CLI_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vajra/collection.h"
+#include "vajra/fusion.h"
+#include "vajra/io.h"
+#include "vajra/registry.h"
+#include "vajra/status.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+typedef int (*CliCommandFn)(int argc, char **argv);
+
+int cmd_index(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_parity(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_plugins(int argc, char **argv);
+
+/* ---- diagnostics ---- */
+
+/* "vajra <cmd>: <message>\n" on stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cli_error with the text of a VajraError (its message, else the code's name). */
+void cli_error_vajra(const char *cmd, const VajraError *err);
+/* Usage error: message, then "try 'vajra <cmd> --help'". Returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- parsing ---- */
+
+/* Strict number parsing: the whole string, in range. Return 1 on success. */
+int cli_parse_u32(const char *s, uint32_t *out);
+int cli_parse_double(const char *s, double *out);
+
+/* ---- JSON output (stdout) ---- */
+
+/* Write s as a JSON string literal (quotes, escapes, control characters as \u00XX). NULL → null. */
+void cli_json_string(FILE *f, const char *s);
+/* A double as JSON: a number with up to 6 significant decimals, or null when not finite. */
+void cli_json_number(FILE *f, double v);
+
+/* ---- progress (stderr, only when it is a terminal) ---- */
+
+typedef struct CliProgress {
+    int enabled;
+    const char *label;
+    uint64_t total;
+    int last_percent;
+} CliProgress;
+
+void cli_progress_start(CliProgress *p, const char *label, uint64_t total);
+void cli_progress_update(CliProgress *p, uint64_t done);
+void cli_progress_end(CliProgress *p);
+
+/* ---- shared plumbing ---- */
+
+/* A registry with the default search path. Prints the error and returns NULL on failure. */
+VajraRegistry *cli_registry(const char *cmd);
+
+/* Map "file"/"mmap" (or a full plugin name) to a storage plugin name; NULL for unknown. */
+const char *cli_storage_plugin(const char *name);
+
+/* Open a saved collection (prints the error). */
+VajraCollection *cli_open_collection(const char *cmd, VajraRegistry *reg, const char *path,
+                                     const char *storage);
+
+/* Seconds on the monotonic clock. */
+double cli_now(void);
+
+/* Read a vector file chosen by "FILE" or "FILE:ROW" (ROW overrides *row when present).
+ * Prints the error and returns non-zero on failure. */
+int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out, long *row);
+
+/* Fusion chosen on the command line. */
+typedef struct CliFusion {
+    const char *method; /* "rrf", "minmax", "zscore" */
+    double rrf_k;
+    double weight; /* lexical weight for convex; the vector side gets 1 − weight */
+} CliFusion;
+
+#define CLI_FUSION_DEFAULT {"rrf", VAJRA_RRF_K_DEFAULT, 0.5}
+
+/* Build the fusion morphism (limit = how many fused hits to keep). Prints errors. */
+VajraMorphism *cli_make_fusion(const char *cmd, const CliFusion *f, size_t limit);
+
+/* Searching one query in any mode, reusing one set of morphisms (one thread). */
+typedef enum CliMode { CLI_MODE_LEXICAL = 0, CLI_MODE_VECTOR = 1, CLI_MODE_HYBRID = 2 } CliMode;
+const char *cli_mode_name(CliMode m);
+int cli_parse_mode(const char *s, CliMode *out);
+
+typedef struct CliSearcher {
+    CliMode mode;
+    uint32_t k, depth, dim;
+    VajraMorphism *m; /* the retriever for `mode` */
+    void *query;      /* a value of the retriever's domain */
+} CliSearcher;
+
+/* Make the retriever for `mode` (hybrid: fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩ with each side fetching
+ * `depth` candidates and the fusion keeping k). ef as for vajra_collection_vector_retriever.
+ * Prints errors; returns non-zero on failure. */
+int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMode mode,
+                      uint32_t k, uint32_t depth, uint32_t ef, const CliFusion *fusion);
+/* Run one query (text may be NULL outside lexical/hybrid; vec may be NULL outside
+ * vector/hybrid). Fills *hits. */
+vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec,
+                              VajraHits *hits, VajraError *err);
+void cli_searcher_clear(CliSearcher *s);
+
+
+/* ---- documents with their vectors ---- */
+
+/* Documents read from JSONL, optionally cut to the first `limit` (0 = all), with row i of a
+ * vector file attached to document i (the file must have exactly as many rows as documents
+ * kept). `docs` is an array of `count` documents borrowing from `set` and `vectors`. */
+typedef struct CliDocs {
+    VajraDocSet *set;
+    VajraMatrixF32 vectors;
+    VajraDocument *docs;
+    size_t count;
+    uint32_t dim;
+} CliDocs;
+
+/* Prints errors naming the file (and line); returns non-zero on failure. */
+int cli_docs_load(const char *cmd, const char *docs_path, const char *vectors_path,
+                  const char *vector_field, size_t limit, CliDocs *out);
+void cli_docs_clear(CliDocs *d);
+
+
+/* ---- building a collection (shared by index and bench) ---- */
+
+typedef struct CliBuildOptions {
+    const char *metric, *profile, *scorer, *stemmer;
+    uint32_t threads, batch, M, efc, efs;
+    double k1, b;
+    int have_k1, have_b, keep_stopwords, ignore_title;
+} CliBuildOptions;
+
+enum {
+    CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
+    CLI_OPT_STEMMER, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
+    CLI_OPT_EFC, CLI_OPT_EFS
+};
+
+/* getopt_long entries for the build options (put them first in a command's table). */
+#define CLI_BUILD_LONGOPTS                                                                     \
+    {"metric", required_argument, NULL, CLI_OPT_METRIC},                                       \
+    {"profile", required_argument, NULL, CLI_OPT_PROFILE},                                     \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS},                                     \
+    {"scorer", required_argument, NULL, CLI_OPT_SCORER},                                       \
+    {"k1", required_argument, NULL, CLI_OPT_K1},                                               \
+    {"b", required_argument, NULL, CLI_OPT_B},                                                 \
+    {"stemmer", required_argument, NULL, CLI_OPT_STEMMER},                                     \
+    {"keep-stopwords", no_argument, NULL, CLI_OPT_KEEP_STOP},                                  \
+    {"ignore-title", no_argument, NULL, CLI_OPT_IGNORE_TITLE},                                 \
+    {"batch", required_argument, NULL, CLI_OPT_BATCH},                                         \
+    {"M", required_argument, NULL, CLI_OPT_M},                                                 \
+    {"ef-construction", required_argument, NULL, CLI_OPT_EFC},                                 \
+    {"ef-search", required_argument, NULL, CLI_OPT_EFS}
+
+/* Help text for the build options. */
+#define CLI_BUILD_HELP                                                                         \
+    "  --metric ip|cosine|l2      vector metric (default ip)\n"                                \
+    "  --profile quality|fast|instant   HNSW profile (default fast)\n"                         \
+    "  --M N, --ef-construction N, --ef-search N   override the profile\n"                     \
+    "  --threads N                HNSW build threads (default 1; same index for any N)\n"      \
+    "  --scorer NAME              scorer plugin (default scorer-bm25; also scorer-bm25plus,\n" \
+    "                             scorer-tfidf)\n"                                             \
+    "  --k1 X, --b X              BM25 parameters (default: the scorer's, 1.2 and 0.75)\n"     \
+    "  --stemmer english|porter|none   (default english)\n"                                    \
+    "  --keep-stopwords           do not drop English stopwords\n"                            \
+    "  --ignore-title             index the text only\n"                                       \
+    "  --batch N                  documents per batch (default 4096)\n"
+
+void cli_build_defaults(CliBuildOptions *o);
+/* Take one option from getopt: 1 = handled, 0 = not a build option, -1 = bad value (printed). */
+int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o);
+/* Create a collection and add every document (progress bar on a terminal), then commit.
+ * *build_s receives the seconds spent adding and committing. Prints errors. */
+int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, const CliDocs *docs,
+              const char *docs_path, VajraCollection **out, double *build_s);
+
+#endif /* VAJRA_CLI_H */

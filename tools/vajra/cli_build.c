@@ -1,0 +1,136 @@
+/* Building a collection from command-line options (shared by `vajra index` and `vajra bench`). */
+#include <getopt.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_build_defaults(CliBuildOptions *o)
+{
+    memset(o, 0, sizeof *o);
+    o->metric = "ip";
+    o->profile = "fast";
+    o->threads = 1;
+    o->batch = 4096;
+}
+
+int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o)
+{
+    switch (ch) {
+    case CLI_OPT_METRIC:
+        if (strcmp(arg, "ip") && strcmp(arg, "cosine") && strcmp(arg, "l2")) {
+            cli_usage_error(cmd, "--metric takes ip, cosine or l2, not \"%s\"", arg);
+            return -1;
+        }
+        o->metric = arg;
+        return 1;
+    case CLI_OPT_STEMMER:
+        if (strcmp(arg, "english") && strcmp(arg, "porter") && strcmp(arg, "none")) {
+            cli_usage_error(cmd, "--stemmer takes english, porter or none, not \"%s\"", arg);
+            return -1;
+        }
+        o->stemmer = arg;
+        return 1;
+    case CLI_OPT_PROFILE: o->profile = arg; return 1;
+    case CLI_OPT_SCORER: o->scorer = arg; return 1;
+    case CLI_OPT_KEEP_STOP: o->keep_stopwords = 1; return 1;
+    case CLI_OPT_IGNORE_TITLE: o->ignore_title = 1; return 1;
+    case CLI_OPT_THREADS:
+    case CLI_OPT_BATCH:
+    case CLI_OPT_M:
+    case CLI_OPT_EFC:
+    case CLI_OPT_EFS: {
+        uint32_t v = 0;
+        if (!cli_parse_u32(arg, &v) || v == 0) {
+            cli_usage_error(cmd, "expected a positive integer, not \"%s\"", arg);
+            return -1;
+        }
+        *(ch == CLI_OPT_THREADS ? &o->threads
+          : ch == CLI_OPT_BATCH ? &o->batch
+          : ch == CLI_OPT_M     ? &o->M
+          : ch == CLI_OPT_EFC   ? &o->efc
+                                : &o->efs) = v;
+        return 1;
+    }
+    case CLI_OPT_K1:
+    case CLI_OPT_B: {
+        double v = 0;
+        if (!cli_parse_double(arg, &v)) {
+            cli_usage_error(cmd, "expected a number, not \"%s\"", arg);
+            return -1;
+        }
+        if (ch == CLI_OPT_K1) {
+            o->k1 = v;
+            o->have_k1 = 1;
+        } else {
+            o->b = v;
+            o->have_b = 1;
+        }
+        return 1;
+    }
+    }
+    return 0;
+}
+
+int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, const CliDocs *docs,
+              const char *docs_path, VajraCollection **out, double *build_s)
+{
+    *out = NULL;
+    VajraError err = {0};
+    VajraCollectionOptions co = {.struct_size = sizeof co};
+    co.scorer_plugin = o->scorer;
+    VajraParam params[2];
+    size_t np = 0;
+    if (o->have_k1)
+        params[np++] = (VajraParam){"k1", o->k1};
+    if (o->have_b)
+        params[np++] = (VajraParam){"b", o->b};
+    co.scorer_params = params;
+    co.n_scorer_params = np;
+    if (o->stemmer != NULL)
+        co.analyzer.stemmer = strcmp(o->stemmer, "english") == 0  ? VAJRA_STEMMER_ENGLISH
+                              : strcmp(o->stemmer, "porter") == 0 ? VAJRA_STEMMER_PORTER
+                                                                  : VAJRA_STEMMER_NONE;
+    co.analyzer.keep_stopwords = (uint32_t)o->keep_stopwords;
+    co.ignore_title = (uint32_t)o->ignore_title;
+    co.dim = docs->dim;
+    co.metric = strcmp(o->metric, "cosine") == 0 ? VAJRA_METRIC_COSINE
+                : strcmp(o->metric, "l2") == 0   ? VAJRA_METRIC_L2
+                                                 : VAJRA_METRIC_IP;
+    co.profile = o->profile;
+    co.M = o->M;
+    co.ef_construction = o->efc;
+    co.ef_search = o->efs;
+    co.threads = o->threads;
+
+    VajraCollection *c = NULL;
+    if (vajra_collection_create(reg, &co, &c, &err) != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return 1;
+    }
+    double t0 = cli_now();
+    CliProgress prog;
+    cli_progress_start(&prog, "indexing", docs->count);
+    for (size_t start = 0; start < docs->count; start += o->batch) {
+        size_t count = docs->count - start < o->batch ? docs->count - start : o->batch;
+        VajraDocBatch b = {docs->docs + start, count};
+        if (vajra_collection_add(c, &b, &err) != VAJRA_OK) {
+            if (prog.enabled)
+                fputc('\n', stderr);
+            cli_error(cmd, "%s (documents %zu..%zu): %s", docs_path, start + 1, start + count,
+                      err.message);
+            vajra_collection_free(c);
+            return 1;
+        }
+        cli_progress_update(&prog, start + count);
+    }
+    vajra_status st = vajra_collection_commit(c, &err);
+    cli_progress_end(&prog);
+    if (st != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        vajra_collection_free(c);
+        return 1;
+    }
+    *build_s = cli_now() - t0;
+    *out = c;
+    return 0;
+}

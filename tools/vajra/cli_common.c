@@ -1,0 +1,317 @@
+/* Shared plumbing of the `vajra` commands: messages, number parsing, JSON, progress, searching. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vajra %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+void cli_error_vajra(const char *cmd, const VajraError *err)
+{
+    if (err->message[0] != '\0')
+        cli_error(cmd, "%s", err->message);
+    else
+        cli_error(cmd, "%s", vajra_strerror(err->code));
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "vajra %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry 'vajra %s --help'.\n", cmd);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_parse_u32(const char *s, uint32_t *out)
+{
+    if (s == NULL || *s < '0' || *s > '9')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v > UINT32_MAX)
+        return 0;
+    *out = (uint32_t)v;
+    return 1;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    errno = 0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (errno != 0 || *end != '\0' || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    if (s == NULL) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void cli_json_number(FILE *f, double v)
+{
+    if (!isfinite(v))
+        fputs("null", f);
+    else
+        fprintf(f, "%.6g", v);
+}
+
+void cli_progress_start(CliProgress *p, const char *label, uint64_t total)
+{
+    p->enabled = isatty(STDERR_FILENO);
+    p->label = label;
+    p->total = total;
+    p->last_percent = -1;
+    cli_progress_update(p, 0);
+}
+
+void cli_progress_update(CliProgress *p, uint64_t done)
+{
+    if (!p->enabled || p->total == 0)
+        return;
+    int percent = (int)(done * 100 / p->total);
+    if (percent == p->last_percent)
+        return;
+    p->last_percent = percent;
+    enum { WIDTH = 30 };
+    char bar[WIDTH + 1];
+    int fill = percent * WIDTH / 100;
+    for (int i = 0; i < WIDTH; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r%s [%s] %3d%% (%llu/%llu)", p->label, bar, percent,
+            (unsigned long long)done, (unsigned long long)p->total);
+    fflush(stderr);
+}
+
+void cli_progress_end(CliProgress *p)
+{
+    if (!p->enabled)
+        return;
+    cli_progress_update(p, p->total);
+    fputc('\n', stderr);
+}
+
+VajraRegistry *cli_registry(const char *cmd)
+{
+    VajraRegistry *reg = NULL;
+    VajraError err = {0};
+    if (vajra_registry_new(NULL, &reg, &err) != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return NULL;
+    }
+    return reg;
+}
+
+const char *cli_storage_plugin(const char *name)
+{
+    if (name == NULL)
+        return NULL;
+    if (strcmp(name, "file") == 0 || strcmp(name, "storage-file") == 0)
+        return "storage-file";
+    if (strcmp(name, "mmap") == 0 || strcmp(name, "storage-mmap") == 0)
+        return "storage-mmap";
+    return NULL;
+}
+
+VajraCollection *cli_open_collection(const char *cmd, VajraRegistry *reg, const char *path,
+                                     const char *storage)
+{
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    if (vajra_collection_open(reg, path, storage, &c, &err) != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return NULL;
+    }
+    return c;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out, long *row)
+{
+    /* "FILE:ROW" when the text after the last ':' is all digits; otherwise the whole is a file. */
+    char *path = strdup(spec);
+    if (path == NULL) {
+        cli_error(cmd, "out of memory");
+        return 1;
+    }
+    char *colon = strrchr(path, ':');
+    if (colon != NULL && colon[1] != '\0' && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        uint32_t r = 0;
+        if (!cli_parse_u32(colon + 1, &r)) {
+            cli_error(cmd, "bad row in \"%s\"", spec);
+            free(path);
+            return 1;
+        }
+        *row = (long)r;
+        *colon = '\0';
+    }
+    VajraError err = {0};
+    vajra_status st = vajra_vectors_read(path, out, &err);
+    free(path);
+    if (st != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return 1;
+    }
+    return 0;
+}
+
+VajraMorphism *cli_make_fusion(const char *cmd, const CliFusion *f, size_t limit)
+{
+    VajraMorphism *m = NULL;
+    VajraError err = {0};
+    vajra_status st;
+    if (strcmp(f->method, "rrf") == 0)
+        st = vajra_fusion_rrf(f->rrf_k, limit, &m, &err);
+    else if (strcmp(f->method, "minmax") == 0 || strcmp(f->method, "zscore") == 0)
+        st = vajra_fusion_convex(strcmp(f->method, "minmax") == 0 ? VAJRA_NORM_MINMAX
+                                                                  : VAJRA_NORM_ZSCORE,
+                                 f->weight, 1.0 - f->weight, limit, &m, &err);
+    else
+        st = vajra_error_set(&err, VAJRA_ERR_INVALID_ARGUMENT,
+                             "unknown fusion \"%s\" (rrf, minmax, zscore)", f->method);
+    if (st != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return NULL;
+    }
+    return m;
+}
+
+const char *cli_mode_name(CliMode m)
+{
+    return m == CLI_MODE_LEXICAL ? "lexical" : m == CLI_MODE_VECTOR ? "vector" : "hybrid";
+}
+
+int cli_parse_mode(const char *s, CliMode *out)
+{
+    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++)
+        if (strcmp(s, cli_mode_name((CliMode)m)) == 0) {
+            *out = (CliMode)m;
+            return 1;
+        }
+    return 0;
+}
+
+int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMode mode,
+                      uint32_t k, uint32_t depth, uint32_t ef, const CliFusion *fusion)
+{
+    memset(s, 0, sizeof *s);
+    s->mode = mode;
+    s->k = k;
+    s->depth = depth < k ? k : depth;
+    VajraCollectionInfo info;
+    vajra_collection_info(c, &info);
+    s->dim = info.dim;
+    VajraError err = {0};
+    vajra_status st = VAJRA_OK;
+    const VajraType *dom = NULL;
+    if (mode != CLI_MODE_LEXICAL && info.dim == 0) {
+        cli_error(cmd, "%s search needs vectors, and this index has none", cli_mode_name(mode));
+        return 1;
+    }
+    if (mode == CLI_MODE_LEXICAL) {
+        st = vajra_collection_lexical_retriever(c, &s->m, &err);
+        dom = vajra_type_text_query();
+    } else if (mode == CLI_MODE_VECTOR) {
+        st = vajra_collection_vector_retriever(c, ef, &s->m, &err);
+        dom = vajra_type_vector_query();
+    } else {
+        VajraMorphism *fuse = cli_make_fusion(cmd, fusion, k);
+        if (fuse == NULL)
+            return 1;
+        st = vajra_collection_hybrid_retriever(c, fuse, ef, &s->m, &err);
+        vajra_morphism_unref(fuse);
+        dom = vajra_type_hybrid_query();
+    }
+    if (st == VAJRA_OK)
+        st = vajra_value_new(dom, &s->query, &err);
+    if (st != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        cli_searcher_clear(s);
+        return 1;
+    }
+    return 0;
+}
+
+vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec,
+                              VajraHits *hits, VajraError *err)
+{
+    switch (s->mode) {
+    case CLI_MODE_LEXICAL:
+        *(VajraTextQuery *)s->query = (VajraTextQuery){text ? text : "", s->k};
+        break;
+    case CLI_MODE_VECTOR:
+        *(VajraVectorQuery *)s->query = (VajraVectorQuery){vec, s->dim, s->k};
+        break;
+    case CLI_MODE_HYBRID: {
+        VajraProduct *p = s->query;
+        *(VajraTextQuery *)p->first = (VajraTextQuery){text ? text : "", s->depth};
+        *(VajraVectorQuery *)p->second = (VajraVectorQuery){vec, s->dim, s->depth};
+        break;
+    }
+    }
+    return vajra_morphism_apply(s->m, s->query, hits, err);
+}
+
+void cli_searcher_clear(CliSearcher *s)
+{
+    if (s->query != NULL)
+        vajra_value_free(vajra_morphism_dom(s->m), s->query);
+    vajra_morphism_unref(s->m);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,351 @@
+/* `vajra bench INDEX|DOCS.jsonl --queries Q.jsonl`: single-thread query latency (p50, p95),
+ * QPS and recall@10 against exact search; build time when given documents to build from. */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("Usage: vajra bench INDEX|DOCS.jsonl --queries Q.jsonl [OPTIONS]\n\n"
+           "Time queries one at a time on one thread. Given an index file, it is opened; given a\n"
+           "JSONL corpus (name ending in .jsonl), the collection is built in memory first and the\n"
+           "build is timed (build_s). recall@10 compares each query's top 10 with exact search\n"
+           "(lexical: the core's exhaustive reference; vector: a scan of every vector, a hit\n"
+           "tying the 10th exact score within 1e-6 counting as found; hybrid: the same fusion of\n"
+           "the two exact sides).\n\n"
+           "  --queries FILE             BEIR queries JSONL (text = title + text)\n"
+           "  --query-vectors FILE       query vectors (.npy/.fvecs), row i = query i\n"
+           "  --mode lexical|vector|hybrid  (default hybrid when query vectors are given)\n"
+           "  -k N                       hits per query (default 10)\n"
+           "  --depth N                  hybrid: candidates per side (default k)\n"
+           "  --fusion rrf|minmax|zscore, --rrf-k X, --weight W   hybrid fusion\n"
+           "  --ef N                     HNSW beam width (default: the index's ef_search)\n"
+           "  --repeat N                 timed passes over the queries (default 3; one untimed\n"
+           "                             warm-up pass first)\n"
+           "  --max-queries N            use only the first N queries\n"
+           "  --storage file|mmap        how to open an index file (default mmap)\n"
+           "Building (DOCS.jsonl):\n"
+           "  --vectors FILE, --vector-field NAME, --limit N   as for vajra index\n" CLI_BUILD_HELP
+           "  --json                     {\"mode\", \"docs\", \"queries\", \"k\", \"build_s\",\n"
+           "                             \"p50_ms\", \"p95_ms\", \"qps\", \"recall@10\"}\n"
+           "  -h, --help                 this text\n");
+}
+
+enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_FUSION, OPT_RRFK, OPT_WEIGHT,
+       OPT_EF, OPT_REPEAT, OPT_MAXQ, OPT_STORAGE, OPT_JSON, OPT_VECTORS, OPT_VECTOR_FIELD,
+       OPT_LIMIT };
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double percentile(const double *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    size_t i = (size_t)ceil(p * (double)n) - 1;
+    return sorted[i < n ? i : n - 1];
+}
+
+static char *query_text(const VajraDocument *q)
+{
+    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
+    size_t n = strlen(t) + strlen(x) + 2;
+    char *s = malloc(n);
+    if (s != NULL)
+        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
+    return s;
+}
+
+/* Exact results of one query for `mode`, for recall. */
+static vajra_status exact_hits(VajraCollection *c, CliSearcher *exact_vec, CliMode mode,
+                               const char *text, const float *vec, uint32_t k, uint32_t depth,
+                               VajraMorphism *fuse, VajraHits *out, VajraError *err)
+{
+    const VajraLexicalIndex *lex = NULL;
+    const VajraLexicalVtable *lvt = vajra_collection_lexical(c, &lex);
+    if (mode == CLI_MODE_LEXICAL)
+        return vajra_reference_lexical_search(lvt, lex, lvt->scorer(lex), text, k, out, err);
+    if (mode == CLI_MODE_VECTOR)
+        return cli_searcher_run(exact_vec, NULL, vec, out, err);
+    /* hybrid: the same fusion of the exact sides */
+    VajraProduct *pair = NULL;
+    vajra_status st = vajra_value_new(vajra_type_hits_pair(), (void **)&pair, err);
+    if (st == VAJRA_OK)
+        st = vajra_reference_lexical_search(lvt, lex, lvt->scorer(lex), text, depth, pair->first,
+                                            err);
+    if (st == VAJRA_OK)
+        st = cli_searcher_run(exact_vec, NULL, vec, pair->second, err);
+    if (st == VAJRA_OK)
+        st = vajra_morphism_apply(fuse, pair, out, err);
+    if (pair != NULL)
+        vajra_value_free(vajra_type_hits_pair(), pair);
+    return st;
+}
+
+/* |got ∩ exact top-k| / min(k, |exact|); for vectors a hit whose score ties the k-th exact
+ * score within 1e-6 also counts. */
+static double recall_at(const VajraHits *got, const VajraHits *exact, uint32_t k, int by_score)
+{
+    size_t ne = exact->count < k ? exact->count : k, ng = got->count < k ? got->count : k;
+    if (ne == 0)
+        return 1.0;
+    float kth = exact->items[ne - 1].score;
+    size_t found = 0;
+    for (size_t i = 0; i < ng; i++) {
+        int hit = by_score && got->items[i].score >= kth - 1e-6f;
+        for (size_t j = 0; j < ne && !hit; j++)
+            hit = got->items[i].doc == exact->items[j].doc;
+        found += hit;
+    }
+    return (double)found / (double)ne;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_BUILD_LONGOPTS,
+        {"queries", required_argument, NULL, OPT_QUERIES},
+        {"query-vectors", required_argument, NULL, OPT_QV},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"depth", required_argument, NULL, OPT_DEPTH},
+        {"fusion", required_argument, NULL, OPT_FUSION},
+        {"rrf-k", required_argument, NULL, OPT_RRFK},
+        {"weight", required_argument, NULL, OPT_WEIGHT},
+        {"ef", required_argument, NULL, OPT_EF},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"max-queries", required_argument, NULL, OPT_MAXQ},
+        {"storage", required_argument, NULL, OPT_STORAGE},
+        {"vectors", required_argument, NULL, OPT_VECTORS},
+        {"vector-field", required_argument, NULL, OPT_VECTOR_FIELD},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    CliBuildOptions bo;
+    cli_build_defaults(&bo);
+    const char *queries_path = NULL, *qv_path = NULL, *mode_s = NULL, *storage = "storage-mmap";
+    const char *vectors = NULL, *vector_field = NULL;
+    uint32_t k = 10, depth = 0, ef = 0, repeat = 3, maxq = 0, limit = 0;
+    int json = 0, ch;
+    CliFusion fusion = CLI_FUSION_DEFAULT;
+    while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+        int r = cli_build_option("bench", ch, optarg, &bo);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (ch) {
+        case OPT_QUERIES: queries_path = optarg; break;
+        case OPT_QV: qv_path = optarg; break;
+        case OPT_MODE: mode_s = optarg; break;
+        case OPT_FUSION: fusion.method = optarg; break;
+        case OPT_VECTORS: vectors = optarg; break;
+        case OPT_VECTOR_FIELD: vector_field = optarg; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_STORAGE:
+            storage = cli_storage_plugin(optarg);
+            if (storage == NULL)
+                return cli_usage_error("bench", "--storage takes file or mmap");
+            break;
+        case 'k':
+        case OPT_DEPTH:
+        case OPT_EF:
+        case OPT_REPEAT:
+        case OPT_MAXQ:
+        case OPT_LIMIT: {
+            uint32_t v = 0;
+            if (!cli_parse_u32(optarg, &v) || v == 0)
+                return cli_usage_error("bench", "expected a positive integer, not \"%s\"", optarg);
+            *(ch == 'k'          ? &k
+              : ch == OPT_DEPTH  ? &depth
+              : ch == OPT_EF     ? &ef
+              : ch == OPT_REPEAT ? &repeat
+              : ch == OPT_MAXQ   ? &maxq
+                                 : &limit) = v;
+            break;
+        }
+        case OPT_RRFK:
+        case OPT_WEIGHT: {
+            double v = 0;
+            if (!cli_parse_double(optarg, &v) || v < 0 || (ch == OPT_WEIGHT && v > 1))
+                return cli_usage_error("bench", "bad value \"%s\"", optarg);
+            *(ch == OPT_RRFK ? &fusion.rrf_k : &fusion.weight) = v;
+            break;
+        }
+        case 'h': help(); return CLI_EXIT_OK;
+        default: return cli_usage_error("bench", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("bench", "expected one INDEX or DOCS.jsonl argument");
+    if (queries_path == NULL)
+        return cli_usage_error("bench", "--queries is required");
+    CliMode mode = qv_path ? CLI_MODE_HYBRID : CLI_MODE_LEXICAL;
+    if (mode_s != NULL && !cli_parse_mode(mode_s, &mode))
+        return cli_usage_error("bench", "--mode takes lexical, vector or hybrid");
+    if (mode != CLI_MODE_LEXICAL && qv_path == NULL)
+        return cli_usage_error("bench", "--mode %s needs --query-vectors", cli_mode_name(mode));
+    if (depth == 0)
+        depth = k;
+    const char *target = argv[optind];
+    size_t tlen = strlen(target);
+    int build = tlen > 6 && strcmp(target + tlen - 6, ".jsonl") == 0;
+
+    int status = CLI_EXIT_FAIL;
+    VajraError err = {0};
+    VajraDocSet *queries = NULL;
+    VajraMatrixF32 qv = {0};
+    VajraRegistry *reg = NULL;
+    VajraCollection *c = NULL;
+    CliDocs docs = {0};
+    CliSearcher s = {0}, exact_vec = {0};
+    VajraMorphism *fuse = NULL;
+    VajraHits hits = {0}, exact = {0};
+    double *lat = NULL;
+    char **texts = NULL;
+    size_t nq = 0;
+    double build_s = NAN, open_s = NAN;
+
+    if (vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK) {
+        cli_error_vajra("bench", &err);
+        goto out;
+    }
+    nq = vajra_docset_count(queries);
+    if (maxq && maxq < nq)
+        nq = maxq;
+    if (qv_path != NULL) {
+        if (vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK) {
+            cli_error_vajra("bench", &err);
+            goto out;
+        }
+        if (qv.rows < nq) {
+            cli_error("bench", "%s: %zu vectors for %zu queries (row i belongs to line i)",
+                      qv_path, qv.rows, nq);
+            goto out;
+        }
+    }
+    texts = calloc(nq ? nq : 1, sizeof *texts);
+    lat = calloc((nq ? nq : 1) * repeat, sizeof *lat);
+    if (texts == NULL || lat == NULL) {
+        cli_error("bench", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < nq; i++)
+        if ((texts[i] = query_text(vajra_docset_doc(queries, i))) == NULL) {
+            cli_error("bench", "out of memory");
+            goto out;
+        }
+    reg = cli_registry("bench");
+    if (reg == NULL)
+        goto out;
+    if (build) {
+        if (cli_docs_load("bench", target, vectors, vector_field, limit, &docs) ||
+            cli_build("bench", reg, &bo, &docs, target, &c, &build_s))
+            goto out;
+    } else {
+        double t0 = cli_now();
+        c = cli_open_collection("bench", reg, target, storage);
+        if (c == NULL)
+            goto out;
+        open_s = cli_now() - t0;
+    }
+    VajraCollectionInfo info;
+    vajra_collection_info(c, &info);
+    if (mode != CLI_MODE_LEXICAL && qv.dim != info.dim) {
+        cli_error("bench", "%s: query vectors have dimension %zu, the index has %u", qv_path,
+                  qv.dim, info.dim);
+        goto out;
+    }
+    if (cli_searcher_init("bench", &s, c, mode, k, depth, ef, &fusion))
+        goto out;
+    if (mode != CLI_MODE_LEXICAL &&
+        cli_searcher_init("bench", &exact_vec, c, CLI_MODE_VECTOR,
+                          mode == CLI_MODE_HYBRID ? depth : k, 0, VAJRA_EF_EXACT, &fusion))
+        goto out;
+    if (mode == CLI_MODE_HYBRID && (fuse = cli_make_fusion("bench", &fusion, k)) == NULL)
+        goto out;
+
+    /* Warm-up pass, which also measures recall against exact search. */
+    double recall_sum = 0;
+    for (size_t i = 0; i < nq; i++) {
+        const float *vec = qv.data ? qv.data + i * qv.dim : NULL;
+        vajra_status st = cli_searcher_run(&s, texts[i], vec, &hits, &err);
+        if (st == VAJRA_OK)
+            st = exact_hits(c, &exact_vec, mode, texts[i], vec, k, depth, fuse, &exact, &err);
+        if (st != VAJRA_OK) {
+            vajra_error_prefix(&err, "query %zu", i + 1);
+            cli_error_vajra("bench", &err);
+            goto out;
+        }
+        recall_sum += recall_at(&hits, &exact, k, mode == CLI_MODE_VECTOR);
+    }
+    /* Timed passes. */
+    double total = 0;
+    size_t nlat = 0;
+    for (uint32_t r = 0; r < repeat; r++)
+        for (size_t i = 0; i < nq; i++) {
+            const float *vec = qv.data ? qv.data + i * qv.dim : NULL;
+            double t0 = cli_now();
+            vajra_status st = cli_searcher_run(&s, texts[i], vec, &hits, &err);
+            double dt = cli_now() - t0;
+            if (st != VAJRA_OK) {
+                cli_error_vajra("bench", &err);
+                goto out;
+            }
+            lat[nlat++] = dt;
+            total += dt;
+        }
+    qsort(lat, nlat, sizeof *lat, cmp_double);
+    double p50 = percentile(lat, nlat, 0.50) * 1e3, p95 = percentile(lat, nlat, 0.95) * 1e3;
+    double qps = total > 0 ? (double)nlat / total : NAN;
+    double recall = nq ? recall_sum / (double)nq : NAN;
+    if (json) {
+        printf("{\"mode\": \"%s\", \"docs\": %u, \"queries\": %zu, \"k\": %u, \"build_s\": ",
+               cli_mode_name(mode), info.doc_count, nq, k);
+        cli_json_number(stdout, build_s);
+        printf(", \"open_s\": ");
+        cli_json_number(stdout, open_s);
+        printf(", \"p50_ms\": ");
+        cli_json_number(stdout, p50);
+        printf(", \"p95_ms\": ");
+        cli_json_number(stdout, p95);
+        printf(", \"qps\": ");
+        cli_json_number(stdout, qps);
+        printf(", \"recall@10\": ");
+        cli_json_number(stdout, recall);
+        printf("}\n");
+    } else {
+        printf("mode %s, %u documents, %zu queries x %u, k=%u\n", cli_mode_name(mode),
+               info.doc_count, nq, repeat, k);
+        if (build)
+            printf("build:     %.3f s\n", build_s);
+        else
+            printf("open:      %.3f s\n", open_s);
+        printf("p50:       %.4f ms\np95:       %.4f ms\nQPS:       %.0f\nrecall@10: %.4f\n", p50,
+               p95, qps, recall);
+    }
+    status = CLI_EXIT_OK;
+out:
+    vajra_hits_clear(&hits);
+    vajra_hits_clear(&exact);
+    vajra_morphism_unref(fuse);
+    cli_searcher_clear(&s);
+    cli_searcher_clear(&exact_vec);
+    vajra_collection_free(c);
+    vajra_registry_free(reg);
+    cli_docs_clear(&docs);
+    if (texts != NULL)
+        for (size_t i = 0; i < nq; i++)
+            free(texts[i]);
+    free(texts);
+    free(lat);
+    vajra_docset_free(queries);
+    vajra_matrix_f32_clear(&qv);
+    return status;
+}

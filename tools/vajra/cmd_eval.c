@@ -1,0 +1,265 @@
+/* `vajra eval INDEX --queries Q.jsonl --qrels QRELS.tsv`: effectiveness of lexical, vector and
+ * hybrid retrieval (nDCG@10, recall@100, MRR@10, MAP; see vajra/eval.h for the conventions). */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vajra/eval.h"
+
+static void help(void)
+{
+    printf(
+        "Usage: vajra eval INDEX --queries Q.jsonl --qrels QRELS.tsv [OPTIONS]\n\n"
+        "Run every query and score the rankings against graded judgements (trec_eval\n"
+        "conventions: nDCG@10 with linear gain, recall@100, MRR@10, MAP over the ranking).\n"
+        "A query's text is its title and text joined; row i of --query-vectors is query i.\n\n"
+        "  --queries FILE             BEIR queries JSONL\n"
+        "  --qrels FILE               TSV: query-id, corpus-id, score (header optional)\n"
+        "  --query-vectors FILE       query vectors (.npy/.fvecs), for vector and hybrid\n"
+        "  --mode lexical|vector|hybrid|all   (default: all the modes the inputs allow)\n"
+        "  -k N                       ranking depth scored (default 1000; at least 100)\n"
+        "  --depth N                  hybrid: candidates per side (default k)\n"
+        "  --fusion rrf|minmax|zscore, --rrf-k X, --weight W   hybrid fusion (see search)\n"
+        "  --ef N                     HNSW beam width (default max(k, the index's ef_search))\n"
+        "  --exact                    exact vector search\n"
+        "  --storage file|mmap        how to open the index (default mmap)\n"
+        "  --json                     one object per mode: {\"mode\", \"ndcg@10\", \"recall@100\",\n"
+        "                             \"mrr@10\", \"map\", \"queries\"} (an array for several modes)\n"
+        "  -h, --help                 this text\n");
+}
+
+enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_FUSION, OPT_RRFK,
+       OPT_WEIGHT, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON };
+
+typedef struct EvalRun {
+    VajraCollection *c;
+    const VajraDocSet *queries;
+    const VajraMatrixF32 *qv;
+    const VajraQrels *qrels;
+    const char **doc_ids;
+    uint32_t n_docs;
+} EvalRun;
+
+/* Query text: title and text joined by a space (either may be absent). */
+static char *query_text(const VajraDocument *q)
+{
+    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
+    size_t n = strlen(t) + strlen(x) + 2;
+    char *s = malloc(n);
+    if (s != NULL)
+        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
+    return s;
+}
+
+static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, uint32_t ef,
+                    const CliFusion *fusion, VajraEvalSummary *out)
+{
+    CliSearcher s;
+    if (cli_searcher_init("eval", &s, r->c, mode, k, depth, ef, fusion))
+        return 1;
+    VajraEval *ev = NULL;
+    VajraError err = {0};
+    VajraHits hits = {0};
+    int bad = 0;
+    if (vajra_eval_new(r->qrels, &ev, &err) != VAJRA_OK)
+        bad = 1;
+    size_t nq = vajra_docset_count(r->queries);
+    for (size_t i = 0; i < nq && !bad; i++) {
+        const VajraDocument *q = vajra_docset_doc(r->queries, i);
+        char *text = query_text(q);
+        const float *vec = r->qv && r->qv->data ? r->qv->data + i * r->qv->dim : NULL;
+        vajra_status st = text ? cli_searcher_run(&s, text, vec, &hits, &err)
+                               : vajra_error_set(&err, VAJRA_ERR_NO_MEMORY, "out of memory");
+        free(text);
+        if (st == VAJRA_OK)
+            st = vajra_eval_add_hits(ev, q->id, &hits, r->doc_ids, r->n_docs, NULL, &err);
+        if (st != VAJRA_OK) {
+            vajra_error_prefix(&err, "query %s", q->id);
+            bad = 1;
+        }
+    }
+    if (bad)
+        cli_error_vajra("eval", &err);
+    else
+        vajra_eval_summary(ev, out);
+    vajra_eval_free(ev);
+    vajra_hits_clear(&hits);
+    cli_searcher_clear(&s);
+    return bad;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"queries", required_argument, NULL, OPT_QUERIES},
+        {"qrels", required_argument, NULL, OPT_QRELS},
+        {"query-vectors", required_argument, NULL, OPT_QV},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"depth", required_argument, NULL, OPT_DEPTH},
+        {"fusion", required_argument, NULL, OPT_FUSION},
+        {"rrf-k", required_argument, NULL, OPT_RRFK},
+        {"weight", required_argument, NULL, OPT_WEIGHT},
+        {"ef", required_argument, NULL, OPT_EF},
+        {"exact", no_argument, NULL, OPT_EXACT},
+        {"storage", required_argument, NULL, OPT_STORAGE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    const char *queries_path = NULL, *qrels_path = NULL, *qv_path = NULL, *mode_s = NULL;
+    const char *storage = "storage-mmap";
+    uint32_t k = 1000, depth = 0, ef = 0;
+    int json = 0, exact = 0, ch;
+    CliFusion fusion = CLI_FUSION_DEFAULT;
+    while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_QUERIES: queries_path = optarg; break;
+        case OPT_QRELS: qrels_path = optarg; break;
+        case OPT_QV: qv_path = optarg; break;
+        case OPT_MODE: mode_s = optarg; break;
+        case OPT_FUSION: fusion.method = optarg; break;
+        case OPT_EXACT: exact = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_STORAGE:
+            storage = cli_storage_plugin(optarg);
+            if (storage == NULL)
+                return cli_usage_error("eval", "--storage takes file or mmap");
+            break;
+        case 'k':
+        case OPT_DEPTH:
+        case OPT_EF: {
+            uint32_t v = 0;
+            if (!cli_parse_u32(optarg, &v) || v == 0)
+                return cli_usage_error("eval", "expected a positive integer, not \"%s\"", optarg);
+            *(ch == 'k' ? &k : ch == OPT_DEPTH ? &depth : &ef) = v;
+            break;
+        }
+        case OPT_RRFK:
+        case OPT_WEIGHT: {
+            double v = 0;
+            if (!cli_parse_double(optarg, &v) || v < 0 || (ch == OPT_WEIGHT && v > 1))
+                return cli_usage_error("eval", "bad value \"%s\"", optarg);
+            *(ch == OPT_RRFK ? &fusion.rrf_k : &fusion.weight) = v;
+            break;
+        }
+        case 'h': help(); return CLI_EXIT_OK;
+        default: return cli_usage_error("eval", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("eval", "expected one INDEX argument");
+    if (queries_path == NULL || qrels_path == NULL)
+        return cli_usage_error("eval", "--queries and --qrels are required");
+    if (k < 100)
+        return cli_usage_error("eval", "-k must be at least 100 (recall@100)");
+    int want[3] = {0, 0, 0};
+    if (mode_s == NULL || strcmp(mode_s, "all") == 0) {
+        want[CLI_MODE_LEXICAL] = 1;
+        want[CLI_MODE_VECTOR] = want[CLI_MODE_HYBRID] = qv_path != NULL;
+    } else {
+        CliMode m;
+        if (!cli_parse_mode(mode_s, &m))
+            return cli_usage_error("eval", "--mode takes lexical, vector, hybrid or all");
+        if (m != CLI_MODE_LEXICAL && qv_path == NULL)
+            return cli_usage_error("eval", "--mode %s needs --query-vectors", mode_s);
+        want[m] = 1;
+    }
+    if (depth == 0)
+        depth = k;
+    if (ef == 0)
+        ef = k; /* a beam at least as wide as the ranking scored */
+    if (exact)
+        ef = VAJRA_EF_EXACT;
+
+    int status = CLI_EXIT_FAIL;
+    VajraError err = {0};
+    VajraDocSet *queries = NULL;
+    VajraQrels *qrels = NULL;
+    VajraMatrixF32 qv = {0};
+    VajraRegistry *reg = NULL;
+    VajraCollection *c = NULL;
+    const char **ids = NULL;
+    if (vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK ||
+        vajra_qrels_read(qrels_path, &qrels, &err) != VAJRA_OK) {
+        cli_error_vajra("eval", &err);
+        goto out;
+    }
+    if (qv_path != NULL) {
+        if (vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK) {
+            cli_error_vajra("eval", &err);
+            goto out;
+        }
+        if (qv.rows != vajra_docset_count(queries)) {
+            cli_error("eval", "%s: %zu vectors for %zu queries in %s (row i belongs to line i)",
+                      qv_path, qv.rows, vajra_docset_count(queries), queries_path);
+            goto out;
+        }
+    }
+    reg = cli_registry("eval");
+    if (reg == NULL)
+        goto out;
+    c = cli_open_collection("eval", reg, argv[optind], storage);
+    if (c == NULL)
+        goto out;
+    VajraCollectionInfo info;
+    vajra_collection_info(c, &info);
+    if (qv_path != NULL && (want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID]) && qv.dim != info.dim) {
+        cli_error("eval", "%s: query vectors have dimension %zu, the index has %u", qv_path, qv.dim,
+                  info.dim);
+        goto out;
+    }
+    uint32_t n = vajra_collection_count(c);
+    ids = malloc((n ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
+        cli_error("eval", "out of memory");
+        goto out;
+    }
+    for (uint32_t d = 0; d < n; d++)
+        ids[d] = vajra_collection_doc_id(c, d);
+    EvalRun run = {c, queries, qv_path ? &qv : NULL, qrels, ids, n};
+
+    /* Run every mode first and print only when all succeeded: no half-written output. */
+    VajraEvalSummary sums[3];
+    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++)
+        if (want[m] && run_mode(&run, (CliMode)m, k, depth, ef, &fusion, &sums[m]))
+            goto out;
+    int printed = 0, several = want[0] + want[1] + want[2] > 1;
+    if (json && several)
+        printf("[");
+    else if (!json)
+        printf("%-8s %8s %11s %8s %8s %8s\n", "mode", "nDCG@10", "recall@100", "MRR@10", "MAP",
+               "queries");
+    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
+        if (!want[m])
+            continue;
+        const VajraMetrics *mm = &sums[m].mean;
+        if (json) {
+            printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
+                   cli_mode_name((CliMode)m));
+            cli_json_number(stdout, mm->ndcg_at_10);
+            printf(", \"recall@100\": ");
+            cli_json_number(stdout, mm->recall_at_100);
+            printf(", \"mrr@10\": ");
+            cli_json_number(stdout, mm->mrr_at_10);
+            printf(", \"map\": ");
+            cli_json_number(stdout, mm->map);
+            printf(", \"queries\": %zu}", sums[m].judged_queries);
+        } else {
+            printf("%-8s %8.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
+                   mm->ndcg_at_10, mm->recall_at_100, mm->mrr_at_10, mm->map,
+                   sums[m].judged_queries);
+        }
+        printed++;
+    }
+    if (json)
+        printf("%s\n", several ? "]" : "");
+    status = CLI_EXIT_OK;
+out:
+    free(ids);
+    vajra_collection_free(c);
+    vajra_registry_free(reg);
+    vajra_docset_free(queries);
+    vajra_qrels_free(qrels);
+    vajra_matrix_f32_clear(&qv);
+    return status;
+}

@@ -1,0 +1,122 @@
+/* `vajra index DOCS.jsonl -o INDEX`: read documents (and vectors), build both indexes, save one
+ * container. The container is written atomically (temporary file, fsync, rename), so a failure
+ * at any point leaves no half-written INDEX behind. */
+#include <getopt.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static void help(void)
+{
+    printf("Usage: vajra index DOCS.jsonl -o INDEX [OPTIONS]\n\n"
+           "Index BEIR-style JSONL documents ({\"_id\", \"title\", \"text\"} per line) with BM25 "
+           "and,\nwhen vectors are given, HNSW, into one index file. Row i of the vector file "
+           "belongs to\nline i of DOCS.jsonl.\n\n"
+           "  -o, --output INDEX         the index file to write (atomically)\n"
+           "  --vectors FILE             document vectors: .npy (float32 or float16) or .fvecs\n"
+           "  --vector-field NAME        or: read each document's vector from this JSON field\n"
+           "  --limit N                  index only the first N documents (the vector file "
+           "must\n                             then have N rows)\n" CLI_BUILD_HELP
+           "  --storage file|mmap        storage plugin that writes the file (same bytes)\n"
+           "  --json                     print a JSON summary (docs, dim, build_s, save_s, "
+           "path, bytes)\n"
+           "  -h, --help                 this text\n\n"
+           "A progress bar is shown when stderr is a terminal. Input errors name the file and "
+           "line\nand exit with status 1.\n");
+}
+
+enum { OPT_VECTORS = 256, OPT_VECTOR_FIELD, OPT_STORAGE, OPT_JSON, OPT_LIMIT };
+
+int cmd_index(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_BUILD_LONGOPTS,
+        {"output", required_argument, NULL, 'o'},
+        {"vectors", required_argument, NULL, OPT_VECTORS},
+        {"vector-field", required_argument, NULL, OPT_VECTOR_FIELD},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"storage", required_argument, NULL, OPT_STORAGE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    CliBuildOptions bo;
+    cli_build_defaults(&bo);
+    const char *output = NULL, *vectors = NULL, *vector_field = NULL, *storage = "storage-file";
+    uint32_t limit = 0;
+    int json = 0, ch;
+    while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        int r = cli_build_option("index", ch, optarg, &bo);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (ch) {
+        case 'o': output = optarg; break;
+        case OPT_VECTORS: vectors = optarg; break;
+        case OPT_VECTOR_FIELD: vector_field = optarg; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_LIMIT:
+            if (!cli_parse_u32(optarg, &limit) || limit == 0)
+                return cli_usage_error("index", "--limit takes a positive integer");
+            break;
+        case OPT_STORAGE:
+            storage = cli_storage_plugin(optarg);
+            if (storage == NULL)
+                return cli_usage_error("index", "--storage takes file or mmap, not \"%s\"", optarg);
+            break;
+        case 'h': help(); return CLI_EXIT_OK;
+        default: return cli_usage_error("index", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("index", "expected one DOCS.jsonl argument");
+    if (output == NULL)
+        return cli_usage_error("index", "missing -o INDEX");
+    if (vectors && vector_field)
+        return cli_usage_error("index", "give --vectors or --vector-field, not both");
+    const char *docs_path = argv[optind];
+
+    int status = CLI_EXIT_FAIL;
+    CliDocs docs;
+    VajraRegistry *reg = NULL;
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    double t0 = cli_now(), build_s = 0;
+    if (cli_docs_load("index", docs_path, vectors, vector_field, limit, &docs))
+        return CLI_EXIT_FAIL;
+    reg = cli_registry("index");
+    if (reg == NULL || cli_build("index", reg, &bo, &docs, docs_path, &c, &build_s))
+        goto out;
+    double t_save = cli_now();
+    if (vajra_collection_save(c, output, storage, &err) != VAJRA_OK) {
+        cli_error_vajra("index", &err);
+        goto out;
+    }
+    double save_s = cli_now() - t_save;
+    struct stat sb;
+    long long bytes = stat(output, &sb) == 0 ? (long long)sb.st_size : -1;
+    if (json) {
+        printf("{\"docs\": %zu, \"dim\": %u, \"build_s\": ", docs.count, docs.dim);
+        cli_json_number(stdout, build_s);
+        printf(", \"save_s\": ");
+        cli_json_number(stdout, save_s);
+        printf(", \"total_s\": ");
+        cli_json_number(stdout, cli_now() - t0);
+        printf(", \"path\": ");
+        cli_json_string(stdout, output);
+        printf(", \"bytes\": %lld}\n", bytes);
+    } else {
+        printf("Indexed %zu documents", docs.count);
+        if (docs.dim)
+            printf(" with %u-d vectors (%s, profile %s)", docs.dim, bo.metric, bo.profile);
+        printf(" in %.2f s; saved %s (%.1f MB) in %.2f s\n", build_s, output,
+               (double)bytes / 1e6, save_s);
+    }
+    status = CLI_EXIT_OK;
+out:
+    vajra_collection_free(c);
+    vajra_registry_free(reg);
+    cli_docs_clear(&docs);
+    return status;
+}
