@@ -527,6 +527,89 @@ START_TEST(hand_built_file_from_the_spec)
 }
 END_TEST
 
+/* Two threads saving different content to one path at once: each save is atomic, so the file
+ * is always exactly one of the two containers, and no temporary file is left. Meanwhile readers
+ * share one open container across threads. */
+typedef struct SaverArgs {
+    const StoragePlugin *p;
+    const char *path;
+    const TestSection *s;
+    int failures;
+} SaverArgs;
+
+static gpointer saver_thread(gpointer data)
+{
+    SaverArgs *a = data;
+    for (int i = 0; i < 40; i++) {
+        VajraError err = {0};
+        if (storage_save(a->p, a->path, a->s, 1, &err) != VAJRA_OK)
+            a->failures++;
+    }
+    return NULL;
+}
+
+typedef struct ReaderArgs {
+    const VajraSectionReader *r;
+    const TestSection *s;
+    size_t n;
+    int failures;
+} ReaderArgs;
+
+static gpointer reader_thread(gpointer data)
+{
+    ReaderArgs *a = data;
+    for (int i = 0; i < 2000; i++) {
+        const TestSection *t = &a->s[(size_t)i % a->n];
+        const void *d;
+        size_t len;
+        VajraError err = {0};
+        if (a->r->find(a->r->self, t->name, &d, &len, &err) != VAJRA_OK || len != t->len ||
+            (len && memcmp(d, t->data, len) != 0))
+            a->failures++;
+    }
+    return NULL;
+}
+
+START_TEST(concurrent_saves_and_reads)
+{
+    char *path = g_build_filename(dir, "race.vjr", NULL);
+    size_t old_len;
+    g_free(make_old(path, &old_len)); /* writes "old" and fills old_sections / new_sections */
+    SaverArgs sa[2] = {{&sp[0], path, old_sections, 0}, {&sp[1], path, new_sections, 0}};
+    TestSection s[5];
+    size_t n = small_sections(s);
+    char *rpath = g_build_filename(dir, "shared.vjr", NULL);
+    VajraError err = {0};
+    ck_assert_int_eq(storage_save(&sp[0], rpath, s, n, &err), VAJRA_OK);
+    VajraStorageContainer *c = NULL;
+    ck_assert_int_eq(sp[1].ops->open(sp[1].state, rpath, &c, &err), VAJRA_OK);
+    ReaderArgs ra[2] = {{sp[1].ops->container_sections(c), s, n, 0},
+                        {sp[1].ops->container_sections(c), s, n, 0}};
+    GThread *t[4] = {g_thread_new("save0", saver_thread, &sa[0]),
+                     g_thread_new("save1", saver_thread, &sa[1]),
+                     g_thread_new("read0", reader_thread, &ra[0]),
+                     g_thread_new("read1", reader_thread, &ra[1])};
+    for (int i = 0; i < 4; i++)
+        g_thread_join(t[i]);
+    sp[1].ops->close(c);
+    ck_assert_int_eq(sa[0].failures + sa[1].failures, 0);
+    ck_assert_int_eq(ra[0].failures + ra[1].failures, 0);
+    ck_assert_int_eq(count_temp_files(dir), 0);
+    /* Exactly one of the two versions. */
+    VajraStorageContainer *r = NULL;
+    ck_assert_int_eq(sp[0].ops->open(sp[0].state, path, &r, &err), VAJRA_OK);
+    const VajraSectionReader *rd = sp[0].ops->container_sections(r);
+    const void *d;
+    size_t len;
+    ck_assert_int_eq(rd->find(rd->self, "v.data", &d, &len, &err), VAJRA_OK);
+    ck_assert((len == sizeof old_bytes && memcmp(d, old_bytes, len) == 0) ||
+              (len == sizeof new_bytes && memcmp(d, new_bytes, len) == 0));
+    sp[0].ops->close(r);
+    g_free(rpath);
+    g_free(path);
+}
+END_TEST
+
 static Suite *storage_suite(void)
 {
     Suite *s = suite_create("storage");
@@ -546,6 +629,7 @@ static Suite *storage_suite(void)
     tcase_add_test(tc, flipped_bit_anywhere_is_an_error);
     tcase_add_test(tc, versions_and_foreign_hosts);
     tcase_add_test(tc, hand_built_file_from_the_spec);
+    tcase_add_test(tc, concurrent_saves_and_reads);
     suite_add_tcase(s, tc);
     return s;
 }
