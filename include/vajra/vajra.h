@@ -2,15 +2,23 @@
 #ifndef VAJRA_VAJRA_H
 #define VAJRA_VAJRA_H
 
+#include "vajra/collection.h"
 #include "vajra/cpu.h"
+#include "vajra/eval.h"
+#include "vajra/fusion.h"
+#include "vajra/io.h"
 #include "vajra/kernel.h"
+#include "vajra/lexical.h"
 #include "vajra/morphism.h"
 #include "vajra/plugin.h"
 #include "vajra/registry.h"
+#include "vajra/scorer.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
+#include "vajra/storage.h"
 #include "vajra/types.h"
 #include "vajra/unfold.h"
+#include "vajra/vector.h"
 
 #define VAJRA_VERSION_MAJOR 0
 #define VAJRA_VERSION_MINOR 1
