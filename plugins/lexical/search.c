@@ -1,20 +1,19 @@
-/* lexical-bm25: query processing — document-at-a-time MaxScore over precomputed impacts.
+/* lexical-bm25: query processing — MaxScore over precomputed impacts, document-ordered in windows.
  *
  * Each distinct query term t gets a cursor over its postings with weight qtf(t) and bound
- * ub(t) = qtf(t) · max(0, max impact of t) (exact: computed over the postings at commit).
- * Cursors are sorted by bound; prefix[i] = Σ_{j ≤ i} ub(j). Once the top-k heap is full with
- * threshold θ (the k-th best score), every term i with prefix[i] ≤ θ is "non-essential": a
- * document containing only such terms cannot beat θ, so candidates come only from the essential
- * lists, and non-essential lists are probed (galloping search) only while the candidate can
- * still beat θ. Documents arrive in increasing number, so a candidate that merely ties θ ranks
- * after it and is rejected: the result equals exhaustive scoring, ties by ascending number.
+ * ub(t) = qtf(t) · max(0, max impact of t) (exact: computed over the postings at commit), plus
+ * per-block bounds (LEX_BLOCK postings each). Cursors are sorted by bound; prefix[i] =
+ * Σ_{j ≤ i} ub(j). Once the top-k heap is full with threshold θ (the k-th best score), every term
+ * i with prefix[i] < θ is "non-essential": a document containing only such terms cannot enter,
+ * so candidates come only from the essential lists, and the non-essential lists are probed only
+ * while the candidate can still enter (see topk_search). Admission to the heap uses the full
+ * canonical order (score, then the smaller number), so the result equals exhaustive scoring.
  *
  * Scores are summed in double from float impacts and rounded to float once, exactly as the
  * reference does, so fast and reference scores agree to the bit whenever the double sums are
  * exact (always, for the few terms and moderate ranges of a query).
  *
- * All buffers live in the per-thread scratch and only grow: a warm scratch does not allocate.
- */
+ * All buffers live in the per-thread scratch and only grow: a warm scratch does not allocate. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,8 @@
 #include "index.h"
 
 #define END_DOC UINT32_MAX
+/* Documents per window of phase 2: the accumulators (8 bytes each) stay in L1. */
+#define LEX_WINDOW 2048
 
 typedef struct Cursor {
     const uint32_t *docs; /* the term's postings */
@@ -50,6 +51,8 @@ struct VajraLexicalScratch {
     size_t cur_cap;
     HeapItem *heap;
     size_t heap_cap;
+    double *acc;    /* LEX_WINDOW accumulators, all zero between windows */
+    uint64_t *bits; /* LEX_WINDOW bits: which accumulators are in use, all zero between windows */
     VajraTermBag *bag; /* analyze(): where terms go */
 };
 
@@ -62,8 +65,18 @@ vajra_status lex_scratch_new(const VajraLexicalIndex *ix, VajraLexicalScratch **
     if (s == NULL)
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     s->ix = ix;
+    s->acc = calloc(LEX_WINDOW, sizeof *s->acc);
+    s->bits = calloc(LEX_WINDOW / 64, sizeof *s->bits);
+    if (s->acc == NULL || s->bits == NULL) {
+        free(s->acc);
+        free(s->bits);
+        free(s);
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    }
     vajra_status st = lex_analyzer_init(&s->analyzer, &ix->analyzer_opts, err);
     if (st != VAJRA_OK) {
+        free(s->acc);
+        free(s->bits);
         free(s);
         return st;
     }
@@ -80,6 +93,8 @@ void lex_scratch_free(VajraLexicalScratch *s)
     free(s->cur);
     free(s->prefix);
     free(s->heap);
+    free(s->acc);
+    free(s->bits);
     free(s);
 }
 
@@ -254,8 +269,8 @@ static inline int topk_offer(TopK *t, HeapItem x)
 }
 
 /* A candidate whose score can be at most `bound` (a double sum of non-negative float bounds)
- * cannot enter when even the bound, rounded like a score, is below θ. Strict: a tie might still
- * enter through the smaller-number rule. */
+ * cannot enter when even the bound, rounded like a score, is below θ. Strict, so correctness does
+ * not rest on the order candidates are offered in (a tie may enter by the smaller-number rule). */
 static inline int cannot_enter(double bound, float theta)
 {
     return (float)bound < theta;
@@ -290,75 +305,70 @@ static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint
     return 1;
 }
 
-static inline void cursor_rewind(Cursor *c)
-{
-    c->pos = 0;
-    c->blk = 0;
-}
-
-/* Top-k over cursors c[0..n) sorted by bound ascending (prefix[i] = Σ_{j ≤ i} bound j).
+/* Top-k over cursors c[0..n) sorted by bound ascending (prefix[i] = Σ_{j ≤ i} bound j): MaxScore.
  *
- * Phase 1 scores every document of the highest-bound list a = c[n-1] completely (those must be
- * scored anyway: a is the last list MaxScore would ever drop), probing the other lists. This
- * fills the heap with good documents early, so θ starts high.
- * Phase 2 is MaxScore over the other lists, skipping documents of a (already scored): a term i
- * is non-essential while prefix[i] < θ, candidates come from the essential lists only, and the
- * non-essential lists are probed while the candidate can still enter. */
+ * A term i is non-essential while prefix[i] < θ: a document containing only non-essential terms
+ * cannot enter the heap. Candidates come from the essential lists only. Document order is kept at
+ * the granularity of windows of LEX_WINDOW numbers (as Lucene's MaxScoreBulkScorer does): within
+ * a window the essential lists are added term-at-a-time into accumulators (no per-document cursor
+ * juggling), then the touched documents are visited in increasing order, the non-essential lists
+ * probed (block bound first, then galloping search) while the candidate can still enter, and the
+ * candidate offered to the heap. The essential set is fixed for a window's probing (lists dropped
+ * mid-window were already accumulated for it) and shrinks for the next window. */
 static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
 {
     Cursor *c = s->cur;
     const double *prefix = s->prefix;
+    double *acc = s->acc;
+    uint64_t *bits = s->bits;
     TopK top = {s->heap, 0, kk};
     float theta = -INFINITY;
-
-    /* Phase 1. */
-    Cursor *a = &c[n - 1];
-    for (uint32_t p = 0; p < a->end; p++) {
-        uint32_t doc = a->docs[p];
-        double score = a->w * (double)a->imp[p];
-        if (probe_lists(c, prefix, n - 1, doc, theta, &score) &&
-            topk_offer(&top, (HeapItem){(float)score, doc}))
-            theta = topk_theta(&top);
-    }
-    cursor_rewind(a);
-    for (size_t i = 0; i + 1 < n; i++)
-        cursor_rewind(&c[i]);
-
-    /* Phase 2 over m = n - 1 lists. */
-    size_t m = n - 1, ess = 0;
-    while (ess < m && cannot_enter(prefix[ess], theta))
-        ess++;
-    uint32_t doc = END_DOC;
-    for (size_t i = ess; i < m; i++)
-        if (c[i].end > 0 && c[i].docs[0] < doc)
-            doc = c[i].docs[0];
-
-    while (doc != END_DOC) {
-        double score = 0.0;
-        uint32_t next = END_DOC;
-        for (size_t i = ess; i < m; i++) {
+    size_t ess = 0;
+    int done = 0;
+    while (!done) {
+        uint32_t base = END_DOC;
+        for (size_t i = ess; i < n; i++)
+            if (c[i].pos < c[i].end && c[i].docs[c[i].pos] < base)
+                base = c[i].docs[c[i].pos];
+        if (base == END_DOC)
+            break;
+        uint64_t limit = (uint64_t)base + LEX_WINDOW;
+        for (size_t i = ess; i < n; i++) {
             Cursor *ci = &c[i];
-            if (ci->pos == ci->end)
-                continue;
-            if (ci->docs[ci->pos] == doc) {
-                score += ci->w * (double)ci->imp[ci->pos];
-                if (++ci->pos == ci->end)
-                    continue;
+            const uint32_t *docs = ci->docs;
+            const float *imp = ci->imp;
+            uint32_t pos = ci->pos, end = ci->end;
+            double w = ci->w;
+            for (; pos < end && docs[pos] < limit; pos++) {
+                uint32_t d = docs[pos] - base;
+                acc[d] += w * (double)imp[pos];
+                bits[d >> 6] |= UINT64_C(1) << (d & 63);
             }
-            if (ci->docs[ci->pos] < next)
-                next = ci->docs[ci->pos];
+            ci->pos = pos;
         }
-        cursor_seek(a, doc);
-        int seen = a->pos < a->end && a->docs[a->pos] == doc; /* scored in phase 1 */
-        if (!seen && probe_lists(c, prefix, ess, doc, theta, &score) &&
-            topk_offer(&top, (HeapItem){(float)score, doc})) {
-            theta = topk_theta(&top);
-            while (ess < m && cannot_enter(prefix[ess], theta))
-                ess++;
-            if (ess == m)
-                break; /* no document outside the heap can enter any more */
+        size_t ess_window = ess;
+        for (size_t wi = 0; wi < LEX_WINDOW / 64; wi++) {
+            uint64_t word = bits[wi];
+            if (word == 0)
+                continue;
+            bits[wi] = 0;
+            while (word != 0) {
+                uint32_t d = (uint32_t)(wi * 64) + (uint32_t)__builtin_ctzll(word);
+                word &= word - 1;
+                double score = acc[d];
+                acc[d] = 0.0;
+                if (done)
+                    continue; /* only clearing the window */
+                uint32_t doc = base + d;
+                if (probe_lists(c, prefix, ess_window, doc, theta, &score) &&
+                    topk_offer(&top, (HeapItem){(float)score, doc})) {
+                    theta = topk_theta(&top);
+                    while (ess < n && cannot_enter(prefix[ess], theta))
+                        ess++;
+                    done = ess == n; /* nothing outside the heap can enter any more */
+                }
+            }
         }
-        doc = next;
     }
     return top.n;
 }

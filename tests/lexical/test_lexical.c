@@ -265,6 +265,41 @@ START_TEST(test_invalid_utf8)
 }
 END_TEST
 
+START_TEST(test_title_option_and_misuse)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
+    VajraError err = {0};
+    /* ignore_title: only the text is indexed (d0: "wing flutter high speed" = 4 terms). */
+    VajraLexicalOptions o = {.struct_size = sizeof o, .ignore_title = 1, .scorer = fx.scorer};
+    VajraLexicalIndex *ix = NULL, *other = NULL;
+    ck_assert_int_eq(fx.vt->create(NULL, &o, &ix, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->add_batch(ix, &(VajraDocBatch){small_docs, N_SMALL}, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->commit(ix, &err), VAJRA_OK);
+    ck_assert_uint_eq(fx.vt->doc_length(ix, 0), 4);
+    ck_assert_uint_eq(fx.vt->doc_length(ix, 2), 0);
+    VajraHits hits = {0};
+    ck_assert_uint_eq(search_count(&fx, ix, "empty", 10, &hits), 0);
+    /* A scratch belongs to one index. */
+    other = lex_fixture_build(&fx, NULL, (VajraDocBatch){small_docs, N_SMALL});
+    VajraLexicalScratch *sc = NULL;
+    ck_assert_int_eq(fx.vt->scratch_new(other, &sc, &err), VAJRA_OK);
+    ck_assert_int_eq(fx.vt->search(ix, sc, "wing", 10, &hits, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    fx.vt->scratch_free(sc);
+    /* Options out of range. */
+    VajraLexicalIndex *bad = NULL;
+    o.analyzer.max_token_length = 5000;
+    ck_assert_int_eq(fx.vt->create(NULL, &o, &bad, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    o.struct_size = 4;
+    o.analyzer.max_token_length = 0;
+    ck_assert_int_eq(fx.vt->create(NULL, &o, &bad, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    vajra_hits_clear(&hits);
+    fx.vt->free(other);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+END_TEST
+
 /* Every scorer's declared upper bound is ≥ its score over a grid of (tf, dl). */
 START_TEST(test_scorer_bounds_sound)
 {
@@ -304,6 +339,7 @@ static Suite *lexical_suite(void)
     tcase_add_test(tc, test_search_before_commit);
     tcase_add_test(tc, test_duplicates_all_or_nothing);
     tcase_add_test(tc, test_invalid_utf8);
+    tcase_add_test(tc, test_title_option_and_misuse);
     tcase_add_test(tc, test_scorer_bounds_sound);
     suite_add_tcase(s, tc);
     return s;

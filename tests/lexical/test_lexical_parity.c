@@ -572,7 +572,7 @@ START_TEST(test_cranfield_effectiveness)
     VajraHits hits = {0};
     for (size_t q = 0; q < vajra_docset_count(queries); q++) {
         const VajraDocument *qd = vajra_docset_doc(queries, q);
-        ck_assert_int_eq(fx.vt->search(ix, sc, qd->text, 100, &hits, &err), VAJRA_OK);
+        ck_assert_int_eq(fx.vt->search(ix, sc, qd->text, 1000, &hits, &err), VAJRA_OK);
         ck_assert_msg(vajra_eval_add_hits(ev, qd->id, &hits, vajra_docset_ids(corpus),
                                           vajra_docset_count(corpus), NULL, &err) == VAJRA_OK,
                       "%s", err.message);
