@@ -91,7 +91,14 @@ START_TEST(killed_saver_never_tears_the_file)
     TestSection s[3];
     gen_sections(0, payload, tail, &gb, s);
     VajraError err = {0};
+    /* Calibrate the kill window to this run's save time: under valgrind a save is ~50x slower,
+     * and a fixed window would kill every child before its first commit. */
+    gint64 t0 = g_get_monotonic_time();
     ck_assert_int_eq(storage_save(&sp[0], path, s, 3, &err), VAJRA_OK);
+    gint64 save_us = g_get_monotonic_time() - t0;
+    gint64 max_delay_us = MAX_DELAY_US > 4 * save_us ? MAX_DELAY_US : 4 * save_us;
+    if (max_delay_us > 999999)
+        max_delay_us = 999999;
 
     GRand *rng = g_rand_new_with_seed(20261125); /* fixed: the same kill schedule every run */
     uint64_t current = 0;
@@ -106,7 +113,7 @@ START_TEST(killed_saver_never_tears_the_file)
             child_saver(path, current + 1, fds[1]);
         }
         close(fds[1]);
-        struct timespec ts = {0, (long)g_rand_int_range(rng, 0, MAX_DELAY_US) * 1000L};
+        struct timespec ts = {0, (long)g_rand_int_range(rng, 0, (gint32)max_delay_us) * 1000L};
         nanosleep(&ts, NULL);
         ck_assert_int_eq(kill(pid, SIGKILL), 0);
         int status = 0;
