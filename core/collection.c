@@ -68,6 +68,14 @@ struct VajraCollection {
 
 /* ---- small helpers ---- */
 
+/* Put "<verb> <path>: " before a message that does not name the path yet. */
+static vajra_status prefix_path(VajraError *err, const char *verb, const char *path)
+{
+    if (err != NULL && strstr(err->message, path) == NULL)
+        return vajra_error_prefix(err, "%s %s", verb, path);
+    return err != NULL ? err->code : VAJRA_ERR_INVALID_ARGUMENT;
+}
+
 static const char *metric_name(uint32_t metric)
 {
     switch (metric) {
@@ -522,7 +530,7 @@ vajra_status vajra_collection_save(VajraCollection *c, const char *path,
                                   &sp, &vt, err);
     if (st != VAJRA_OK) {
         vajra_plugin_unref(sp);
-        return vajra_error_prefix(err, "saving %s", path);
+        return prefix_path(err, "saving", path);
     }
     const VajraStorageOps *ops = vt;
     VajraStorageWriter *w = NULL;
@@ -544,8 +552,10 @@ vajra_status vajra_collection_save(VajraCollection *c, const char *path,
             ops->writer_abort(w);
     }
     vajra_plugin_unref(sp);
-    if (st != VAJRA_OK)
-        return vajra_error_prefix(err, "saving %s", path);
+    if (st != VAJRA_OK) {
+        prefix_path(err, "saving", path);
+        return st;
+    }
     g_free(c->path);
     c->path = g_strdup(path);
     return VAJRA_OK;
@@ -763,7 +773,7 @@ vajra_status vajra_collection_open(VajraRegistry *reg, const char *path,
     if (st == VAJRA_OK)
         st = open_indexes(c, c->sops->container_sections(c->container), err);
     if (st != VAJRA_OK) {
-        vajra_error_prefix(err, "opening %s", path);
+        prefix_path(err, "opening", path);
         vajra_collection_free(c);
         return st;
     }
@@ -859,6 +869,8 @@ vajra_status vajra_collection_vector_retriever(VajraCollection *c, uint32_t ef,
     char name[96];
     if (ef == VAJRA_EF_EXACT)
         snprintf(name, sizeof name, "vector(exact)");
+    else if (ef == 0)
+        snprintf(name, sizeof name, "vector(%s)", c->vector_name);
     else
         snprintf(name, sizeof name, "vector(%s,ef=%u)", c->vector_name, ef);
     return vajra_morphism_new(name, vajra_type_vector_query(), vajra_type_hits(), vec_apply, r,

@@ -24,8 +24,9 @@ static void help(void)
         "  --ef N                     HNSW beam width (default max(k, the index's ef_search))\n"
         "  --exact                    exact vector search\n"
         "  --storage file|mmap        how to open the index (default mmap)\n"
-        "  --json                     one object per mode: {\"mode\", \"ndcg@10\", \"recall@100\",\n"
-        "                             \"mrr@10\", \"map\", \"queries\"} (an array for several modes)\n"
+        "  --json                     one object per mode: {\"mode\", \"ndcg@10\", \"ndcg@10_exp\",\n"
+        "                             \"recall@100\", \"mrr@10\", \"map\", \"queries\"} (an array for\n"
+        "                             several modes; ndcg@10_exp uses gain 2^grade - 1)\n"
         "  -h, --help                 this text\n");
 }
 
@@ -227,8 +228,8 @@ int cmd_eval(int argc, char **argv)
     if (json && several)
         printf("[");
     else if (!json)
-        printf("%-8s %8s %11s %8s %8s %8s\n", "mode", "nDCG@10", "recall@100", "MRR@10", "MAP",
-               "queries");
+        printf("%-8s %8s %12s %11s %8s %8s %8s\n", "mode", "nDCG@10", "nDCG@10(exp)",
+               "recall@100", "MRR@10", "MAP", "queries");
     for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
         if (!want[m])
             continue;
@@ -237,6 +238,8 @@ int cmd_eval(int argc, char **argv)
             printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
                    cli_mode_name((CliMode)m));
             cli_json_number(stdout, mm->ndcg_at_10);
+            printf(", \"ndcg@10_exp\": ");
+            cli_json_number(stdout, mm->ndcg_at_10_exp);
             printf(", \"recall@100\": ");
             cli_json_number(stdout, mm->recall_at_100);
             printf(", \"mrr@10\": ");
@@ -245,8 +248,8 @@ int cmd_eval(int argc, char **argv)
             cli_json_number(stdout, mm->map);
             printf(", \"queries\": %zu}", sums[m].judged_queries);
         } else {
-            printf("%-8s %8.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
-                   mm->ndcg_at_10, mm->recall_at_100, mm->mrr_at_10, mm->map,
+            printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
+                   mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10, mm->map,
                    sums[m].judged_queries);
         }
         printed++;

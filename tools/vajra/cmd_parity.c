@@ -18,7 +18,10 @@ static void help(void)
            "           postings accessor): the same documents in the same order, scores within\n"
            "           1e-5 relative;\n"
            "  vector:  the HNSW beam search against the reference unfold over the graph accessor\n"
-           "           with the same ef: exactly the same ids in the same order.\n"
+           "           with the same ef: exactly the same ids in the same order. With a SIMD\n"
+           "           kernel, distances differ from the scalar reference by summation order, so\n"
+           "           documents whose scores agree within 1e-5 may swap: such \"tie flips\" are\n"
+           "           counted and shown but are not mismatches unless --strict.\n"
            "Exit status 0 when everything matches, 1 on any mismatch (the first few are printed).\n\n"
            "  --queries FILE             BEIR queries JSONL (text = title + text)\n"
            "  --query-vectors FILE       query vectors for the vector side\n"
@@ -27,13 +30,15 @@ static void help(void)
            "                             queries' words (seeded: the same every run)\n"
            "  -k N                       hits compared per query (default 10)\n"
            "  --ef N                     HNSW beam width (default: the index's ef_search)\n"
+           "  --strict                   count vector tie flips as mismatches\n"
            "  --storage file|mmap        how to open the index (default mmap)\n"
            "  --json                     {\"lexical\": {\"queries\", \"mismatches\"}, \"vector\": {...},\n"
            "                             \"ok\"}\n"
            "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_RANDOM, OPT_EF, OPT_STORAGE, OPT_JSON };
+enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_RANDOM, OPT_EF, OPT_STORAGE, OPT_JSON,
+       OPT_STRICT };
 
 static int same_lexical(const VajraHits *a, const VajraHits *b)
 {
@@ -55,6 +60,36 @@ static int same_ids(const VajraHits *a, const VajraHits *b)
     for (size_t i = 0; i < a->count; i++)
         if (a->items[i].doc != b->items[i].doc)
             return 0;
+    return 1;
+}
+
+/* With a SIMD kernel the fast path's distances differ from the scalar reference's by summation
+ * order only, so two documents whose scores agree to ~1e-6 may swap. A "tie flip" is a
+ * difference explained that way: every fast hit is the reference hit at its rank, or a reference
+ * hit (or, at the cut-off, an unlisted one) whose reference score is within `tol` of the score
+ * at that rank. Returns 1 when the lists differ only by tie flips. */
+static int only_tie_flips(const VajraHits *fast, const VajraHits *ref)
+{
+    if (fast->count != ref->count)
+        return 0;
+    for (size_t i = 0; i < fast->count; i++) {
+        if (fast->items[i].doc == ref->items[i].doc)
+            continue;
+        float at = ref->items[i].score;
+        float tol = 1e-5f * fmaxf(1.0f, fabsf(at));
+        if (fabsf(fast->items[i].score - at) > tol)
+            return 0;
+        int listed_elsewhere = 0;
+        for (size_t j = 0; j < ref->count; j++)
+            if (ref->items[j].doc == fast->items[i].doc) {
+                listed_elsewhere = 1;
+                if (fabsf(ref->items[j].score - at) > tol)
+                    return 0;
+            }
+        /* Not in the reference list: only a swap across the cut-off with the last hit. */
+        if (!listed_elsewhere && fabsf(ref->items[ref->count - 1].score - at) > tol)
+            return 0;
+    }
     return 1;
 }
 
@@ -109,13 +144,15 @@ int cmd_parity(int argc, char **argv)
         {"ef", required_argument, NULL, OPT_EF},
         {"storage", required_argument, NULL, OPT_STORAGE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"strict", no_argument, NULL, OPT_STRICT},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     const char *queries_path = NULL, *qv_path = NULL, *mode_s = "all", *storage = "storage-mmap";
     uint32_t k = 10, ef = 0, nrandom = 0;
-    int json = 0, ch;
+    int json = 0, strict = 0, ch;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
         switch (ch) {
+        case OPT_STRICT: strict = 1; break;
         case OPT_QUERIES: queries_path = optarg; break;
         case OPT_QV: qv_path = optarg; break;
         case OPT_MODE: mode_s = optarg; break;
@@ -160,7 +197,7 @@ int cmd_parity(int argc, char **argv)
     VajraVectorSearch *vctx = NULL;
     VajraHits fast = {0}, ref = {0};
     char **rnd = NULL;
-    size_t lex_n = 0, lex_bad = 0, vec_n = 0, vec_bad = 0;
+    size_t lex_n = 0, lex_bad = 0, vec_n = 0, vec_bad = 0, vec_flips = 0;
 
     if (vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK ||
         (qv_path && vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK)) {
@@ -230,10 +267,18 @@ int cmd_parity(int argc, char **argv)
                 goto out;
             }
             vec_n++;
-            if (!same_ids(&fast, &ref) && vec_bad++ < 5) {
+            if (same_ids(&fast, &ref))
+                continue;
+            int flip = !strict && only_tie_flips(&fast, &ref);
+            size_t seen = vec_flips + vec_bad;
+            if (flip)
+                vec_flips++;
+            else
+                vec_bad++;
+            if (seen < 5) {
                 char what[64];
                 snprintf(what, sizeof what, "query vector %zu", i);
-                report("vector", what, &fast, &ref);
+                report(flip ? "vector tie-flip (not a mismatch)" : "vector", what, &fast, &ref);
             }
         }
     }
@@ -246,7 +291,8 @@ int cmd_parity(int argc, char **argv)
             printf("null");
         printf(", \"vector\": ");
         if (do_vec)
-            printf("{\"queries\": %zu, \"mismatches\": %zu}", vec_n, vec_bad);
+            printf("{\"queries\": %zu, \"mismatches\": %zu, \"tie_flips\": %zu}", vec_n,
+                   vec_bad, vec_flips);
         else
             printf("null");
         printf(", \"ok\": %s}\n", ok ? "true" : "false");
@@ -254,7 +300,8 @@ int cmd_parity(int argc, char **argv)
         if (do_lex)
             printf("lexical: %zu queries, %zu mismatches\n", lex_n, lex_bad);
         if (do_vec)
-            printf("vector:  %zu queries, %zu mismatches\n", vec_n, vec_bad);
+            printf("vector:  %zu queries, %zu mismatches, %zu tie flips (scores within 1e-5)\n",
+                   vec_n, vec_bad, vec_flips);
         printf("%s\n", ok ? "parity OK" : "PARITY FAILED");
     }
     status = ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;

@@ -23,13 +23,15 @@ static void help(void)
         "  --ef N                     HNSW beam width (default: the index's ef_search)\n"
         "  --exact                    exact vector search (scan every vector)\n"
         "  --storage file|mmap        how to open the index (default mmap)\n"
-        "  --json                     {\"mode\", \"k\", \"hits\": [{\"rank\", \"doc\", \"id\", \"score\",\n"
-        "                             \"title\"}]}\n"
+        "  --show-pipeline            first print the retriever morphism, e.g.\n"
+        "                             (rrf(k=60) ∘ ⟨(lexical ∘ π0), (vector ∘ π1)⟩)\n"
+        "  --json                     {\"mode\", \"k\", \"retriever\", \"hits\": [{\"rank\", \"doc\",\n"
+        "                             \"id\", \"score\", \"title\"}]}\n"
         "  -h, --help                 this text\n");
 }
 
 enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_FUSION, OPT_RRFK, OPT_WEIGHT, OPT_EF,
-       OPT_EXACT, OPT_STORAGE, OPT_JSON };
+       OPT_EXACT, OPT_STORAGE, OPT_JSON, OPT_PIPELINE };
 
 int cmd_search(int argc, char **argv)
 {
@@ -45,11 +47,12 @@ int cmd_search(int argc, char **argv)
         {"exact", no_argument, NULL, OPT_EXACT},
         {"storage", required_argument, NULL, OPT_STORAGE},
         {"json", no_argument, NULL, OPT_JSON},
+        {"show-pipeline", no_argument, NULL, OPT_PIPELINE},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     const char *mode_s = NULL, *qv_spec = NULL, *storage = "storage-mmap";
     uint32_t k = 10, depth = 0, ef = 0, qrow = 0;
-    int have_qrow = 0, json = 0, exact = 0, ch;
+    int have_qrow = 0, json = 0, exact = 0, pipeline = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -57,6 +60,7 @@ int cmd_search(int argc, char **argv)
         case OPT_QV: qv_spec = optarg; break;
         case OPT_FUSION: fusion.method = optarg; break;
         case OPT_EXACT: exact = 1; break;
+        case OPT_PIPELINE: pipeline = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_STORAGE:
             storage = cli_storage_plugin(optarg);
@@ -155,7 +159,9 @@ int cmd_search(int argc, char **argv)
         goto out;
     }
     if (json) {
-        printf("{\"mode\": \"%s\", \"k\": %u, \"hits\": [", cli_mode_name(mode), k);
+        printf("{\"mode\": \"%s\", \"k\": %u, \"retriever\": ", cli_mode_name(mode), k);
+        cli_json_string(stdout, vajra_morphism_name(s.m));
+        printf(", \"hits\": [");
         for (size_t i = 0; i < hits.count; i++) {
             printf("%s{\"rank\": %zu, \"doc\": %u, \"id\": ", i ? ", " : "", i + 1,
                    hits.items[i].doc);
@@ -168,6 +174,8 @@ int cmd_search(int argc, char **argv)
         }
         printf("]}\n");
     } else {
+        if (pipeline)
+            printf("retriever: %s\n", vajra_morphism_name(s.m));
         if (hits.count == 0)
             printf("(no hits)\n");
         for (size_t i = 0; i < hits.count; i++) {

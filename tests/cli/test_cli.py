@@ -1,0 +1,377 @@
+#!/usr/bin/env python3
+"""The `vajra` command line, end to end on Cranfield: every command, --help, the pinned --json
+keys, input errors naming file and line with a non-zero exit, and no half-written output.
+
+Usage: test_cli.py VAJRA_BINARY   (env: VAJRA_PLUGIN_PATH, VAJRA_DATA_DIR)
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+VAJRA = None
+DATA = None
+CRAN = None
+TMP = None
+INDEX = None
+
+COMMANDS = ["index", "search", "eval", "bench", "parity", "info", "plugins"]
+
+
+def valgrind_wrapper():
+    """Under `meson test --setup valgrind` this script itself runs in memcheck (LD_PRELOAD holds
+    valgrind's preload); then every vajra run is checked by memcheck too (exit 99 on an error)."""
+    preload = os.environ.get("LD_PRELOAD", "")
+    if "vgpreload" not in preload:
+        return [], None
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = ":".join(p for p in preload.split(":") if "vgpreload" not in p)
+    return ["valgrind", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect", "--errors-for-leak-kinds=definite,indirect",
+            "--quiet"], env
+
+
+WRAPPER, CHILD_ENV = valgrind_wrapper()
+
+
+def run(*args, check=None):
+    p = subprocess.run([*WRAPPER, VAJRA, *args], capture_output=True, text=True, timeout=3000,
+                       env=CHILD_ENV)
+    if check is not None:
+        assert p.returncode == check, (
+            f"vajra {' '.join(args)}: exit {p.returncode}, want {check}\n"
+            f"stdout: {p.stdout[:2000]}\nstderr: {p.stderr[:2000]}")
+    return p
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json", check=0).stdout)
+
+
+def cran(name):
+    return os.path.join(CRAN, name)
+
+
+def setUpModule():
+    global TMP, INDEX
+    TMP = tempfile.mkdtemp(prefix="vajra-cli-")
+    INDEX = os.path.join(TMP, "cran.vjr")
+    p = run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", INDEX,
+            check=0)
+    # stderr is not a terminal here: no progress bar, no noise.
+    assert p.stderr == "", p.stderr
+
+
+def tearDownModule():
+    shutil.rmtree(TMP, ignore_errors=True)
+
+
+def write(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+def first_query():
+    with open(cran("queries.jsonl"), encoding="utf-8") as f:
+        return json.loads(f.readline())["text"]
+
+
+class Help(unittest.TestCase):
+    def test_top_level(self):
+        out = run("--help", check=0).stdout
+        for c in COMMANDS:
+            self.assertIn(c, out)
+        self.assertEqual(run(check=2).stdout, "")
+        self.assertEqual(run("frobnicate", check=2).stdout, "")
+
+    def test_every_command_has_help(self):
+        for c in COMMANDS:
+            out = run(c, "--help", check=0).stdout
+            self.assertTrue(out.startswith(f"Usage: vajra {c}"), c)
+            if c != "plugins" and c != "index":
+                self.assertIn("--storage", out, c)
+
+    def test_usage_errors_exit_2(self):
+        run("search", check=2)
+        run("search", INDEX, "text", "--mode", "sideways", check=2)
+        run("eval", INDEX, check=2)
+        run("index", cran("corpus.jsonl"), check=2)  # no -o
+        run("bench", INDEX, "--queries", cran("queries.jsonl"), "-k", "0", check=2)
+
+
+class Plugins(unittest.TestCase):
+    def test_json(self):
+        j = run_json("plugins")
+        names = {p["name"]: p for p in j["plugins"]}
+        for n in ["lexical-bm25", "scorer-bm25", "vector-hnsw", "storage-file", "storage-mmap",
+                  "kernel-scalar"]:
+            self.assertIn(n, names)
+        self.assertEqual(names["lexical-bm25"]["kind"], "lexical")
+        self.assertRegex(names["vector-hnsw"]["abi"], r"^\d+\.\d+$")
+        self.assertTrue(os.path.isfile(names["scorer-bm25"]["file"]))
+        self.assertIn(j["kernel"]["isa"], ["scalar", "avx2", "avx512", "neon"])
+        self.assertIsInstance(j["cpu_features"], list)
+
+    def test_text(self):
+        out = run("plugins", check=0).stdout
+        self.assertIn("Kernel:", out)
+        self.assertIn("vector-hnsw", out)
+
+
+class Info(unittest.TestCase):
+    def test_json(self):
+        j = run_json("info", INDEX)
+        self.assertEqual(j["docs"], 1400)
+        self.assertEqual(j["dim"], 128)
+        self.assertEqual(j["metric"], "ip")
+        self.assertEqual(j["profile"], "fast")
+        self.assertEqual(j["bytes"], os.path.getsize(INDEX))
+        names = [s["name"] for s in j["sections"]]
+        self.assertIn("coll.meta", names)
+        self.assertTrue(any(n.startswith("lex.") for n in names))
+        self.assertTrue(any(n.startswith("hnsw.") for n in names))
+
+    def test_file_and_mmap_agree(self):
+        a = run_json("info", INDEX, "--storage", "file")
+        b = run_json("info", INDEX, "--storage", "mmap")
+        self.assertEqual(a, b)
+
+
+class Search(unittest.TestCase):
+    def search(self, *args):
+        return run_json("search", INDEX, *args)
+
+    def test_three_modes(self):
+        q = first_query()
+        qv = cran("lsa128.queries.npy") + ":0"
+        lex = self.search(q, "-k", "5")
+        vec = self.search("--query-vector", qv, "-k", "5")
+        hyb = self.search(q, "--query-vector", qv, "-k", "5")
+        self.assertEqual((lex["mode"], vec["mode"], hyb["mode"]), ("lexical", "vector", "hybrid"))
+        # Hybrid is the composite fuse ∘ ⟨lexical ∘ π₀, vector ∘ π₁⟩, and says so.
+        self.assertEqual(hyb["retriever"],
+                         "(rrf(k=60) ∘ ⟨(%s ∘ π0), (%s ∘ π1)⟩)" % (lex["retriever"],
+                                                                  vec["retriever"]))
+        for r in (lex, vec, hyb):
+            self.assertEqual(len(r["hits"]), 5)
+            self.assertEqual([h["rank"] for h in r["hits"]], [1, 2, 3, 4, 5])
+            scores = [h["score"] for h in r["hits"]]
+            self.assertEqual(scores, sorted(scores, reverse=True))
+            for h in r["hits"]:
+                self.assertTrue(h["title"])
+        # Hybrid top hits come from the two sides' candidates (depth 100 each).
+        deep_l = {h["id"] for h in self.search(q, "-k", "100")["hits"]}
+        deep_v = {h["id"] for h in self.search("--query-vector", qv, "-k", "100")["hits"]}
+        for h in hyb["hits"]:
+            self.assertTrue(h["id"] in deep_l or h["id"] in deep_v)
+        # RRF with k=60: a document first on both sides scores 2/61.
+        if lex["hits"][0]["id"] == vec["hits"][0]["id"]:
+            self.assertAlmostEqual(hyb["hits"][0]["score"], 2 / 61, places=5)
+
+    def test_query_row_forms_agree(self):
+        a = self.search("--query-vector", cran("lsa128.queries.npy") + ":7")
+        b = self.search("--query-vector", cran("lsa128.queries.npy"), "--query-row", "7")
+        c = self.search("--query-vector", cran("lsa128.queries.npy"))  # row 0
+        self.assertEqual(a, b)
+        self.assertNotEqual(a["hits"], c["hits"])
+
+    def test_exact_vector_matches_brute_force(self):
+        # The same ranking computed here in Python from the .npy files (float32 dot products).
+        import struct
+        def npy(path):
+            with open(path, "rb") as f:
+                data = f.read()
+            hlen = struct.unpack("<H", data[8:10])[0]
+            header = data[10:10 + hlen].decode()
+            shape = eval(header[header.index("(") : header.index(")") + 1])
+            vals = struct.unpack("<%df" % (shape[0] * shape[1]), data[10 + hlen:])
+            return [vals[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
+        docs = npy(cran("lsa128.docs.npy"))
+        q = npy(cran("lsa128.queries.npy"))[3]
+        scores = sorted(((-sum(a * b for a, b in zip(d, q)), i) for i, d in enumerate(docs)))
+        want = [i for _, i in scores[:10]]
+        got = self.search("--query-vector", cran("lsa128.queries.npy") + ":3", "--exact")
+        self.assertEqual([h["doc"] for h in got["hits"]], want)
+
+    def test_fusion_options(self):
+        q = first_query()
+        qv = cran("lsa128.queries.npy") + ":0"
+        for f in ["rrf", "minmax", "zscore"]:
+            r = self.search(q, "--query-vector", qv, "--fusion", f, "--weight", "0.3")
+            self.assertEqual(len(r["hits"]), 10)
+        # Weight 1 on the lexical side gives the lexical ranking.
+        lex = self.search(q)
+        w1 = self.search(q, "--query-vector", qv, "--fusion", "minmax", "--weight", "1")
+        self.assertEqual([h["id"] for h in lex["hits"]], [h["id"] for h in w1["hits"]])
+
+    def test_text_output_prints_titles(self):
+        out = run("search", INDEX, first_query(), "-k", "3", check=0).stdout.splitlines()
+        self.assertEqual(len(out), 3)
+        self.assertTrue(out[0].lstrip().startswith("1."))
+
+    def test_errors(self):
+        p = run("search", INDEX, "--query-vector", cran("lsa128.queries.npy") + ":5000", check=1)
+        self.assertIn("out of range", p.stderr)
+        bad = os.path.join(TMP, "wrongdim.fvecs")
+        with open(bad, "wb") as f:
+            import struct
+            f.write(struct.pack("<i3f", 3, 1.0, 2.0, 3.0))
+        p = run("search", INDEX, "--query-vector", bad, check=1)
+        self.assertIn("dimension", p.stderr)
+        self.assertIn(bad, p.stderr)
+        p = run("search", os.path.join(TMP, "missing.vjr"), "x", check=1)
+        self.assertIn("missing.vjr", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+
+class Eval(unittest.TestCase):
+    KEYS = {"ndcg@10", "recall@100", "mrr@10", "map"}
+
+    def test_all_modes(self):
+        r = run_json("eval", INDEX, "--queries", cran("queries.jsonl"), "--qrels",
+                     cran("qrels.tsv"), "--query-vectors", cran("lsa128.queries.npy"))
+        self.assertEqual([x["mode"] for x in r], ["lexical", "vector", "hybrid"])
+        for x in r:
+            self.assertTrue(self.KEYS <= set(x))
+            self.assertEqual(x["queries"], 225)
+            for k in self.KEYS:
+                self.assertTrue(0 < x[k] < 1, (x["mode"], k, x[k]))
+        # ../shared/data/README.md: Xapian BM25 scores nDCG@10 0.340 on these queries.
+        self.assertGreaterEqual(r[0]["ndcg@10"], 0.340)
+
+    def test_single_mode_is_an_object(self):
+        r = run_json("eval", INDEX, "--queries", cran("queries.jsonl"), "--qrels",
+                     cran("qrels.tsv"), "--mode", "lexical")
+        self.assertEqual(r["mode"], "lexical")
+        self.assertTrue(self.KEYS <= set(r))
+
+    def test_vector_count_mismatch(self):
+        p = run("eval", INDEX, "--queries", cran("queries.jsonl"), "--qrels", cran("qrels.tsv"),
+                "--query-vectors", cran("lsa128.docs.npy"), check=1)
+        self.assertIn("lsa128.docs.npy", p.stderr)
+        self.assertIn("1400 vectors for 225 queries", p.stderr)
+        self.assertEqual(p.stdout, "")
+
+    def test_bad_qrels_line(self):
+        q = write("bad.qrels", "query-id\tcorpus-id\tscore\n1\t184\t2\n1\t29\n")
+        p = run("eval", INDEX, "--queries", cran("queries.jsonl"), "--qrels", q, check=1)
+        self.assertIn("bad.qrels:3", p.stderr)
+
+
+class Bench(unittest.TestCase):
+    KEYS = {"build_s", "p50_ms", "p95_ms", "qps", "recall@10"}
+
+    def test_open_index(self):
+        r = run_json("bench", INDEX, "--queries", cran("queries.jsonl"), "--mode", "lexical",
+                     "--repeat", "1")
+        self.assertTrue(self.KEYS <= set(r))
+        self.assertIsNone(r["build_s"])  # opened, not built
+        self.assertEqual(r["recall@10"], 1)  # pruned BM25 is exact
+        self.assertGreater(r["qps"], 0)
+        self.assertLessEqual(r["p50_ms"], r["p95_ms"])
+
+    def test_build_from_documents(self):
+        r = run_json("bench", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"),
+                     "--queries", cran("queries.jsonl"), "--query-vectors",
+                     cran("lsa128.queries.npy"), "--repeat", "1", "--max-queries", "50")
+        self.assertEqual(r["mode"], "hybrid")
+        self.assertEqual(r["queries"], 50)
+        self.assertGreater(r["build_s"], 0)
+        self.assertGreater(r["recall@10"], 0.8)
+
+
+class Parity(unittest.TestCase):
+    def test_cranfield(self):
+        r = run_json("parity", INDEX, "--queries", cran("queries.jsonl"), "--query-vectors",
+                     cran("lsa128.queries.npy"), "--random", "200")
+        self.assertTrue(r["ok"])
+        self.assertEqual(r["lexical"]["queries"], 425)
+        self.assertEqual(r["lexical"]["mismatches"], 0)
+        self.assertEqual(r["vector"]["queries"], 225)
+
+
+class IndexErrors(unittest.TestCase):
+    def index_fails(self, docs, *extra, out=None):
+        out = out or os.path.join(TMP, "never.vjr")
+        p = run("index", docs, "-o", out, *extra, check=1)
+        self.assertEqual(p.stdout, "")
+        return p
+
+    def assert_no_temp_files(self):
+        self.assertEqual([f for f in os.listdir(TMP) if ".tmp." in f], [])
+
+    def test_bad_json_names_file_and_line(self):
+        d = write("badjson.jsonl", '{"_id": "a", "text": "x"}\n{"_id": "b", "text": }\n')
+        p = self.index_fails(d)
+        self.assertIn("badjson.jsonl:2", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(TMP, "never.vjr")))
+
+    def test_missing_id(self):
+        d = write("noid.jsonl", '{"_id": "a", "text": "x"}\n{"_id": "b"}\n{"text": "y"}\n')
+        p = self.index_fails(d)
+        self.assertIn("noid.jsonl:3", p.stderr)
+
+    def test_duplicate_id(self):
+        d = write("dup.jsonl", '{"_id": "a", "text": "x"}\n{"_id": "b"}\n{"_id": "a"}\n')
+        p = self.index_fails(d)
+        self.assertIn("dup.jsonl", p.stderr)
+        self.assertIn('"a"', p.stderr)
+
+    def test_vector_count(self):
+        p = self.index_fails(cran("corpus.jsonl"), "--vectors", cran("lsa128.queries.npy"))
+        self.assertIn("lsa128.queries.npy", p.stderr)
+        self.assertIn("225 vectors for 1400 documents", p.stderr)
+
+    def test_vector_field_dimension(self):
+        d = write("vf.jsonl", '{"_id": "a", "text": "x", "v": [1, 2]}\n'
+                              '{"_id": "b", "text": "y", "v": [1, 2, 3]}\n')
+        p = self.index_fails(d, "--vector-field", "v")
+        self.assertIn("vf.jsonl:2", p.stderr)
+
+    def test_failure_keeps_old_index(self):
+        out = os.path.join(TMP, "keep.vjr")
+        small = write("small.jsonl", '{"_id": "a", "title": "Alpha", "text": "first doc"}\n')
+        run("index", small, "-o", out, check=0)
+        with open(out, "rb") as f:
+            before = f.read()
+        d = write("bad2.jsonl", '{"_id": "a", "text": "x"}\nnot json\n')
+        self.index_fails(d, out=out)
+        with open(out, "rb") as f:
+            self.assertEqual(f.read(), before)
+        self.assert_no_temp_files()
+        r = run_json("search", out, "first")
+        self.assertEqual(r["hits"][0]["title"], "Alpha")
+
+    def test_vector_field_index_and_search(self):
+        d = write("vecs.jsonl", '{"_id": "x", "title": "East", "text": "sun rises", "v": [1, 0]}\n'
+                                '{"_id": "y", "title": "North", "text": "star", "v": [0, 1]}\n')
+        out = os.path.join(TMP, "vecs.vjr")
+        j = run_json("index", d, "--vector-field", "v", "-o", out)
+        self.assertEqual((j["docs"], j["dim"]), (2, 2))
+        q = os.path.join(TMP, "q.fvecs")
+        import struct
+        with open(q, "wb") as f:
+            f.write(struct.pack("<i2f", 2, 0.1, 0.9))
+        r = run_json("search", out, "--query-vector", q)
+        self.assertEqual([h["id"] for h in r["hits"]], ["y", "x"])
+
+    def test_same_input_same_bytes(self):
+        a, b = os.path.join(TMP, "det1.vjr"), os.path.join(TMP, "det2.vjr")
+        run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", a,
+            "--threads", "1", check=0)
+        run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", b,
+            "--threads", "2", "--storage", "mmap", check=0)
+        with open(a, "rb") as f1, open(b, "rb") as f2:
+            self.assertEqual(f1.read(), f2.read())
+
+
+if __name__ == "__main__":
+    VAJRA = os.path.abspath(sys.argv.pop(1))
+    DATA = os.environ["VAJRA_DATA_DIR"]
+    CRAN = os.path.join(DATA, "cranfield")
+    unittest.main(verbosity=2)
