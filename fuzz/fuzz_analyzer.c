@@ -85,10 +85,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint32_t max_len = configs[c].max_token_length ? configs[c].max_token_length : 64;
     for (size_t i = 0; a == VAJRA_OK && i < bag.count; i++) {
         const char *t = bag.terms[i];
-        if (t == NULL || t[0] == '\0' || !g_utf8_validate(t, -1, NULL)) {
-            fprintf(stderr, "fuzz: term %zu is empty or invalid UTF-8\n", i);
+        if (t == NULL || !g_utf8_validate(t, -1, NULL)) {
+            fprintf(stderr, "fuzz: term %zu is NULL or invalid UTF-8\n", i);
             abort();
         }
+        if (t[0] == '\0')
+            fuzz_finding("the analyzer emitted an empty term for \"%s\"", text);
         /* Tokens over the limit are dropped; stemming only shortens, but NFKC may expand a
          * character up to 18 (U+FDFA), whichever order the analyzer applies them in. */
         if (g_utf8_strlen(t, -1) > (glong)max_len * 18) {

@@ -84,4 +84,30 @@ static inline void fuzz_check_error(vajra_status st, const VajraError *err, cons
     }
 }
 
+/* Consistency findings that are not memory errors (an index the loader accepted although it is
+ * inconsistent, an empty term...). They abort only with VAJRA_FUZZ_STRICT=1, so the default
+ * bounded runs stay green while a known finding awaits its fix (docs/reliability.md lists them);
+ * otherwise the first of each kind is printed once and fuzzing goes on. */
+static inline void fuzz_finding(const char *fmt, const char *detail)
+{
+    static int strict = -1;
+    static const char *printed[16]; /* each kind of finding is printed once per process */
+    if (strict < 0) {
+        const char *s = getenv("VAJRA_FUZZ_STRICT");
+        strict = s != NULL && strcmp(s, "1") == 0;
+    }
+    size_t i = 0;
+    while (i < 16 && printed[i] != NULL && printed[i] != fmt)
+        i++;
+    if (strict || (i < 16 && printed[i] == NULL)) {
+        fprintf(stderr, "fuzz: finding: ");
+        fprintf(stderr, fmt, detail);
+        fprintf(stderr, strict ? "\n" : " (not fatal without VAJRA_FUZZ_STRICT=1)\n");
+        if (i < 16)
+            printed[i] = fmt;
+    }
+    if (strict)
+        abort();
+}
+
 #endif /* VAJRA_FUZZ_UTIL_H */

@@ -24,4 +24,15 @@ run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lunde
 echo "== valgrind memcheck (CK_FORK=no) on the plain build"
 meson test -C build-test --setup valgrind --print-errorlogs --num-processes 2
 
+echo "== ThreadSanitizer: the reliability suite (8 threads on one collection), build-tsan"
+# GCC's TSan; no suppressions are needed (the read path takes no locks; see docs/reliability.md).
+[ -d build-tsan ] || meson setup build-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread \
+  -Db_lundef=false >/dev/null
+ninja -C build-tsan
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  meson test -C build-tsan --suite reliability --print-errorlogs --num-processes 1
+
+echo "== fuzz smoke: every libFuzzer target for ${FUZZ_SECONDS:-20} s (clang, build-fuzz)"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz.sh
+
 echo "== all tests passed"

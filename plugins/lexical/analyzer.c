@@ -79,7 +79,11 @@ static vajra_status emit_token(LexAnalyzer *a, char *tok, size_t len, int ascii,
             st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: stemmer out of memory");
             goto done;
         }
-        st = fn(user, (const char *)stem, (size_t)sb_stemmer_length(a->stemmer), err);
+        /* Porter stems "s" (from possessives) to nothing: an empty term would match every
+         * document that had one, so it is dropped like a stopword. */
+        int stem_len = sb_stemmer_length(a->stemmer);
+        if (stem_len > 0)
+            st = fn(user, (const char *)stem, (size_t)stem_len, err);
     } else {
         st = fn(user, term, len, err);
     }
