@@ -205,6 +205,8 @@ vajra_status vajra_reference_hnsw_search(const VajraHnswGraph *graph,
         s.q = query->values;
     }
     s.width = ef > query->k ? ef : query->k;
+    if (s.width > graph->count) /* wider than the graph changes nothing: every node fits */
+        s.width = graph->count;
     s.phase = REF_DESCEND;
     s.level = graph->max_level;
     s.cur.id = graph->entry;

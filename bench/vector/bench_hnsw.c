@@ -46,12 +46,7 @@ typedef struct Profile {
     uint32_t M, efc, efs;
 } Profile;
 
-/* Must match plugins/vector/hnsw_plugin.c (the bench drives the index directly). */
-static const Profile profiles[] = {
-    {"quality", 24, 200, 320},
-    {"fast", 16, 128, 96},
-    {"instant", 12, 64, 48},
-};
+static const char *const profile_names[] = {"quality", "fast", "instant"};
 
 static vajra_status save_hash(const VajraVectorIndex *x, uint64_t *hash)
 {
@@ -101,13 +96,27 @@ int main(int argc, char **argv)
     if (M > 0) {
         configs[ncfg++] = (Profile){"custom", (uint32_t)M, (uint32_t)(efc ? efc : 200), 64};
     } else {
+        /* The profiles come from the plugin itself, loaded through the registry. */
+        VajraPlugin *plugin = NULL;
+        if (vajra_registry_load(reg, VAJRA_PLUGIN_VECTOR, "vector-hnsw", &plugin, &err) !=
+            VAJRA_OK) {
+            fprintf(stderr, "vector-hnsw: %s\n", err.message);
+            return 1;
+        }
+        const VajraVectorVtable *vt = vajra_plugin_vtable(plugin);
         char buf[256];
         snprintf(buf, sizeof buf, "%s", profile_arg);
         for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && ncfg < 8;
-             tok = strtok_r(NULL, ",", &save))
-            for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++)
-                if (!strcmp(profiles[p].name, tok))
-                    configs[ncfg++] = profiles[p];
+             tok = strtok_r(NULL, ",", &save)) {
+            for (size_t p = 0; p < sizeof profile_names / sizeof profile_names[0]; p++) {
+                VajraVectorParams prm;
+                if (strcmp(profile_names[p], tok) == 0 &&
+                    vt->profile(tok, 1, VAJRA_METRIC_IP, &prm, &err) == VAJRA_OK)
+                    configs[ncfg++] = (Profile){profile_names[p], prm.M, prm.ef_construction,
+                                                prm.ef_search};
+            }
+        }
+        vajra_plugin_unref(plugin);
     }
     printf("# kernel %s, set %s\n", kernel->isa, set);
     printf("%-8s %6s %-8s %3s %4s %5s %9s %9s %8s %8s %8s %8s\n", "set", "n", "config", "M",

@@ -134,9 +134,9 @@ static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
         size_t n = 0;
         if (l <= ML) {
             n = hnsw_search_layer(x, s, q, cur, b->efc, (uint32_t)l);
-            hnsw_res_sort(s, n);
-            memcpy(w->cands, s->res, n * sizeof(HnswPair));
-            cur = s->res[0];
+            const HnswPair *r = hnsw_res_sort(s, n);
+            memcpy(w->cands, r, n * sizeof(HnswPair));
+            cur = r[0];
         }
         /* Merge in the round's earlier nodes at this level (sorted apart, then merged). */
         size_t extra = 0;
@@ -223,6 +223,16 @@ static void apply_group(Build *b, Worker *w, size_t g)
     list[0] = (uint32_t)m;
 }
 
+/* Build scratch kept in the index between adds (so inserting one vector at a time does not
+ * allocate per insert): the plan/request arrays and the workers with their buffers. */
+struct HnswBuildCache {
+    HnswPair *plan;
+    Request *req;
+    size_t *group;
+    Worker *workers;
+    unsigned nworkers;
+};
+
 static void barrier_wait(Build *b)
 {
     if (b->nthreads > 1)
@@ -269,19 +279,79 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-static void free_workers(Build *b)
+static void free_worker(Worker *w)
 {
-    if (b->workers == NULL)
+    hnsw_search_free(w->s);
+    free(w->cands);
+    free(w->chosen);
+    free(w->extra);
+    free(w->round_ids);
+    free(w->round_d);
+}
+
+void hnsw_build_cache_free(HnswBuildCache *c)
+{
+    if (c == NULL)
         return;
-    for (unsigned t = 0; t < b->nthreads; t++) {
-        hnsw_search_free(b->workers[t].s);
-        free(b->workers[t].cands);
-        free(b->workers[t].chosen);
-        free(b->workers[t].extra);
-        free(b->workers[t].round_ids);
-        free(b->workers[t].round_d);
+    for (unsigned t = 0; t < c->nworkers; t++)
+        free_worker(&c->workers[t]);
+    free(c->workers);
+    free(c->plan);
+    free(c->req);
+    free(c->group);
+    free(c);
+}
+
+/* The index's build cache with at least nt workers, each ready for `rows` nodes. */
+static vajra_status build_cache_get(VajraVectorIndex *x, unsigned nt, uint32_t rows,
+                                    HnswBuildCache **out, VajraError *err)
+{
+    HnswBuildCache *c = x->build_cache;
+    size_t plan_len = (size_t)HNSW_ROUND * LEVELS * x->M;
+    if (c == NULL) {
+        c = calloc(1, sizeof *c);
+        if (c == NULL)
+            goto oom;
+        x->build_cache = c;
+        c->plan = malloc(sizeof(HnswPair) * plan_len);
+        c->req = malloc(sizeof(Request) * plan_len);
+        c->group = malloc(sizeof(size_t) * (plan_len + 1));
+        if (c->plan == NULL || c->req == NULL || c->group == NULL)
+            goto oom;
     }
-    free(b->workers);
+    if (nt > c->nworkers) {
+        Worker *ws = realloc(c->workers, sizeof(Worker) * nt);
+        if (ws == NULL)
+            goto oom;
+        c->workers = ws;
+        size_t cands_cap = x->params.ef_construction + HNSW_ROUND + x->M0 + 1;
+        size_t roundbuf = HNSW_ROUND > x->M0 ? HNSW_ROUND : x->M0;
+        for (unsigned t = c->nworkers; t < nt; t++) {
+            Worker *w = &ws[t];
+            memset(w, 0, sizeof *w);
+            c->nworkers = t + 1; /* counted now so a failure below frees it */
+            if (hnsw_search_new(&w->s, err) != VAJRA_OK)
+                return VAJRA_ERR_NO_MEMORY;
+            w->cands = malloc(sizeof(HnswPair) * cands_cap);
+            w->chosen = malloc(sizeof(HnswPair) * (x->M0 + 1));
+            w->extra = malloc(sizeof(HnswPair) * HNSW_ROUND);
+            w->round_ids = malloc(sizeof(uint32_t) * roundbuf);
+            w->round_d = malloc(sizeof(float) * roundbuf);
+            if (w->cands == NULL || w->chosen == NULL || w->extra == NULL ||
+                w->round_ids == NULL || w->round_d == NULL)
+                goto oom;
+        }
+    }
+    for (unsigned t = 0; t < nt; t++) {
+        vajra_status st = hnsw_search_prepare(c->workers[t].s, x, rows,
+                                              x->params.ef_construction, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
+    *out = c;
+    return VAJRA_OK;
+oom:
+    return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw add: out of memory (build scratch)");
 }
 
 static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t dim,
@@ -363,29 +433,13 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
     if (nt > (total + HNSW_ROUND - 1) / HNSW_ROUND * 2)
         nt = 1; /* a small batch is not worth the threads */
     b.nthreads = nt;
-    size_t plan_len = (size_t)HNSW_ROUND * LEVELS * x->M;
-    size_t cands_cap = b.efc + HNSW_ROUND + x->M0 + 1;
-    size_t roundbuf = HNSW_ROUND > x->M0 ? HNSW_ROUND : x->M0;
-    b.plan = malloc(sizeof(HnswPair) * plan_len);
-    b.req = malloc(sizeof(Request) * plan_len);
-    b.group = malloc(sizeof(size_t) * (plan_len + 1));
-    b.workers = calloc(nt, sizeof(Worker));
-    if (b.plan == NULL || b.req == NULL || b.group == NULL || b.workers == NULL)
-        goto oom;
-    for (unsigned t = 0; t < nt; t++) {
-        Worker *w = &b.workers[t];
-        if (hnsw_search_new(&w->s, err) != VAJRA_OK ||
-            hnsw_search_prepare(w->s, x, base + total, b.efc, err) != VAJRA_OK)
-            goto fail;
-        w->cands = malloc(sizeof(HnswPair) * cands_cap);
-        w->chosen = malloc(sizeof(HnswPair) * (x->M0 + 1));
-        w->extra = malloc(sizeof(HnswPair) * HNSW_ROUND);
-        w->round_ids = malloc(sizeof(uint32_t) * roundbuf);
-        w->round_d = malloc(sizeof(float) * roundbuf);
-        if (w->cands == NULL || w->chosen == NULL || w->extra == NULL || w->round_ids == NULL ||
-            w->round_d == NULL)
-            goto oom;
-    }
+    HnswBuildCache *cache = NULL;
+    if ((st = build_cache_get(x, nt, base + total, &cache, err)) != VAJRA_OK)
+        goto fail;
+    b.plan = cache->plan;
+    b.req = cache->req;
+    b.group = cache->group;
+    b.workers = cache->workers;
 
     if (nt == 1) {
         run_worker(&b, 0);
@@ -413,25 +467,15 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
             pthread_join(tid[t], NULL);
         if (b.nthreads > 1)
             pthread_barrier_destroy(&b.barrier);
-        b.nthreads = nt; /* free_workers frees every allocated worker */
     }
     st = VAJRA_OK;
     goto out;
-oom:
-    vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw add: out of memory");
 fail:
-    st = err ? err->code : VAJRA_ERR_NO_MEMORY;
-    if (st == VAJRA_OK)
-        st = VAJRA_ERR_NO_MEMORY;
     /* Nothing was linked yet: forget the stored rows. */
     x->count = base;
     x->upper_blocks -= blocks;
 out:
     pthread_mutex_destroy(&b.gate_lock);
     pthread_cond_destroy(&b.gate);
-    free_workers(&b);
-    free(b.plan);
-    free(b.req);
-    free(b.group);
     return st;
 }

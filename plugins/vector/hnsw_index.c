@@ -65,6 +65,7 @@ void hnsw_index_free(VajraVectorIndex *x)
 {
     if (x == NULL)
         return;
+    hnsw_build_cache_free(x->build_cache);
     if (!x->borrowed) {
         free(x->vectors);
         free(x->level0);

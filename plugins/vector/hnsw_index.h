@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vajra/kernel.h"
 #include "vajra/types.h"
@@ -32,11 +33,36 @@ typedef struct HnswPair {
     uint32_t id;
 } HnswPair;
 
-/* The total order every decision uses: distance, then id. */
+/* The total order every decision uses: distance, then id. Computed as one 64-bit integer
+ * comparison (branch-free in the heaps): the float's bits mapped to an order-preserving unsigned
+ * value, id in the low half. `+ 0.0f` turns −0 into +0 so the two compare equal, as floats do;
+ * distances are never NaN (inputs are validated finite). */
+static inline uint64_t hnsw_key(HnswPair p)
+{
+    float d = p.d + 0.0f;
+    uint32_t u;
+    memcpy(&u, &d, sizeof u);
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    return ((uint64_t)u << 32) | p.id;
+}
+
+/* The inverse of hnsw_key (−0 comes back as +0). */
+static inline HnswPair hnsw_unkey(uint64_t k)
+{
+    uint32_t u = (uint32_t)(k >> 32);
+    u = (u & 0x80000000u) ? (u & 0x7FFFFFFFu) : ~u;
+    HnswPair p;
+    memcpy(&p.d, &u, sizeof u);
+    p.id = (uint32_t)k;
+    return p;
+}
+
 static inline bool hnsw_less(HnswPair a, HnswPair b)
 {
-    return a.d < b.d || (a.d == b.d && a.id < b.id);
+    return hnsw_key(a) < hnsw_key(b);
 }
+
+typedef struct HnswBuildCache HnswBuildCache;
 
 struct VajraVectorIndex {
     VajraVectorParams params;
@@ -61,6 +87,9 @@ struct VajraVectorIndex {
     /* True when the arrays point into a section reader's bytes (read-only); the first add copies
      * them into owned memory. */
     bool borrowed;
+
+    /* Build scratch reused by later adds (hnsw_build.c); NULL until the first add. */
+    HnswBuildCache *build_cache;
 };
 
 /* Per-thread search scratch: the visited set stamped by epoch, the heaps, a gather buffer and
@@ -69,14 +98,16 @@ struct VajraVectorSearch {
     uint32_t *visited;
     uint32_t visited_cap;
     uint32_t epoch;
-    HnswPair *cand;      /* min-heap of unexpanded candidates */
+    uint64_t *cand;      /* min-heap of unexpanded candidates (hnsw_key values) */
     size_t cand_cap;
-    HnswPair *res;       /* max-heap of the best results */
+    uint64_t *res;       /* max-heap of the best results (hnsw_key values) */
+    HnswPair *sorted;    /* the results in ascending order (hnsw_res_sort), res_cap entries */
     size_t res_cap;
     uint32_t *ids;       /* neighbour ids to score */
     float *dists;        /* their distances; also the exact-scan block */
     size_t buf_cap;
     float *query;        /* stride floats, 64-byte aligned */
+    bool oom;            /* a candidate was dropped for want of memory (search reports it) */
     uint32_t query_cap;
 };
 
@@ -137,8 +168,8 @@ HnswPair hnsw_greedy(const VajraVectorIndex *x, VajraVectorSearch *s, const floa
  * and returns how many. Needs hnsw_search_prepare(…, ef) first. */
 size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
                          HnswPair entry, size_t ef, uint32_t level);
-/* Pop the max-heap s->res (n entries) into ascending (distance, id) order, in place. */
-void hnsw_res_sort(VajraVectorSearch *s, size_t n);
+/* Sort the max-heap s->res (n entries) into ascending (distance, id) order; returns s->sorted. */
+const HnswPair *hnsw_res_sort(VajraVectorSearch *s, size_t n);
 vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                          const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
                          VajraError *err);
@@ -146,6 +177,7 @@ vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
                                const VajraVectorQuery *q, VajraHits *out, VajraError *err);
 
 /* ---- hnsw_build.c ---- */
+void hnsw_build_cache_free(HnswBuildCache *c);
 vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, size_t count,
                       uint32_t threads, uint32_t *first, VajraError *err);
 

@@ -89,14 +89,14 @@ static vajra_status get(const VajraSectionReader *r, const char *name, size_t wa
 }
 
 static vajra_status check_list(const uint32_t *list, uint32_t cap, uint32_t count, uint32_t node,
-                               uint32_t level, VajraError *err)
+                               uint32_t level, const uint8_t *levels, VajraError *err)
 {
     if (list[0] > cap)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT,
                                "hnsw load: node %u level %u lists %u neighbours (max %u)", node,
                                level, list[0], cap);
     for (uint32_t j = 0; j < list[0]; j++)
-        if (list[1 + j] >= count)
+        if (list[1 + j] >= count || levels[list[1 + j]] < level) /* target must live on level */
             return vajra_error_set(err, VAJRA_ERR_CORRUPT,
                                    "hnsw load: node %u level %u links to %u of %u nodes", node,
                                    level, list[1 + j], count);
@@ -173,8 +173,8 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         }
         blocks += L;
         for (uint32_t l = 0; l <= L; l++)
-            if ((st = check_list(hnsw_links(x, i, l), l ? x->M : x->M0, m.count, i, l, err)) !=
-                VAJRA_OK)
+            if ((st = check_list(hnsw_links(x, i, l), l ? x->M : x->M0, m.count, i, l,
+                                 x->levels, err)) != VAJRA_OK)
                 goto bad;
     }
     if (blocks != m.upper_blocks || (m.count > 0 && x->levels[m.entry] != (uint32_t)m.max_level)) {

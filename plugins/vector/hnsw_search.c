@@ -29,6 +29,7 @@ void hnsw_search_free(VajraVectorSearch *s)
     free(s->visited);
     free(s->cand);
     free(s->res);
+    free(s->sorted);
     free(s->ids);
     free(s->dists);
     free(s->query);
@@ -71,8 +72,14 @@ vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x
         !grow((void **)&s->dists, &dcap, buf, sizeof(float)))
         goto oom;
     s->buf_cap = idcap < dcap ? idcap : dcap;
-    if (!grow((void **)&s->res, &s->res_cap, ef + 2, sizeof(HnswPair)) ||
-        !grow((void **)&s->cand, &s->cand_cap, ef + x->M0 + 2, sizeof(HnswPair)))
+    if (ef + 2 > s->res_cap) {
+        size_t rc = s->res_cap, sc = s->res_cap;
+        if (!grow((void **)&s->res, &rc, ef + 2, sizeof(uint64_t)) ||
+            !grow((void **)&s->sorted, &sc, ef + 2, sizeof(HnswPair)))
+            goto oom;
+        s->res_cap = rc < sc ? rc : sc;
+    }
+    if (!grow((void **)&s->cand, &s->cand_cap, ef + x->M0 + 2, sizeof(uint64_t)))
         goto oom;
     if (x->stride > s->query_cap) {
         float *q = hnsw_aligned_alloc(sizeof(float) * x->stride);
@@ -87,13 +94,14 @@ oom:
     return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (search scratch)");
 }
 
-/* ---- heaps over HnswPair: cand is a min-heap, res a max-heap, both by hnsw_less ---- */
-static void min_push(HnswPair *h, size_t *n, HnswPair p)
+/* ---- heaps over hnsw_key values (one integer compare per step): cand is a min-heap, res a
+ * max-heap ---- */
+static void min_push(uint64_t *h, size_t *n, uint64_t p)
 {
     size_t i = (*n)++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!hnsw_less(p, h[parent]))
+        if (p >= h[parent])
             break;
         h[i] = h[parent];
         i = parent;
@@ -101,17 +109,16 @@ static void min_push(HnswPair *h, size_t *n, HnswPair p)
     h[i] = p;
 }
 
-static void min_pop(HnswPair *h, size_t *n)
+static void min_pop(uint64_t *h, size_t *n)
 {
-    HnswPair last = h[--(*n)];
+    uint64_t last = h[--(*n)];
     size_t i = 0, m = *n;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= m)
             break;
-        if (c + 1 < m && hnsw_less(h[c + 1], h[c]))
-            c++;
-        if (!hnsw_less(h[c], last))
+        c += (c + 1 < m && h[c + 1] < h[c]);
+        if (h[c] >= last)
             break;
         h[i] = h[c];
         i = c;
@@ -119,12 +126,12 @@ static void min_pop(HnswPair *h, size_t *n)
     h[i] = last;
 }
 
-static void max_push(HnswPair *h, size_t *n, HnswPair p)
+static void max_push(uint64_t *h, size_t *n, uint64_t p)
 {
     size_t i = (*n)++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!hnsw_less(h[parent], p))
+        if (h[parent] >= p)
             break;
         h[i] = h[parent];
         i = parent;
@@ -132,16 +139,16 @@ static void max_push(HnswPair *h, size_t *n, HnswPair p)
     h[i] = p;
 }
 
-static void max_sift_down(HnswPair *h, size_t m, HnswPair last)
+/* Put `last` at the root of the max-heap h[0..m) and sift it down (replace-top). */
+static void max_sift_down(uint64_t *h, size_t m, uint64_t last)
 {
     size_t i = 0;
     for (;;) {
         size_t c = 2 * i + 1;
         if (c >= m)
             break;
-        if (c + 1 < m && hnsw_less(h[c], h[c + 1]))
-            c++;
-        if (!hnsw_less(last, h[c]))
+        c += (c + 1 < m && h[c] < h[c + 1]);
+        if (last >= h[c])
             break;
         h[i] = h[c];
         i = c;
@@ -149,14 +156,17 @@ static void max_sift_down(HnswPair *h, size_t m, HnswPair last)
     h[i] = last;
 }
 
-void hnsw_res_sort(VajraVectorSearch *s, size_t n)
+const HnswPair *hnsw_res_sort(VajraVectorSearch *s, size_t n)
 {
-    HnswPair *h = s->res;
+    uint64_t *h = s->res;
     for (size_t end = n; end > 1; end--) {
-        HnswPair top = h[0];
+        uint64_t top = h[0];
         max_sift_down(h, end - 1, h[end - 1]);
         h[end - 1] = top;
     }
+    for (size_t i = 0; i < n; i++)
+        s->sorted[i] = hnsw_unkey(h[i]);
+    return s->sorted;
 }
 
 HnswPair hnsw_greedy(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
@@ -196,17 +206,18 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
 {
     uint32_t ep = next_epoch(s);
     uint32_t *vis = s->visited;
-    HnswPair *cand = s->cand, *res = s->res;
+    uint64_t *cand = s->cand, *res = s->res;
     size_t nc = 0, nr = 0;
     vis[entry.id] = ep;
-    min_push(cand, &nc, entry);
-    max_push(res, &nr, entry);
+    min_push(cand, &nc, hnsw_key(entry));
+    max_push(res, &nr, hnsw_key(entry));
     while (nc > 0) {
-        HnswPair c = cand[0];
-        if (nr >= ef && hnsw_less(res[0], c))
+        uint64_t ck = cand[0];
+        if (nr >= ef && res[0] < ck)
             break;
+        uint32_t cid = (uint32_t)ck;
         min_pop(cand, &nc);
-        const uint32_t *l = hnsw_links(x, c.id, level);
+        const uint32_t *l = hnsw_links(x, cid, level);
         uint32_t n = l[0];
         size_t m = 0;
         for (uint32_t i = 0; i < n; i++) /* the visited stamps miss the cache: ask early */
@@ -222,21 +233,23 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
         if (m == 0)
             continue;
         if (nc > 0) { /* the next expansion's list, while the distances are computed */
-            const char *next = (const char *)hnsw_links(x, cand[0].id, level);
+            const char *next = (const char *)hnsw_links(x, (uint32_t)cand[0], level);
             size_t bytes = sizeof(uint32_t) * (level ? x->up_slots : x->l0_slots);
             for (size_t off = 0; off < bytes; off += 64)
                 __builtin_prefetch(next + off);
         }
         hnsw_dist_gather(x, q, s->ids, m, s->dists);
         for (size_t j = 0; j < m; j++) {
-            HnswPair p = {s->dists[j], s->ids[j]};
-            if (nr < ef || hnsw_less(p, res[0])) {
+            uint64_t p = hnsw_key((HnswPair){s->dists[j], s->ids[j]});
+            if (nr < ef || p < res[0]) {
                 if (nc + 1 > s->cand_cap) {
                     /* Rare: the candidate heap is bounded by the nodes visited; grow it once
                      * (the context keeps the size for later queries). */
                     size_t cap = s->cand_cap;
-                    if (!grow((void **)&s->cand, &cap, nc + 1, sizeof(HnswPair)))
-                        continue; /* out of memory: drop the candidate, keep going */
+                    if (!grow((void **)&s->cand, &cap, nc + 1, sizeof(uint64_t))) {
+                        s->oom = true; /* drop the candidate; hnsw_search reports it */
+                        continue;
+                    }
                     s->cand_cap = cap;
                     cand = s->cand;
                 }
@@ -278,7 +291,7 @@ static vajra_status load_query(const VajraVectorIndex *x, VajraVectorSearch *s,
 static vajra_status emit(VajraVectorSearch *s, size_t n, uint32_t k, VajraHits *out,
                          VajraError *err)
 {
-    hnsw_res_sort(s, n);
+    const HnswPair *r = hnsw_res_sort(s, n);
     size_t m = n < k ? n : k;
     if (out->capacity < m) {
         vajra_status st = vajra_hits_reserve(out, m, err);
@@ -286,8 +299,8 @@ static vajra_status emit(VajraVectorSearch *s, size_t n, uint32_t k, VajraHits *
             return st;
     }
     for (size_t i = 0; i < m; i++) {
-        out->items[i].doc = s->res[i].id;
-        out->items[i].score = -s->res[i].d;
+        out->items[i].doc = r[i].id;
+        out->items[i].score = -r[i].d;
     }
     out->count = m;
     return VAJRA_OK;
@@ -302,6 +315,8 @@ vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
     size_t width = ef ? ef : x->params.ef_search;
     if (width < q->k)
         width = q->k;
+    if (width > x->count) /* a beam wider than the index returns the same: every node */
+        width = x->count ? x->count : 1;
     vajra_status st = hnsw_search_prepare(s, x, x->count, width, err);
     if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
         return st;
@@ -312,7 +327,10 @@ vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
     HnswPair cur = {hnsw_dist(x, qv, hnsw_vec(x, x->entry)), x->entry};
     for (int32_t l = x->max_level; l >= 1; l--)
         cur = hnsw_greedy(x, s, qv, cur, (uint32_t)l);
+    s->oom = false;
     size_t n = hnsw_search_layer(x, s, qv, cur, width, 0);
+    if (s->oom)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (candidate heap)");
     return emit(s, n, q->k, out, err);
 }
 
@@ -321,14 +339,15 @@ vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
 {
     if (x == NULL || s == NULL || q == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw exact: NULL argument");
-    vajra_status st = hnsw_search_prepare(s, x, 0, q->k, err);
+    size_t kk = q->k < x->count ? q->k : x->count;
+    vajra_status st = hnsw_search_prepare(s, x, 0, kk, err);
     if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
         return st;
     out->count = 0;
     if (x->count == 0 || q->k == 0)
         return VAJRA_OK;
-    size_t k = q->k, nr = 0;
-    HnswPair *res = s->res;
+    size_t k = kk, nr = 0;
+    uint64_t *res = s->res;
     for (uint32_t start = 0; start < x->count; start += EXACT_BLOCK) {
         uint32_t len = x->count - start < EXACT_BLOCK ? x->count - start : EXACT_BLOCK;
         const float *rows = hnsw_vec(x, start);
@@ -340,10 +359,10 @@ vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
                 s->dists[i] = -s->dists[i];
         }
         for (uint32_t i = 0; i < len; i++) {
-            HnswPair p = {s->dists[i], start + i};
+            uint64_t p = hnsw_key((HnswPair){s->dists[i], start + i});
             if (nr < k) {
                 max_push(res, &nr, p);
-            } else if (hnsw_less(p, res[0])) {
+            } else if (p < res[0]) {
                 max_sift_down(res, nr, p);
             }
         }

@@ -145,6 +145,16 @@ START_TEST(test_bad_input_and_edges)
             dot += (double)r[j] * q[j], nr += (double)r[j] * r[j], nq += (double)q[j] * q[j];
         ck_assert_double_eq_tol(hits.items[i].score, dot / sqrt(nr * nq), 1e-5);
     }
+    /* A huge k is not a huge allocation: it is capped by the count. */
+    query.k = UINT32_MAX;
+    ck_assert_int_eq(hnsw_search(x, s, &query, 0, &hits, &err), VAJRA_OK);
+    ck_assert_uint_eq(hits.count, 30);
+    ck_assert_int_eq(hnsw_search_exact(x, s, &query, &hits, &err), VAJRA_OK);
+    ck_assert_uint_eq(hits.count, 30);
+    VajraHnswGraph g;
+    ck_assert_int_eq(hnsw_graph(x, &g, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_reference_hnsw_search(&g, &query, UINT32_MAX, &hits, &err), VAJRA_OK);
+    ck_assert_uint_eq(hits.count, 30);
     query.k = 0;
     ck_assert_int_eq(hnsw_search(x, s, &query, 0, &hits, &err), VAJRA_OK);
     ck_assert_uint_eq(hits.count, 0);
@@ -318,6 +328,27 @@ START_TEST(test_batches_compose)
     add_ok(b, rows + 2 * HNSW_ROUND * dim, dim, n - 2 * HNSW_ROUND, 2);
     MemSections *ma = save_mem(a), *mb = save_mem(b);
     ck_assert(mem_sections_equal(ma, mb));
+
+    /* One vector per add (the build scratch is reused between adds): every stored vector is
+     * then found as its own nearest neighbour (distance 0). */
+    VajraVectorIndex *c = new_index(params(dim, VAJRA_METRIC_L2, 8, 40, 20),
+                                    vajra_kernel_reference());
+    for (size_t i = 0; i < n; i++)
+        add_ok(c, rows + i * dim, dim, 1, 2);
+    ck_assert_uint_eq(c->count, n);
+    VajraVectorSearch *s = NULL;
+    VajraError err = {0};
+    VajraHits hits = {0};
+    ck_assert_int_eq(hnsw_search_new(&s, &err), VAJRA_OK);
+    for (size_t i = 0; i < n; i++) {
+        VajraVectorQuery q = {rows + i * dim, dim, 1};
+        ck_assert_int_eq(hnsw_search(c, s, &q, 32, &hits, &err), VAJRA_OK);
+        ck_assert_uint_eq(hits.items[0].doc, i);
+        ck_assert_float_eq(hits.items[0].score, 0.0f);
+    }
+    vajra_hits_clear(&hits);
+    hnsw_search_free(s);
+    hnsw_index_free(c);
     mem_sections_free(ma);
     mem_sections_free(mb);
     hnsw_index_free(a);
@@ -453,12 +484,15 @@ START_TEST(test_plugin_through_registry)
     VajraVectorParams prm;
     ck_assert_int_eq(vt->profile("nope", 4, VAJRA_METRIC_L2, &prm, &err), VAJRA_ERR_NOT_FOUND);
     const char *names[3] = {"quality", "fast", "instant"};
-    uint32_t last_ef = UINT32_MAX;
+    uint32_t last_efc = UINT32_MAX, last_m = UINT32_MAX;
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(vt->profile(names[i], 32, VAJRA_METRIC_COSINE, &prm, &err), VAJRA_OK);
         ck_assert_uint_eq(prm.dim, 32);
-        ck_assert_uint_lt(prm.ef_search, last_ef); /* each profile trades recall for speed */
-        last_ef = prm.ef_search;
+        ck_assert_uint_eq(prm.metric, VAJRA_METRIC_COSINE);
+        /* each profile builds more cheaply than the one before */
+        ck_assert_uint_lt(prm.ef_construction, last_efc);
+        ck_assert_uint_le(prm.M, last_m);
+        last_efc = prm.ef_construction, last_m = prm.M;
     }
     VajraVectorIndex *x = NULL;
     ck_assert_int_eq(vt->create(vajra_plugin_state(p), &prm, &x, &err), VAJRA_OK);
