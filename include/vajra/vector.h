@@ -113,7 +113,8 @@ typedef struct VajraVectorVtable {
 
     /* Approximate top-k by beam search with beam width ef (0 = the index's ef_search; ef < k is
      * raised to k). Replaces out's contents with min(k, count) hits, canonical order (an empty
-     * index gives none). `out` is the caller's; it is grown only when its capacity < k.
+     * index gives none) — fewer only when part of the graph is unreachable from the entry point,
+     * which built graphs avoid but a crafted file that passes validation may contain. `out` is the caller's; it is grown only when its capacity < k.
      * Errors: VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE (NaN/Inf; zero query under cosine),
      * VAJRA_ERR_NO_MEMORY. Thread-safe with distinct contexts. */
     vajra_status (*search)(const VajraVectorIndex *index, VajraVectorSearch *ctx,

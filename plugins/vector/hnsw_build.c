@@ -363,17 +363,9 @@ static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t
     if (count > (size_t)(UINT32_MAX - 1) - x->count)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw add: too many vectors");
     for (size_t i = 0; i < count; i++) {
-        const float *row = v + i * dim;
-        double sum = 0.0;
-        for (uint32_t j = 0; j < dim; j++) {
-            if (!isfinite(row[j]))
-                return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
-                                       "hnsw add: vector %zu component %u is not finite", i, j);
-            sum += (double)row[j] * row[j];
-        }
-        if (x->metric == VAJRA_METRIC_COSINE && !(sum > 0.0))
-            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
-                                   "hnsw add: vector %zu is zero, which has no cosine", i);
+        vajra_status st = hnsw_check_vector(v + i * dim, dim, x->metric, "hnsw add: vector", i, err);
+        if (st != VAJRA_OK)
+            return st;
     }
     return VAJRA_OK;
 }

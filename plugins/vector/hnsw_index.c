@@ -1,4 +1,5 @@
 /* vector-hnsw — index lifetime, storage growth, the level generator and the graph accessor. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,5 +190,26 @@ vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError
     g->level = acc_level;
     g->neighbours = acc_neighbours;
     g->vector = acc_vector;
+    return VAJRA_OK;
+}
+
+vajra_status hnsw_check_vector(const float *v, uint32_t dim, VajraMetric metric, const char *what,
+                               size_t index, VajraError *err)
+{
+    double sum = 0.0;
+    for (uint32_t j = 0; j < dim; j++) {
+        if (!isfinite(v[j]))
+            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                   "%s %zu: component %u is not finite", what, index, j);
+        sum += (double)v[j] * v[j];
+    }
+    if (sum > (double)FLT_MAX / 4)
+        return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                               "%s %zu: squared norm %.3g is too large (distances would overflow "
+                               "float; the limit is %.3g)",
+                               what, index, sum, (double)FLT_MAX / 4);
+    if (metric == VAJRA_METRIC_COSINE && !(sum > 0.0))
+        return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                               "%s %zu is zero, which has no cosine", what, index);
     return VAJRA_OK;
 }

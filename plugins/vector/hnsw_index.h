@@ -145,6 +145,12 @@ static inline void hnsw_dist_gather(const VajraVectorIndex *x, const float *q,
 
 /* ---- hnsw_index.c ---- */
 vajra_status hnsw_check_params(const VajraVectorParams *p, VajraError *err);
+/* Every vector the index holds or is asked about passes this: finite components, a squared norm
+ * (summed in double) of at most FLT_MAX/4 so that no distance between two accepted vectors can
+ * overflow float, and non-zero under cosine. `what`/`index` name it in the message.
+ * Errors: VAJRA_ERR_BAD_VALUE. */
+vajra_status hnsw_check_vector(const float *v, uint32_t dim, VajraMetric metric, const char *what,
+                               size_t index, VajraError *err);
 vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *kernel,
                             VajraVectorIndex **out, VajraError *err);
 void hnsw_index_free(VajraVectorIndex *x);

@@ -157,9 +157,14 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
     x->entry = m.entry;
     x->max_level = m.max_level;
 
-    /* Validate every level, block and link before anyone walks the graph. */
+    /* Validate every vector, level, block and link before anyone walks the graph. */
     uint64_t blocks = 0;
     for (uint32_t i = 0; i < m.count; i++) {
+        if (hnsw_check_vector(hnsw_vec(x, i), x->dim, x->metric, "hnsw load: vector", i, err) !=
+            VAJRA_OK) {
+            st = err ? (err->code = VAJRA_ERR_CORRUPT) : VAJRA_ERR_CORRUPT;
+            goto bad;
+        }
         uint32_t L = x->levels[i];
         if (L > HNSW_MAX_LEVEL || (int32_t)L > m.max_level) {
             st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: node %u has level %u", i, L);

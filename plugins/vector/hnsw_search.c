@@ -273,13 +273,12 @@ static vajra_status load_query(const VajraVectorIndex *x, VajraVectorSearch *s,
     if (q->dim != x->dim)
         return vajra_error_set(err, VAJRA_ERR_DIMENSION,
                                "hnsw: query has %u dimensions, the index %u", q->dim, x->dim);
-    for (uint32_t i = 0; i < q->dim; i++)
-        if (!isfinite(q->values[i]))
-            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
-                                   "hnsw: query component %u is not finite", i);
+    vajra_status st = hnsw_check_vector(q->values, q->dim, VAJRA_METRIC_L2, "hnsw: query", 0, err);
+    if (st != VAJRA_OK)
+        return st;
     memset(s->query, 0, sizeof(float) * x->stride);
     if (x->metric == VAJRA_METRIC_COSINE) {
-        vajra_status st = vajra_vector_normalize(q->values, s->query, q->dim, err);
+        st = vajra_vector_normalize(q->values, s->query, q->dim, err);
         if (st != VAJRA_OK)
             return vajra_error_prefix(err, "hnsw: query");
     } else {
