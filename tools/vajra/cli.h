@@ -95,6 +95,17 @@ typedef struct CliFusion {
 
 #define CLI_FUSION_DEFAULT {"rrf", VAJRA_RRF_K_DEFAULT, 0.5}
 
+/* The fusion options shared by search, eval and bench (option ids above the build options'). */
+enum { CLI_OPT_FUSION = 600, CLI_OPT_RRFK, CLI_OPT_WEIGHT };
+
+#define CLI_FUSION_LONGOPTS                                                                    \
+    {"fusion", required_argument, NULL, CLI_OPT_FUSION},                                       \
+    {"rrf-k", required_argument, NULL, CLI_OPT_RRFK},                                          \
+    {"weight", required_argument, NULL, CLI_OPT_WEIGHT}
+
+/* Take one option from getopt: 1 = handled, 0 = not a fusion option, -1 = bad value (printed). */
+int cli_fusion_option(const char *cmd, int ch, const char *arg, CliFusion *f);
+
 /* Build the fusion morphism (limit = how many fused hits to keep). Prints errors. */
 VajraMorphism *cli_make_fusion(const char *cmd, const CliFusion *f, size_t limit);
 

@@ -211,6 +211,23 @@ int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out
     return 0;
 }
 
+int cli_fusion_option(const char *cmd, int ch, const char *arg, CliFusion *f)
+{
+    double v = 0;
+    switch (ch) {
+    case CLI_OPT_FUSION: f->method = arg; return 1;
+    case CLI_OPT_RRFK:
+    case CLI_OPT_WEIGHT:
+        if (!cli_parse_double(arg, &v) || v < 0 || (ch == CLI_OPT_WEIGHT && v > 1)) {
+            cli_usage_error(cmd, "bad value \"%s\"", arg);
+            return -1;
+        }
+        *(ch == CLI_OPT_RRFK ? &f->rrf_k : &f->weight) = v;
+        return 1;
+    }
+    return 0;
+}
+
 VajraMorphism *cli_make_fusion(const char *cmd, const CliFusion *f, size_t limit)
 {
     VajraMorphism *m = NULL;

@@ -34,9 +34,8 @@ static void help(void)
            "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_FUSION, OPT_RRFK, OPT_WEIGHT,
-       OPT_EF, OPT_REPEAT, OPT_MAXQ, OPT_STORAGE, OPT_JSON, OPT_VECTORS, OPT_VECTOR_FIELD,
-       OPT_LIMIT };
+enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_REPEAT, OPT_MAXQ, OPT_STORAGE,
+       OPT_JSON, OPT_VECTORS, OPT_VECTOR_FIELD, OPT_LIMIT };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -114,9 +113,7 @@ int cmd_bench(int argc, char **argv)
         {"query-vectors", required_argument, NULL, OPT_QV},
         {"mode", required_argument, NULL, OPT_MODE},
         {"depth", required_argument, NULL, OPT_DEPTH},
-        {"fusion", required_argument, NULL, OPT_FUSION},
-        {"rrf-k", required_argument, NULL, OPT_RRFK},
-        {"weight", required_argument, NULL, OPT_WEIGHT},
+        CLI_FUSION_LONGOPTS,
         {"ef", required_argument, NULL, OPT_EF},
         {"repeat", required_argument, NULL, OPT_REPEAT},
         {"max-queries", required_argument, NULL, OPT_MAXQ},
@@ -136,6 +133,8 @@ int cmd_bench(int argc, char **argv)
     CliFusion fusion = CLI_FUSION_DEFAULT;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
         int r = cli_build_option("bench", ch, optarg, &bo);
+        if (r == 0)
+            r = cli_fusion_option("bench", ch, optarg, &fusion);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
@@ -144,7 +143,6 @@ int cmd_bench(int argc, char **argv)
         case OPT_QUERIES: queries_path = optarg; break;
         case OPT_QV: qv_path = optarg; break;
         case OPT_MODE: mode_s = optarg; break;
-        case OPT_FUSION: fusion.method = optarg; break;
         case OPT_VECTORS: vectors = optarg; break;
         case OPT_VECTOR_FIELD: vector_field = optarg; break;
         case OPT_JSON: json = 1; break;
@@ -168,14 +166,6 @@ int cmd_bench(int argc, char **argv)
               : ch == OPT_REPEAT ? &repeat
               : ch == OPT_MAXQ   ? &maxq
                                  : &limit) = v;
-            break;
-        }
-        case OPT_RRFK:
-        case OPT_WEIGHT: {
-            double v = 0;
-            if (!cli_parse_double(optarg, &v) || v < 0 || (ch == OPT_WEIGHT && v > 1))
-                return cli_usage_error("bench", "bad value \"%s\"", optarg);
-            *(ch == OPT_RRFK ? &fusion.rrf_k : &fusion.weight) = v;
             break;
         }
         case 'h': help(); return CLI_EXIT_OK;

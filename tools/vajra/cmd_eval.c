@@ -30,8 +30,8 @@ static void help(void)
         "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_FUSION, OPT_RRFK,
-       OPT_WEIGHT, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON };
+enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE,
+       OPT_JSON };
 
 typedef struct EvalRun {
     VajraCollection *c;
@@ -98,9 +98,7 @@ int cmd_eval(int argc, char **argv)
         {"query-vectors", required_argument, NULL, OPT_QV},
         {"mode", required_argument, NULL, OPT_MODE},
         {"depth", required_argument, NULL, OPT_DEPTH},
-        {"fusion", required_argument, NULL, OPT_FUSION},
-        {"rrf-k", required_argument, NULL, OPT_RRFK},
-        {"weight", required_argument, NULL, OPT_WEIGHT},
+        CLI_FUSION_LONGOPTS,
         {"ef", required_argument, NULL, OPT_EF},
         {"exact", no_argument, NULL, OPT_EXACT},
         {"storage", required_argument, NULL, OPT_STORAGE},
@@ -113,12 +111,16 @@ int cmd_eval(int argc, char **argv)
     int json = 0, exact = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+        int r = cli_fusion_option("eval", ch, optarg, &fusion);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
         switch (ch) {
         case OPT_QUERIES: queries_path = optarg; break;
         case OPT_QRELS: qrels_path = optarg; break;
         case OPT_QV: qv_path = optarg; break;
         case OPT_MODE: mode_s = optarg; break;
-        case OPT_FUSION: fusion.method = optarg; break;
         case OPT_EXACT: exact = 1; break;
         case OPT_JSON: json = 1; break;
         case OPT_STORAGE:
@@ -133,14 +135,6 @@ int cmd_eval(int argc, char **argv)
             if (!cli_parse_u32(optarg, &v) || v == 0)
                 return cli_usage_error("eval", "expected a positive integer, not \"%s\"", optarg);
             *(ch == 'k' ? &k : ch == OPT_DEPTH ? &depth : &ef) = v;
-            break;
-        }
-        case OPT_RRFK:
-        case OPT_WEIGHT: {
-            double v = 0;
-            if (!cli_parse_double(optarg, &v) || v < 0 || (ch == OPT_WEIGHT && v > 1))
-                return cli_usage_error("eval", "bad value \"%s\"", optarg);
-            *(ch == OPT_RRFK ? &fusion.rrf_k : &fusion.weight) = v;
             break;
         }
         case 'h': help(); return CLI_EXIT_OK;

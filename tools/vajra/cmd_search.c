@@ -30,8 +30,8 @@ static void help(void)
         "  -h, --help                 this text\n");
 }
 
-enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_FUSION, OPT_RRFK, OPT_WEIGHT, OPT_EF,
-       OPT_EXACT, OPT_STORAGE, OPT_JSON, OPT_PIPELINE };
+enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON,
+       OPT_PIPELINE };
 
 int cmd_search(int argc, char **argv)
 {
@@ -40,9 +40,7 @@ int cmd_search(int argc, char **argv)
         {"query-vector", required_argument, NULL, OPT_QV},
         {"query-row", required_argument, NULL, OPT_QROW},
         {"depth", required_argument, NULL, OPT_DEPTH},
-        {"fusion", required_argument, NULL, OPT_FUSION},
-        {"rrf-k", required_argument, NULL, OPT_RRFK},
-        {"weight", required_argument, NULL, OPT_WEIGHT},
+        CLI_FUSION_LONGOPTS,
         {"ef", required_argument, NULL, OPT_EF},
         {"exact", no_argument, NULL, OPT_EXACT},
         {"storage", required_argument, NULL, OPT_STORAGE},
@@ -55,10 +53,14 @@ int cmd_search(int argc, char **argv)
     int have_qrow = 0, json = 0, exact = 0, pipeline = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+        int r = cli_fusion_option("search", ch, optarg, &fusion);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
         switch (ch) {
         case OPT_MODE: mode_s = optarg; break;
         case OPT_QV: qv_spec = optarg; break;
-        case OPT_FUSION: fusion.method = optarg; break;
         case OPT_EXACT: exact = 1; break;
         case OPT_PIPELINE: pipeline = 1; break;
         case OPT_JSON: json = 1; break;
@@ -84,17 +86,6 @@ int cmd_search(int argc, char **argv)
                 qrow = v;
                 have_qrow = 1;
             }
-            break;
-        }
-        case OPT_RRFK:
-        case OPT_WEIGHT: {
-            double v = 0;
-            if (!cli_parse_double(optarg, &v) || v < 0 || (ch == OPT_WEIGHT && v > 1))
-                return cli_usage_error("search", "bad value \"%s\"", optarg);
-            if (ch == OPT_RRFK)
-                fusion.rrf_k = v;
-            else
-                fusion.weight = v;
             break;
         }
         case 'h': help(); return CLI_EXIT_OK;
