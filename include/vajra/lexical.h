@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "vajra/export.h"
+#include "vajra/filter.h"
 #include "vajra/scorer.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
@@ -35,7 +36,9 @@
 extern "C" {
 #endif
 
-#define VAJRA_LEXICAL_VTABLE_VERSION 1
+/* Version 2 added search_filtered. Callers check `version >= 2 && slot != NULL` before calling a
+ * slot added after version 1; plugins built against version 1 keep working without it. */
+#define VAJRA_LEXICAL_VTABLE_VERSION 2
 
 /* Stemmer choice (Snowball, through libstemmer). Pinned values: they are saved in index files. */
 typedef enum VajraStemmer {
@@ -153,6 +156,17 @@ typedef struct VajraLexicalVtable {
     vajra_status (*load)(void *plugin_state, const VajraLexicalOptions *opts,
                          const VajraSectionReader *reader, VajraLexicalIndex **out,
                          VajraError *err);
+
+    /* ---- version 2 (optional) ---- */
+
+    /* As search, but only documents passing `filter` (NULL = all) are returned, skipped inside
+     * the postings traversal with pruning still exact: the result is exactly the reference's
+     * restricted to the filter (vajra_reference_lexical_search_filtered). Collection statistics
+     * (N, average length, document frequencies) are those of the whole index, filtered or not.
+     * Errors: as search. Thread-safety: as search. */
+    vajra_status (*search_filtered)(const VajraLexicalIndex *index, VajraLexicalScratch *scratch,
+                                    const char *query, uint32_t k, const VajraDocFilter *filter,
+                                    VajraHits *out, VajraError *err);
 } VajraLexicalVtable;
 
 /* The reference search: exhaustive scoring, written as a vajra_unfold over the accessor (one step
@@ -167,6 +181,15 @@ VAJRA_API vajra_status vajra_reference_lexical_search(const VajraLexicalVtable *
                                                       const VajraScorer *scorer,
                                                       const char *query, uint32_t k,
                                                       VajraHits *out, VajraError *err);
+
+/* The reference restricted to a filter: exactly vajra_reference_lexical_search over the documents
+ * passing `filter` (NULL = all), statistics still over the whole index. Same contract otherwise. */
+VAJRA_API vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *vt,
+                                                               const VajraLexicalIndex *index,
+                                                               const VajraScorer *scorer,
+                                                               const char *query, uint32_t k,
+                                                               const VajraDocFilter *filter,
+                                                               VajraHits *out, VajraError *err);
 
 #ifdef __cplusplus
 }

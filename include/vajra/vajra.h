@@ -5,6 +5,7 @@
 #include "vajra/collection.h"
 #include "vajra/cpu.h"
 #include "vajra/eval.h"
+#include "vajra/filter.h"
 #include "vajra/fusion.h"
 #include "vajra/io.h"
 #include "vajra/kernel.h"

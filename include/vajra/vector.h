@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "vajra/export.h"
+#include "vajra/filter.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
 #include "vajra/types.h"
@@ -36,7 +37,9 @@
 extern "C" {
 #endif
 
-#define VAJRA_VECTOR_VTABLE_VERSION 1
+/* Version 2 added search_filtered. Callers check `version >= 2 && slot != NULL` before calling a
+ * slot added after version 1; plugins built against version 1 keep working without it. */
+#define VAJRA_VECTOR_VTABLE_VERSION 2
 
 typedef enum VajraMetric {
     VAJRA_METRIC_L2 = 1,     /* squared Euclidean distance; score = −distance */
@@ -137,6 +140,20 @@ typedef struct VajraVectorVtable {
 
     /* The graph accessor for the reference traversal. Errors: VAJRA_ERR_INVALID_ARGUMENT. */
     vajra_status (*graph)(const VajraVectorIndex *index, VajraHnswGraph *out, VajraError *err);
+
+    /* ---- version 2 (optional) ---- */
+
+    /* Top-k among the documents passing `filter` (NULL = all). The traversal still walks through
+     * nodes that fail the filter (keeping the graph connected) but only passing nodes enter the
+     * result set; when few documents pass (the plugin's planner decides from filter->passing;
+     * docs/vector.md gives the measured threshold) it scans the passing documents exactly
+     * instead. ef == VAJRA_EF_EXACT (UINT32_MAX) always scans exactly. Fewer than k hits only
+     * when fewer than k documents pass (or part of a crafted graph is unreachable).
+     * Errors: as search. Thread-safety: as search. */
+    vajra_status (*search_filtered)(const VajraVectorIndex *index, VajraVectorSearch *ctx,
+                                    const VajraVectorQuery *query, uint32_t ef,
+                                    const VajraDocFilter *filter, VajraHits *out,
+                                    VajraError *err);
 } VajraVectorVtable;
 
 /* ---- Core functions (libvajra-core) ---- */
@@ -164,6 +181,17 @@ VAJRA_API vajra_status vajra_vector_normalize(const float *src, float *dst, uint
 VAJRA_API vajra_status vajra_reference_hnsw_search(const VajraHnswGraph *graph,
                                                    const VajraVectorQuery *query, uint32_t ef,
                                                    VajraHits *out, VajraError *err);
+
+/* The reference HNSW search restricted to a filter (NULL = all): the same descent and beam search
+ * as vajra_reference_hnsw_search, except that only nodes passing the filter enter the result set
+ * (every node may still enter the candidate queue), the set counts as full when it holds
+ * max(ef, k) passing nodes, and the answer is its best k. With ef == UINT32_MAX it is the exact
+ * scan of the passing nodes. Same errors and thread-safety as the unfiltered reference. */
+VAJRA_API vajra_status vajra_reference_hnsw_search_filtered(const VajraHnswGraph *graph,
+                                                            const VajraVectorQuery *query,
+                                                            uint32_t ef,
+                                                            const VajraDocFilter *filter,
+                                                            VajraHits *out, VajraError *err);
 
 #ifdef __cplusplus
 }
