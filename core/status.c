@@ -27,6 +27,7 @@ const char *vajra_strerror(vajra_status code)
     case VAJRA_ERR_BAD_VALUE: return "VAJRA_ERR_BAD_VALUE";
     case VAJRA_ERR_STATE: return "VAJRA_ERR_STATE";
     case VAJRA_ERR_INTERNAL: return "VAJRA_ERR_INTERNAL";
+    case VAJRA_ERR_BUSY: return "VAJRA_ERR_BUSY";
     }
     return "VAJRA_ERR_UNKNOWN";
 }

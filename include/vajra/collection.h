@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "vajra/export.h"
+#include "vajra/filter.h"
 #include "vajra/lexical.h"
 #include "vajra/morphism.h"
 #include "vajra/registry.h"
@@ -62,7 +63,7 @@ typedef struct VajraCollectionOptions {
     const char *vector_plugin;     /* "vector-hnsw" */
     const char *profile;           /* "quality" | "fast" | "instant"; NULL = "fast" */
     uint32_t M, ef_construction, ef_search; /* 0 = the profile's value */
-    uint32_t threads;              /* vector build threads; 0 = 1 (the graph is the same for any) */
+    uint32_t threads;              /* vector build threads; 0 = available cores (same graph for any) */
 } VajraCollectionOptions;
 
 typedef struct VajraCollection VajraCollection;
@@ -164,6 +165,180 @@ VAJRA_API vajra_status vajra_collection_vector_retriever(VajraCollection *c, uin
 VAJRA_API vajra_status vajra_collection_hybrid_retriever(VajraCollection *c, VajraMorphism *fuse,
                                                          uint32_t ef, VajraMorphism **out,
                                                          VajraError *err);
+
+/* ==== Live collections: writes at any time, snapshots for readers ====
+ *
+ * A collection is a list of immutable *segments* (each a lexical index, a vector index, the
+ * documents' ids, titles, texts and a tombstone bitmap) behind a reference-counted *snapshot*.
+ * Writers stage adds, upserts and deletes; `commit` turns what was staged into a new segment plus
+ * new tombstones and publishes a new snapshot with one pointer swap, so a batch is never half
+ * visible. Searches pin the snapshot current when they start and see it to the end (readers never
+ * wait for writers: the only lock a reader takes guards the pointer swap). `compact` merges the
+ * segments into one without the deleted documents (and `promote` does the same with a new vector
+ * profile); both build in the calling thread without blocking readers or the writer, then swap.
+ *
+ * Document numbers (VajraHit.doc) are relative to a snapshot: segment i's documents follow those
+ * of segments 0 .. i-1 (deleted ones keep their numbers until a compaction). Use the one-call
+ * search below, whose results carry ids and titles, when writes may run concurrently.
+ *
+ * Lexical statistics (document count, average length, document frequencies) are per segment and
+ * count deleted documents until the next compaction, as Lucene's do; after `compact` the
+ * collection answers exactly as a fresh build over its live documents (docs/live.md).
+ *
+ * Thread-safety: add, upsert, delete and commit may be called from any thread; they serialise
+ * on the collection's writer lock. compact and promote may run in another thread at the same
+ * time (one at a time; they take the writer lock only to swap). Searches (one-call, searchers,
+ * retrievers) run concurrently with all of them. */
+
+/* How to open a collection file. Zero-initialise and set struct_size. */
+typedef struct VajraOpenOptions {
+    uint32_t struct_size;       /* sizeof(VajraOpenOptions) */
+    uint32_t writable;          /* 1 = take the file's writer lock and allow writes; commit then
+                                 * saves the file durably (fsync) before it returns */
+    const char *storage_plugin; /* NULL = "storage-mmap" */
+    uint32_t threads;           /* vector build threads for new segments; 0 = available cores */
+} VajraOpenOptions;
+
+/* Open a saved collection (read-only or writable). A writable open takes an exclusive lock on
+ * "<path>.lock" (flock: released by the kernel when the process dies, so a crash-left lock file
+ * does not block) and removes stale "<path>.tmp.*" files left by a killed writer.
+ * Errors: as vajra_collection_open, plus VAJRA_ERR_BUSY (another writer holds the collection; the
+ * message names it), VAJRA_ERR_IO (the lock file cannot be created). Caller owns *out. */
+VAJRA_API vajra_status vajra_collection_open_ex(VajraRegistry *reg, const char *path,
+                                                const VajraOpenOptions *opts,
+                                                VajraCollection **out, VajraError *err);
+
+/* Stage documents to add (invisible until commit). All or nothing; every field is copied.
+ * An id already live in the collection or already staged is VAJRA_ERR_DUPLICATE (use upsert to
+ * replace). Errors: as vajra_collection_add before, VAJRA_ERR_STATE (read-only). */
+/* (vajra_collection_add, declared above, has these semantics on every collection.) */
+
+/* Stage documents that replace the live documents with the same ids (or are added when there is
+ * none). The replaced documents disappear and the new ones appear at the same commit. Errors: as
+ * add (a duplicate id *within* the batch is VAJRA_ERR_DUPLICATE). */
+VAJRA_API vajra_status vajra_collection_upsert(VajraCollection *c, const VajraDocBatch *batch,
+                                               VajraError *err);
+
+/* Stage the deletion of documents by external id (committed or staged ones). All or nothing:
+ * an id that is neither live nor staged is VAJRA_ERR_NOT_FOUND naming it and the collection, and
+ * nothing is staged. Errors: VAJRA_ERR_STATE (read-only), VAJRA_ERR_INVALID_ARGUMENT. */
+VAJRA_API vajra_status vajra_collection_delete(VajraCollection *c, const char *const *ids,
+                                               size_t count, VajraError *err);
+
+/* What compact / promote build. Zero-initialise and set struct_size. */
+typedef struct VajraCompactOptions {
+    uint32_t struct_size;    /* sizeof(VajraCompactOptions) */
+    const char *profile;     /* promote only: the new vector profile; NULL = keep */
+    uint32_t M, ef_construction, ef_search; /* promote only: 0 = the profile's (or current) value */
+    uint32_t threads;        /* build threads; 0 = the collection's */
+} VajraCompactOptions;
+
+/* Merge every committed segment into one, dropping deleted documents (their postings, vectors,
+ * texts); commits staged writes first. With a file, the compacted state is saved durably before
+ * the call returns. Builds without blocking readers or the writer; writes committed meanwhile
+ * are kept (they stay as newer segments; their deletes reach the merged one).
+ * Errors: VAJRA_ERR_STATE (read-only), VAJRA_ERR_UNSUPPORTED (a segment from a format-1 file has
+ * no stored texts), the plugins' and storage's errors. opts may be NULL. */
+VAJRA_API vajra_status vajra_collection_compact(VajraCollection *c,
+                                                const VajraCompactOptions *opts,
+                                                VajraError *err);
+
+/* Compact with new vector parameters (profile and/or M, ef_construction, ef_search), which also
+ * apply to every later segment: "instant now, quality when the rebuild is done". Errors: as
+ * compact, VAJRA_ERR_NOT_FOUND (unknown profile), VAJRA_ERR_STATE (no vector side). */
+VAJRA_API vajra_status vajra_collection_promote(VajraCollection *c,
+                                                const VajraCompactOptions *opts,
+                                                VajraError *err);
+
+/* Segment-level facts for `vajra info`. */
+typedef struct VajraCollectionStats {
+    uint32_t struct_size;  /* sizeof(VajraCollectionStats) */
+    uint32_t segments;     /* committed segments */
+    uint64_t generation;   /* commits since creation (saved in the file) */
+    uint32_t live;         /* live committed documents */
+    uint32_t deleted;      /* deleted documents still held by segments (until compaction) */
+    uint32_t staged_adds;  /* staged, not yet committed */
+    uint32_t staged_deletes;
+    uint32_t writable;     /* 1 when writes are allowed */
+} VajraCollectionStats;
+
+/* Fill *out (set out->struct_size first; a smaller size gets the fields that fit).
+ * Thread-safe. */
+VAJRA_API void vajra_collection_stats(const VajraCollection *c, VajraCollectionStats *out);
+
+/* ==== One call to search ==== */
+
+typedef enum VajraSearchMode {
+    VAJRA_MODE_AUTO = 0,    /* hybrid when both text and vector are given, else the one given */
+    VAJRA_MODE_LEXICAL = 1,
+    VAJRA_MODE_VECTOR = 2,
+    VAJRA_MODE_HYBRID = 3
+} VajraSearchMode;
+
+typedef enum VajraFusionKind {
+    VAJRA_FUSE_RRF = 0,     /* reciprocal rank fusion, rrf_k (0 = 60) */
+    VAJRA_FUSE_MINMAX = 1,  /* convex combination after min-max normalisation */
+    VAJRA_FUSE_ZSCORE = 2   /* convex combination after z-score normalisation */
+} VajraFusionKind;
+
+/* A search. Zero-initialise, set struct_size, then what you need. */
+typedef struct VajraSearchRequest {
+    uint32_t struct_size;   /* sizeof(VajraSearchRequest) */
+    uint32_t mode;          /* VajraSearchMode */
+    const char *text;       /* lexical query (UTF-8); NULL when none */
+    const float *vector;    /* query vector (dim floats); NULL when none */
+    uint32_t dim;
+    uint32_t k;             /* hits wanted; 0 = 10 */
+    uint32_t ef;            /* vector beam width; 0 = the index's; VAJRA_EF_EXACT = exact scan */
+    uint32_t depth;         /* hybrid: candidates per side; 0 = max(k, 100) */
+    uint32_t fusion;        /* VajraFusionKind */
+    double rrf_k;           /* RRF constant; 0 = 60 */
+    double weight;          /* convex: weight of the lexical side in [0, 1]; the vector side
+                             * gets 1 - weight. Used only by MINMAX/ZSCORE; 0 with them = 0.5 */
+    const VajraDocFilter *filter; /* reserved for attribute filters; must be NULL for now */
+} VajraSearchRequest;
+
+/* One result. Strings borrowed from the snapshot the results pin (valid until
+ * vajra_results_clear). `doc` is the snapshot-relative document number. */
+typedef struct VajraResult {
+    const char *id;
+    const char *title; /* "" when the document had none */
+    float score;
+    uint32_t doc;
+} VajraResult;
+
+/* Results of one search. Zero-initialise before first use; reuse across searches (the array is
+ * kept, so a warm VajraResults does not allocate). Release with vajra_results_clear. */
+typedef struct VajraResults {
+    VajraResult *items;
+    size_t count;
+    size_t capacity;
+    void *pin;       /* the snapshot the strings live in (internal) */
+} VajraResults;
+
+/* Release the array and the snapshot pin; leaves an empty, reusable value. NULL is fine. */
+VAJRA_API void vajra_results_clear(VajraResults *results);
+
+/* A reusable per-thread search handle (scratch for every index, fusion buffers): the fast way to
+ * run many searches. One thread at a time per searcher; any number of searchers per collection.
+ * Free it before the collection. Errors: VAJRA_ERR_INVALID_ARGUMENT, VAJRA_ERR_NO_MEMORY. */
+typedef struct VajraSearcher VajraSearcher;
+VAJRA_API vajra_status vajra_searcher_new(VajraCollection *c, VajraSearcher **out,
+                                          VajraError *err);
+VAJRA_API void vajra_searcher_free(VajraSearcher *s);
+
+/* Search the committed state current at the call. Replaces *results (its old pin is released).
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT (no text and no vector, a mode whose query is missing,
+ * bad fusion or weight, filter not NULL), VAJRA_ERR_STATE ("this collection has no vectors"),
+ * VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE, VAJRA_ERR_ENCODING, VAJRA_ERR_NO_MEMORY. On error
+ * *results is left empty. */
+VAJRA_API vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *req,
+                                             VajraResults *results, VajraError *err);
+
+/* The same with a searcher made and freed inside the call (simplest; allocates per call).
+ * Thread-safe. */
+VAJRA_API vajra_status vajra_collection_search(VajraCollection *c, const VajraSearchRequest *req,
+                                               VajraResults *results, VajraError *err);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,8 @@ typedef enum vajra_status {
     VAJRA_ERR_CPU_UNSUPPORTED = -15, /* the CPU lacks features a plugin requires */
     VAJRA_ERR_BAD_VALUE = -16,       /* NaN/Inf, a zero vector under cosine, an out-of-range value */
     VAJRA_ERR_STATE = -17,           /* the object is in the wrong state for the call */
-    VAJRA_ERR_INTERNAL = -18         /* a broken invariant: a bug in Vajra; please report it */
+    VAJRA_ERR_INTERNAL = -18,        /* a broken invariant: a bug in Vajra; please report it */
+    VAJRA_ERR_BUSY = -19             /* another writer holds the collection (its lock) */
 } vajra_status;
 
 /* Length of VajraError.message, including the terminating NUL. */

@@ -87,6 +87,7 @@ START_TEST(test_strerror_and_error_set)
     ck_assert_int_eq(VAJRA_ERR_TYPE_MISMATCH, -3);
     ck_assert_int_eq(VAJRA_ERR_ABI_MISMATCH, -7);
     ck_assert_int_eq(VAJRA_ERR_INTERNAL, -18);
+    ck_assert_int_eq(VAJRA_ERR_BUSY, -19);
     VajraError e = {0};
     ck_assert_int_eq(vajra_error_set(&e, VAJRA_ERR_IO, "cannot open %s", "x.vjr"), VAJRA_ERR_IO);
     ck_assert_str_eq(e.message, "cannot open x.vjr");
