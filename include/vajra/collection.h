@@ -234,8 +234,8 @@ typedef struct VajraCompactOptions {
 } VajraCompactOptions;
 
 /* Merge every committed segment into one, dropping deleted documents (their postings, vectors,
- * texts); commits staged writes first. With a file, the compacted state is saved durably before
- * the call returns. Builds without blocking readers or the writer; writes committed meanwhile
+ * texts). Works on the committed state: staged writes stay staged. With a writable file, the
+ * compacted state is saved durably before the call returns. Builds without blocking readers or the writer; writes committed meanwhile
  * are kept (they stay as newer segments; their deletes reach the merged one).
  * Errors: VAJRA_ERR_STATE (read-only), VAJRA_ERR_UNSUPPORTED (a segment from a format-1 file has
  * no stored texts), the plugins' and storage's errors. opts may be NULL. */
@@ -251,8 +251,8 @@ VAJRA_API vajra_status vajra_collection_promote(VajraCollection *c,
                                                 VajraError *err);
 
 /* Segment-level facts for `vajra info`. */
-typedef struct VajraCollectionStats {
-    uint32_t struct_size;  /* sizeof(VajraCollectionStats) */
+typedef struct VajraCollectionCounts {
+    uint32_t struct_size;  /* sizeof(VajraCollectionCounts) */
     uint32_t segments;     /* committed segments */
     uint64_t generation;   /* commits since creation (saved in the file) */
     uint32_t live;         /* live committed documents */
@@ -260,11 +260,11 @@ typedef struct VajraCollectionStats {
     uint32_t staged_adds;  /* staged, not yet committed */
     uint32_t staged_deletes;
     uint32_t writable;     /* 1 when writes are allowed */
-} VajraCollectionStats;
+} VajraCollectionCounts;
 
 /* Fill *out (set out->struct_size first; a smaller size gets the fields that fit).
  * Thread-safe. */
-VAJRA_API void vajra_collection_stats(const VajraCollection *c, VajraCollectionStats *out);
+VAJRA_API void vajra_collection_counts(const VajraCollection *c, VajraCollectionCounts *out);
 
 /* ==== One call to search ==== */
 

@@ -6,6 +6,7 @@ Usage: test_cli.py VAJRA_BINARY   (env: VAJRA_PLUGIN_PATH, VAJRA_DATA_DIR)
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,8 +134,9 @@ class Info(unittest.TestCase):
         self.assertEqual(j["bytes"], os.path.getsize(INDEX))
         names = [s["name"] for s in j["sections"]]
         self.assertIn("coll.meta", names)
-        self.assertTrue(any(n.startswith("lex.") for n in names))
-        self.assertTrue(any(n.startswith("hnsw.") for n in names))
+        # format 2: each segment's sections carry its prefix ("s0.lex.meta")
+        self.assertTrue(any(re.match(r"s\d+\.lex\.", n) for n in names))
+        self.assertTrue(any(re.match(r"s\d+\.hnsw\.", n) for n in names))
 
     def test_file_and_mmap_agree(self):
         a = run_json("info", INDEX, "--storage", "file")

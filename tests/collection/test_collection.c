@@ -500,7 +500,7 @@ START_TEST(open_refuses_bad_files)
 
     write_container(p, NULL);
     ck_assert_int_eq(open_status(p, &err), VAJRA_ERR_NOT_FOUND); /* no coll.meta */
-    write_container(p, "vajra-collection 2\ndocs 0\ndim 0\nlexical lexical-bm25\n"
+    write_container(p, "vajra-collection 3\ndocs 0\ndim 0\nlexical lexical-bm25\n"
                        "scorer scorer-bm25\n");
     ck_assert_int_eq(open_status(p, &err), VAJRA_ERR_VERSION);
     write_container(p, "vajra-collection 1\ndocs 0\ndim 0\nlexical ../../evil\n"

@@ -1,0 +1,189 @@
+/* Collections, inside: segments, snapshots and the writer's staging area.
+ *
+ * A Segment is immutable once built or loaded: one lexical index, one vector index (or none),
+ * and the documents' titles and texts (string tables). Which of its documents are still live
+ * is not part of the segment but of the snapshot that holds it (a LiveMap per segment, shared
+ * between snapshots while unchanged), so a delete never touches a segment that readers use.
+ *
+ * A Snapshot is an immutable list of (segment, live map, base) with reference counts; the
+ * collection's `current` pointer changes only under `snap_lock`, which readers hold just long
+ * enough to take a reference. Everything else a search touches is immutable.
+ */
+#ifndef VAJRA_COLLECTION_INTERNAL_H
+#define VAJRA_COLLECTION_INTERNAL_H
+
+#include <glib.h>
+
+#include "vajra/collection.h"
+#include "vajra/storage.h"
+
+/* A read-only string table: n strings; string i is blob + off[i], NUL-terminated. Either views a
+ * container section or an owned buffer in the same layout (u64 n, u64 off[n+1], blob). */
+typedef struct StrTab {
+    uint64_t n;
+    const uint64_t *off;
+    const char *blob;
+    void *owned; /* the buffer when built; NULL when it views a container */
+    size_t owned_len;
+} StrTab;
+
+/* Build the section layout of a string table from n strings (NULL = ""). Errors: NO_MEMORY. */
+vajra_status strtab_build(StrTab *t, const char *const *strings, size_t n, VajraError *err);
+/* Validate a section's bytes as a string table of exactly `n` strings and view them. */
+vajra_status strtab_view(StrTab *t, const void *data, size_t len, uint64_t n, const char *what,
+                         VajraError *err);
+const char *strtab_get(const StrTab *t, uint64_t i);
+void strtab_free(StrTab *t);
+/* The bytes to save (the owned buffer or the viewed section). */
+const void *strtab_bytes(const StrTab *t, size_t *len);
+
+/* An opened container shared by the segments loaded from it. */
+typedef struct ContainerRef {
+    gint refs;
+    VajraPlugin *plugin;
+    const VajraStorageOps *ops;
+    VajraStorageContainer *container;
+} ContainerRef;
+
+ContainerRef *container_ref(ContainerRef *r);
+void container_unref(ContainerRef *r);
+
+typedef struct Segment {
+    gint refs;
+    uint32_t n;                /* documents, live or deleted */
+    VajraLexicalIndex *lex;    /* committed */
+    VajraVectorIndex *vec;     /* NULL without a vector side */
+    StrTab titles;
+    StrTab texts;              /* n == 0 && blob == NULL: a format-1 segment without texts */
+    int has_texts;
+    ContainerRef *container;   /* what lex/vec/titles/texts point into; NULL when built */
+    const struct VajraCollection *owner; /* for the vtables (never outlived by a segment) */
+} Segment;
+
+/* Live documents of a segment: bit d set = document d is live. Shared, immutable. */
+typedef struct LiveMap {
+    gint refs;
+    VajraDocFilter filter; /* words point at `words` below */
+    uint64_t words[];
+} LiveMap;
+
+typedef struct SegView {
+    Segment *seg;   /* a reference */
+    LiveMap *live;  /* a reference; NULL = every document live */
+    uint32_t base;  /* snapshot-relative number of the segment's document 0 */
+} SegView;
+
+typedef struct Snapshot {
+    gint refs;
+    uint32_t nseg;
+    SegView *segs;
+    uint32_t total;     /* documents in all segments, deleted included */
+    uint32_t live;      /* live documents */
+    uint64_t generation;
+} Snapshot;
+
+/* A staged document: owned copies. */
+typedef struct StagedDoc {
+    char *id, *title, *text;
+    float *vector; /* dim floats, or NULL */
+    int dropped;   /* deleted or replaced again before the commit */
+} StagedDoc;
+
+struct VajraCollection {
+    VajraRegistry *reg; /* borrowed */
+
+    VajraPlugin *lex_plugin;
+    const VajraLexicalVtable *lvt;
+    VajraAnalyzerOptions analyzer;
+
+    VajraPlugin *scorer_plugin;
+    const VajraScorerVtable *svt;
+    void *scorer_instance;
+    VajraScorer scorer;
+    VajraParam *scorer_params; /* names owned */
+    size_t n_scorer_params;
+
+    VajraPlugin *vec_plugin; /* NULL without vectors */
+    const VajraVectorVtable *vvt;
+    VajraVectorParams vparams; /* for new segments (promote changes them) */
+
+    char *lexical_name, *scorer_name, *vector_name, *profile;
+    uint32_t dim, metric, threads, ignore_title;
+
+    /* The committed state. */
+    GMutex snap_lock;   /* guards `current` only: held for a pointer copy and a refcount */
+    Snapshot *current;
+
+    /* Writers. */
+    GMutex write_lock;  /* add/upsert/delete/commit, and the swap at the end of a compaction */
+    GMutex compact_lock; /* one compaction or promotion at a time */
+    GPtrArray *staged;         /* StagedDoc*, in order */
+    GHashTable *staged_ids;    /* id → StagedDoc* (live staged documents only) */
+    GHashTable *staged_deletes; /* id → id: committed documents to delete at commit */
+    uint32_t staged_live;      /* staged documents not dropped */
+
+    int writable;      /* 0 for collections opened read-only */
+    int file_backed;   /* commit saves to `path` durably */
+    int lock_fd;       /* the writer lock on "<path>.lock", or -1 */
+
+    char *path, *storage_name;
+};
+
+/* ---- collection.c ---- */
+vajra_status coll_load_plugin(VajraCollection *c, VajraPluginKind kind, const char *name,
+                              uint32_t min_vtable_version, VajraPlugin **out, const void **vt,
+                              VajraError *err);
+int coll_plugin_name_ok(const char *name);
+const char *coll_metric_name(uint32_t metric);
+uint32_t coll_metric_from_name(const char *name);
+vajra_status coll_make_scorer(VajraCollection *c, VajraError *err);
+VajraCollection *coll_alloc(VajraRegistry *reg);
+void coll_staged_clear(VajraCollection *c);
+vajra_status coll_load_lexical(VajraCollection *c, VajraError *err);
+vajra_status coll_load_vector(VajraCollection *c, VajraError *err);
+/* Vector parameters from a profile with overrides (0 = keep), validated by the plugin. */
+vajra_status coll_vector_params(VajraCollection *c, const char *profile, uint32_t M,
+                                uint32_t efc, uint32_t efs, VajraVectorParams *out,
+                                VajraError *err);
+uint32_t coll_default_threads(uint32_t requested);
+
+/* ---- collection_snapshot.c ---- */
+Segment *segment_ref(Segment *s);
+void segment_unref(Segment *s);
+LiveMap *livemap_new(uint32_t nbits, int all_set);
+LiveMap *livemap_ref(LiveMap *m);
+void livemap_unref(LiveMap *m);
+static inline int segview_live(const SegView *v, uint32_t local)
+{
+    return v->live == NULL || vajra_filter_pass(&v->live->filter, local);
+}
+/* A new snapshot of `nseg` views (references taken by the caller into segs[]). */
+Snapshot *snapshot_new(uint32_t nseg);
+void snapshot_finish(Snapshot *s); /* computes bases, total and live */
+Snapshot *snapshot_ref(Snapshot *s);
+void snapshot_unref(Snapshot *s);
+/* The current snapshot, referenced (never NULL). The only lock a reader takes. */
+Snapshot *coll_pin(const VajraCollection *c);
+/* Publish `s` (its reference passes to the collection). Caller holds write_lock. */
+void coll_publish(VajraCollection *c, Snapshot *s);
+/* The view holding snapshot-relative document `doc`, or NULL. */
+const SegView *snapshot_find(const Snapshot *s, uint32_t doc, uint32_t *local);
+/* The view and local number of the live document with external id `id`, or NULL. */
+const SegView *snapshot_lookup(const VajraCollection *c, const Snapshot *s, const char *id,
+                               uint32_t *local);
+
+/* Build a segment from documents (ids unique; vectors checked). threads: vector build threads;
+ * params: the vector parameters (ignored without vectors). */
+vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t n,
+                           const VajraVectorParams *params, uint32_t threads, Segment **out,
+                           VajraError *err);
+
+/* ---- collection_persist.c ---- */
+/* Save snapshot `s` to `path` through `storage_plugin` (atomic, durable). */
+vajra_status coll_save_snapshot(VajraCollection *c, const Snapshot *s, const char *path,
+                                const char *storage_plugin, VajraError *err);
+/* Open `path` into a new collection object (read-only; the caller may make it writable). */
+vajra_status coll_open_file(VajraRegistry *reg, const char *path, const char *storage_plugin,
+                            VajraCollection **out, VajraError *err);
+
+#endif /* VAJRA_COLLECTION_INTERNAL_H */

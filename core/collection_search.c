@@ -1,0 +1,496 @@
+/* Collections: searching a snapshot. Each segment is searched with its live map as the filter
+ * (inside the index when the plugin has the filtered slot; otherwise by asking for k + deleted
+ * hits and dropping the deleted, which is exact for exact searches), the per-segment top-k are
+ * merged exactly in the canonical order (score desc, snapshot-relative doc asc), and hybrid fuses
+ * the two merged sides. The retriever morphisms run the same code one side at a time, so
+ * fuse ∘ ⟨lexical ∘ π₀, vector ∘ π₁⟩ stays the reference the one-call search must equal.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collection_internal.h"
+#include "vajra/fusion.h"
+
+typedef struct SegScratch {
+    Segment *seg; /* a reference: the scratch must be freed before the index */
+    VajraLexicalScratch *lex;
+} SegScratch;
+
+struct VajraSearcher {
+    VajraCollection *c;
+    GHashTable *scratch;     /* Segment* → SegScratch* */
+    VajraVectorSearch *vctx; /* one context serves every index of the plugin */
+    VajraHits part, lex, vec, fused;
+};
+
+static void seg_scratch_free(gpointer p)
+{
+    SegScratch *s = p;
+    if (s->lex != NULL)
+        s->seg->owner->lvt->scratch_free(s->lex);
+    segment_unref(s->seg);
+    g_free(s);
+}
+
+vajra_status vajra_searcher_new(VajraCollection *c, VajraSearcher **out, VajraError *err)
+{
+    if (c == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "searcher: NULL argument");
+    VajraSearcher *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "searcher: out of memory");
+    s->c = c;
+    s->scratch = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, seg_scratch_free);
+    *out = s;
+    return VAJRA_OK;
+}
+
+void vajra_searcher_free(VajraSearcher *s)
+{
+    if (s == NULL)
+        return;
+    g_hash_table_unref(s->scratch);
+    if (s->vctx != NULL)
+        s->c->vvt->search_free(s->vctx);
+    vajra_hits_clear(&s->part);
+    vajra_hits_clear(&s->lex);
+    vajra_hits_clear(&s->vec);
+    vajra_hits_clear(&s->fused);
+    free(s);
+}
+
+/* Forget scratch of segments the snapshot no longer holds (after compactions). */
+static void prune_scratch(VajraSearcher *s, const Snapshot *snap)
+{
+    if (g_hash_table_size(s->scratch) <= 2 * (guint)snap->nseg + 4)
+        return;
+    GHashTable *keep = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (uint32_t i = 0; i < snap->nseg; i++)
+        g_hash_table_add(keep, snap->segs[i].seg);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, s->scratch);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (!g_hash_table_contains(keep, key))
+            g_hash_table_iter_remove(&it);
+    g_hash_table_unref(keep);
+}
+
+static vajra_status lex_scratch(VajraSearcher *s, Segment *seg, VajraLexicalScratch **out,
+                                VajraError *err)
+{
+    SegScratch *sc = g_hash_table_lookup(s->scratch, seg);
+    if (sc == NULL) {
+        sc = g_new0(SegScratch, 1);
+        vajra_status st = s->c->lvt->scratch_new(seg->lex, &sc->lex, err);
+        if (st != VAJRA_OK) {
+            g_free(sc);
+            return st;
+        }
+        sc->seg = segment_ref(seg);
+        g_hash_table_insert(s->scratch, seg, sc);
+    }
+    *out = sc->lex;
+    return VAJRA_OK;
+}
+
+/* Keep the hits of `part` that are live, shifted by base, appended to `all`; at most k. */
+static vajra_status append_live(const SegView *v, const VajraHits *part, uint32_t k,
+                                VajraHits *all, VajraError *err)
+{
+    uint32_t kept = 0;
+    for (size_t i = 0; i < part->count && kept < k; i++) {
+        if (!segview_live(v, part->items[i].doc))
+            continue;
+        vajra_status st = vajra_hits_push(all, v->base + part->items[i].doc,
+                                          part->items[i].score, err);
+        if (st != VAJRA_OK)
+            return st;
+        kept++;
+    }
+    return VAJRA_OK;
+}
+
+static void cut(VajraHits *h, uint32_t k)
+{
+    vajra_hits_sort(h);
+    if (h->count > k)
+        h->count = k;
+}
+
+static uint32_t dead_count(const SegView *v)
+{
+    return v->live ? v->seg->n - v->live->filter.passing : 0;
+}
+
+static uint32_t plus(uint32_t a, uint32_t b)
+{
+    return a > UINT32_MAX - b ? UINT32_MAX : a + b;
+}
+
+/* Lexical top-k over every segment of `snap`, into out (snapshot-relative numbers). */
+static vajra_status search_lexical(VajraSearcher *s, const Snapshot *snap, const char *text,
+                                   uint32_t k, VajraHits *out, VajraError *err)
+{
+    const VajraCollection *c = s->c;
+    const VajraLexicalVtable *vt = c->lvt;
+    int filtered = vt->version >= 2 && vt->search_filtered != NULL;
+    out->count = 0;
+    for (uint32_t i = 0; i < snap->nseg; i++) {
+        const SegView *v = &snap->segs[i];
+        VajraLexicalScratch *scratch = NULL;
+        vajra_status st = lex_scratch(s, v->seg, &scratch, err);
+        if (st == VAJRA_OK) {
+            if (v->live == NULL)
+                st = vt->search(v->seg->lex, scratch, text, k, &s->part, err);
+            else if (filtered)
+                st = vt->search_filtered(v->seg->lex, scratch, text, k, &v->live->filter,
+                                         &s->part, err);
+            else /* k + deleted hits always hold the live top k */
+                st = vt->search(v->seg->lex, scratch, text, plus(k, dead_count(v)), &s->part,
+                                err);
+        }
+        if (st == VAJRA_OK)
+            st = append_live(v, &s->part, k, out, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
+    cut(out, k);
+    return VAJRA_OK;
+}
+
+static vajra_status check_query_vector(const VajraCollection *c, const float *values,
+                                       uint32_t dim, VajraError *err)
+{
+    if (c->dim == 0)
+        return vajra_error_set(err, VAJRA_ERR_STATE,
+                               "this collection has no vectors (it was indexed without them)");
+    if (values == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "the query vector is NULL");
+    if (dim != c->dim)
+        return vajra_error_set(err, VAJRA_ERR_DIMENSION,
+                               "query vector of dimension %u, the collection has %u", dim,
+                               c->dim);
+    for (uint32_t j = 0; j < dim; j++)
+        if (!isfinite(values[j]))
+            return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                   "query vector component %u is not finite", j);
+    return VAJRA_OK;
+}
+
+static vajra_status search_vector(VajraSearcher *s, const Snapshot *snap,
+                                  const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
+                                  VajraError *err)
+{
+    const VajraCollection *c = s->c;
+    const VajraVectorVtable *vt = c->vvt;
+    vajra_status st = check_query_vector(c, q->values, q->dim, err);
+    if (st != VAJRA_OK)
+        return st;
+    int filtered = vt->version >= 2 && vt->search_filtered != NULL;
+    out->count = 0;
+    for (uint32_t i = 0; i < snap->nseg; i++) {
+        const SegView *v = &snap->segs[i];
+        if (s->vctx == NULL) {
+            st = vt->search_new(v->seg->vec, &s->vctx, err);
+            if (st != VAJRA_OK)
+                return st;
+        }
+        VajraVectorQuery sq = *q;
+        if (v->live != NULL && filtered) {
+            st = vt->search_filtered(v->seg->vec, s->vctx, q, ef, &v->live->filter, &s->part,
+                                     err);
+        } else {
+            uint32_t dead = dead_count(v);
+            sq.k = plus(q->k, dead);
+            if (ef == VAJRA_EF_EXACT) {
+                st = vt->search_exact(v->seg->vec, s->vctx, &sq, &s->part, err);
+            } else {
+                /* Widen the beam by the deleted count too, so the live answers keep their
+                 * quality (the plugin raises ef to k anyway). */
+                uint32_t e = ef;
+                if (dead > 0) {
+                    VajraVectorParams p = {.struct_size = sizeof p};
+                    vt->params(v->seg->vec, &p);
+                    e = plus(ef ? ef : p.ef_search, dead);
+                }
+                st = vt->search(v->seg->vec, s->vctx, &sq, e, &s->part, err);
+            }
+        }
+        if (st == VAJRA_OK)
+            st = append_live(v, &s->part, q->k, out, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
+    cut(out, q->k);
+    return VAJRA_OK;
+}
+
+/* ---- the one-call search ---- */
+
+void vajra_results_clear(VajraResults *r)
+{
+    if (r == NULL)
+        return;
+    free(r->items);
+    snapshot_unref(r->pin);
+    memset(r, 0, sizeof *r);
+}
+
+static vajra_status fill_results(const VajraCollection *c, Snapshot *snap, const VajraHits *h,
+                                 VajraResults *r, VajraError *err)
+{
+    if (r->capacity < h->count) {
+        VajraResult *p = realloc(r->items, h->count * sizeof *p);
+        if (p == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory for results");
+        r->items = p;
+        r->capacity = h->count;
+    }
+    for (size_t i = 0; i < h->count; i++) {
+        uint32_t local = 0;
+        const SegView *v = snapshot_find(snap, h->items[i].doc, &local);
+        if (v == NULL)
+            return vajra_error_set(err, VAJRA_ERR_INTERNAL, "hit %u outside the snapshot",
+                                   h->items[i].doc);
+        r->items[i] = (VajraResult){c->lvt->doc_id(v->seg->lex, local),
+                                    strtab_get(&v->seg->titles, local), h->items[i].score,
+                                    h->items[i].doc};
+    }
+    r->count = h->count;
+    r->pin = snapshot_ref(snap);
+    return VAJRA_OK;
+}
+
+static vajra_status resolve_mode(const VajraSearchRequest *q, uint32_t *mode, VajraError *err)
+{
+    *mode = q->mode;
+    if (*mode == VAJRA_MODE_AUTO) {
+        if (q->text != NULL && q->vector != NULL)
+            *mode = VAJRA_MODE_HYBRID;
+        else if (q->vector != NULL)
+            *mode = VAJRA_MODE_VECTOR;
+        else if (q->text != NULL)
+            *mode = VAJRA_MODE_LEXICAL;
+        else
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "search: give a text, a vector or both");
+    }
+    if (*mode > VAJRA_MODE_HYBRID)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "search: unknown mode %u", *mode);
+    if ((*mode == VAJRA_MODE_LEXICAL || *mode == VAJRA_MODE_HYBRID) && q->text == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "search: this mode needs a text query");
+    if ((*mode == VAJRA_MODE_VECTOR || *mode == VAJRA_MODE_HYBRID) && q->vector == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "search: this mode needs a query vector");
+    if (q->filter != NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "search: filters are not supported yet (filter must be NULL)");
+    return VAJRA_OK;
+}
+
+static vajra_status fuse(VajraSearcher *s, const VajraSearchRequest *q, uint32_t k,
+                         VajraError *err)
+{
+    switch (q->fusion) {
+    case VAJRA_FUSE_RRF:
+        return vajra_fuse_rrf(&s->lex, &s->vec, q->rrf_k > 0 ? q->rrf_k : VAJRA_RRF_K_DEFAULT, k,
+                              &s->fused, err);
+    case VAJRA_FUSE_MINMAX:
+    case VAJRA_FUSE_ZSCORE: {
+        double w = q->weight;
+        if (!(w >= 0 && w <= 1))
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "search: weight %g is outside [0, 1]", w);
+        if (w == 0)
+            w = 0.5;
+        return vajra_fuse_convex(&s->lex, &s->vec,
+                                 q->fusion == VAJRA_FUSE_MINMAX ? VAJRA_NORM_MINMAX
+                                                                : VAJRA_NORM_ZSCORE,
+                                 w, 1 - w, k, &s->fused, err);
+    }
+    }
+    return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "search: unknown fusion %u",
+                           q->fusion);
+}
+
+vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q,
+                                   VajraResults *results, VajraError *err)
+{
+    if (s == NULL || q == NULL || results == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "search: NULL argument");
+    snapshot_unref(results->pin);
+    results->pin = NULL;
+    results->count = 0;
+    if (q->struct_size < offsetof(VajraSearchRequest, filter))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "search: request struct_size %u is too small", q->struct_size);
+    VajraSearchRequest req = {0};
+    memcpy(&req, q, q->struct_size < sizeof req ? q->struct_size : sizeof req);
+    uint32_t mode = 0;
+    vajra_status st = resolve_mode(&req, &mode, err);
+    if (st != VAJRA_OK)
+        return st;
+    uint32_t k = req.k ? req.k : 10;
+    uint32_t depth = mode == VAJRA_MODE_HYBRID ? (req.depth ? req.depth : (k > 100 ? k : 100))
+                                               : k;
+    Snapshot *snap = coll_pin(s->c);
+    prune_scratch(s, snap);
+    const VajraHits *answer = NULL;
+    if (mode != VAJRA_MODE_VECTOR) {
+        st = search_lexical(s, snap, req.text, depth, &s->lex, err);
+        answer = &s->lex;
+    }
+    if (st == VAJRA_OK && mode != VAJRA_MODE_LEXICAL) {
+        VajraVectorQuery vq = {req.vector, req.dim, depth};
+        st = search_vector(s, snap, &vq, req.ef, &s->vec, err);
+        answer = &s->vec;
+    }
+    if (st == VAJRA_OK && mode == VAJRA_MODE_HYBRID) {
+        st = fuse(s, &req, k, err);
+        answer = &s->fused;
+    }
+    if (st == VAJRA_OK)
+        st = fill_results(s->c, snap, answer, results, err);
+    snapshot_unref(snap);
+    if (st != VAJRA_OK) {
+        snapshot_unref(results->pin);
+        results->pin = NULL;
+        results->count = 0;
+    }
+    return st;
+}
+
+vajra_status vajra_collection_search(VajraCollection *c, const VajraSearchRequest *req,
+                                     VajraResults *results, VajraError *err)
+{
+    VajraSearcher *s = NULL;
+    vajra_status st = vajra_searcher_new(c, &s, err);
+    if (st == VAJRA_OK)
+        st = vajra_searcher_search(s, req, results, err);
+    vajra_searcher_free(s);
+    return st;
+}
+
+/* ---- retrievers: the same searches as morphisms ---- */
+
+typedef struct Retriever {
+    VajraSearcher *s;
+    uint32_t ef;
+} Retriever;
+
+static vajra_status lex_apply(void *self, const void *in, void *out, VajraError *err)
+{
+    const Retriever *r = self;
+    const VajraTextQuery *q = in;
+    Snapshot *snap = coll_pin(r->s->c);
+    vajra_status st = search_lexical(r->s, snap, q->text ? q->text : "", q->k, out, err);
+    snapshot_unref(snap);
+    return st;
+}
+
+static vajra_status vec_apply(void *self, const void *in, void *out, VajraError *err)
+{
+    const Retriever *r = self;
+    Snapshot *snap = coll_pin(r->s->c);
+    vajra_status st = search_vector(r->s, snap, in, r->ef, out, err);
+    snapshot_unref(snap);
+    return st;
+}
+
+static void retriever_destroy(void *self)
+{
+    Retriever *r = self;
+    vajra_searcher_free(r->s);
+    free(r);
+}
+
+static vajra_status retriever_new(VajraCollection *c, uint32_t ef, Retriever **out,
+                                  VajraError *err)
+{
+    Retriever *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "retriever: out of memory");
+    r->ef = ef;
+    vajra_status st = vajra_searcher_new(c, &r->s, err);
+    if (st != VAJRA_OK) {
+        free(r);
+        return st;
+    }
+    *out = r;
+    return VAJRA_OK;
+}
+
+vajra_status vajra_collection_lexical_retriever(VajraCollection *c, VajraMorphism **out,
+                                                VajraError *err)
+{
+    if (c == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical retriever: NULL");
+    *out = NULL;
+    Retriever *r = NULL;
+    vajra_status st = retriever_new(c, 0, &r, err);
+    if (st != VAJRA_OK)
+        return st;
+    char name[96];
+    snprintf(name, sizeof name, "lexical(%s)", c->scorer_name);
+    return vajra_morphism_new(name, vajra_type_text_query(), vajra_type_hits(), lex_apply, r,
+                              retriever_destroy, out, err);
+}
+
+vajra_status vajra_collection_vector_retriever(VajraCollection *c, uint32_t ef,
+                                               VajraMorphism **out, VajraError *err)
+{
+    if (c == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "vector retriever: NULL");
+    *out = NULL;
+    if (c->dim == 0)
+        return vajra_error_set(err, VAJRA_ERR_STATE,
+                               "vector retriever: this collection has no vectors");
+    Retriever *r = NULL;
+    vajra_status st = retriever_new(c, ef, &r, err);
+    if (st != VAJRA_OK)
+        return st;
+    char name[96];
+    if (ef == VAJRA_EF_EXACT)
+        snprintf(name, sizeof name, "vector(exact)");
+    else if (ef == 0)
+        snprintf(name, sizeof name, "vector(%s)", c->vector_name);
+    else
+        snprintf(name, sizeof name, "vector(%s,ef=%u)", c->vector_name, ef);
+    return vajra_morphism_new(name, vajra_type_vector_query(), vajra_type_hits(), vec_apply, r,
+                              retriever_destroy, out, err);
+}
+
+vajra_status vajra_collection_hybrid_retriever(VajraCollection *c, VajraMorphism *fuse_m,
+                                               uint32_t ef, VajraMorphism **out, VajraError *err)
+{
+    if (c == NULL || fuse_m == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hybrid retriever: NULL");
+    *out = NULL;
+    const VajraType *hq = vajra_type_hybrid_query();
+    VajraMorphism *lex = NULL, *vec = NULL, *p0 = NULL, *p1 = NULL, *lex0 = NULL, *vec1 = NULL,
+                  *both = NULL;
+    /* hybrid = fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩ */
+    vajra_status st = vajra_collection_lexical_retriever(c, &lex, err);
+    if (st == VAJRA_OK)
+        st = vajra_collection_vector_retriever(c, ef, &vec, err);
+    if (st == VAJRA_OK)
+        st = vajra_projection(hq, 0, &p0, err);
+    if (st == VAJRA_OK)
+        st = vajra_projection(hq, 1, &p1, err);
+    if (st == VAJRA_OK)
+        st = vajra_compose(p0, lex, &lex0, err);
+    if (st == VAJRA_OK)
+        st = vajra_compose(p1, vec, &vec1, err);
+    if (st == VAJRA_OK)
+        st = vajra_pair(lex0, vec1, &both, err);
+    if (st == VAJRA_OK)
+        st = vajra_compose(both, fuse_m, out, err);
+    VajraMorphism *parts[] = {lex, vec, p0, p1, lex0, vec1, both};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        vajra_morphism_unref(parts[i]);
+    return st;
+}
