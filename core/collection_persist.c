@@ -425,6 +425,11 @@ static vajra_status open_segments(VajraCollection *c, ContainerRef *cref, VajraE
                                               (c->dim > 0 && !fm.has_vparams)))
         st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "%s: a format-2 key is missing",
                              META_SECTION);
+    if (st == VAJRA_OK && fm.has_vparams) {
+        c->vparams.struct_size = sizeof c->vparams;
+        c->vparams.dim = c->dim;
+        c->vparams.metric = c->metric;
+    }
     if (st == VAJRA_OK)
         st = coll_make_scorer(c, err);
     if (st == VAJRA_OK)

@@ -399,6 +399,8 @@ static vajra_status swap_merged(VajraCollection *c, const Snapshot *base, Segmen
     Snapshot *next = snapshot_new(cur->nseg + 1);
     vajra_status st = next ? VAJRA_OK
                            : vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "compact: out of memory");
+    if (next != NULL)
+        next->nseg = 0; /* filled below */
     if (st == VAJRA_OK && merged != NULL) {
         /* Documents of the merged segment deleted while it was being built. */
         SegView mv = {.seg = segment_ref(merged)};
