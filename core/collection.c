@@ -123,9 +123,9 @@ VajraCollection *coll_alloc(VajraRegistry *reg)
         return NULL;
     c->reg = reg;
     c->lock_fd = -1;
-    g_mutex_init(&c->snap_lock);
-    g_mutex_init(&c->write_lock);
-    g_mutex_init(&c->compact_lock);
+    pthread_mutex_init(&c->snap_lock, NULL);
+    pthread_mutex_init(&c->write_lock, NULL);
+    pthread_mutex_init(&c->compact_lock, NULL);
     c->current = snapshot_new(0);
     c->staged = g_ptr_array_new();
     c->staged_ids = g_hash_table_new(g_str_hash, g_str_equal);
@@ -178,9 +178,9 @@ void vajra_collection_free(VajraCollection *c)
         close(c->lock_fd); /* releases the flock */
     g_free(c->path);
     g_free(c->storage_name);
-    g_mutex_clear(&c->snap_lock);
-    g_mutex_clear(&c->write_lock);
-    g_mutex_clear(&c->compact_lock);
+    pthread_mutex_destroy(&c->snap_lock);
+    pthread_mutex_destroy(&c->write_lock);
+    pthread_mutex_destroy(&c->compact_lock);
     free(c);
 }
 
@@ -420,10 +420,10 @@ void vajra_collection_counts(const VajraCollection *c, VajraCollectionCounts *ou
     s.live = snap->live;
     s.deleted = snap->total - snap->live;
     snapshot_unref(snap);
-    g_mutex_lock(&m->write_lock);
+    pthread_mutex_lock(&m->write_lock);
     s.staged_adds = c->staged_live;
     s.staged_deletes = g_hash_table_size(c->staged_deletes);
-    g_mutex_unlock(&m->write_lock);
+    pthread_mutex_unlock(&m->write_lock);
     s.writable = (uint32_t)c->writable;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
     uint32_t keep = out->struct_size;

@@ -12,6 +12,8 @@
 #ifndef VAJRA_COLLECTION_INTERNAL_H
 #define VAJRA_COLLECTION_INTERNAL_H
 
+#include <pthread.h>
+
 #include <glib.h>
 
 #include "vajra/collection.h"
@@ -111,12 +113,12 @@ struct VajraCollection {
     uint32_t dim, metric, threads, ignore_title;
 
     /* The committed state. */
-    GMutex snap_lock;   /* guards `current` only: held for a pointer copy and a refcount */
+    pthread_mutex_t snap_lock;  /* guards `current` only: held for a pointer copy and a refcount */
     Snapshot *current;
 
     /* Writers. */
-    GMutex write_lock;  /* add/upsert/delete/commit, and the swap at the end of a compaction */
-    GMutex compact_lock; /* one compaction or promotion at a time */
+    pthread_mutex_t write_lock; /* add/upsert/delete/commit, and the swap at the end of a compaction */
+    pthread_mutex_t compact_lock; /* one compaction or promotion at a time */
     GPtrArray *staged;         /* StagedDoc*, in order */
     GHashTable *staged_ids;    /* id → StagedDoc* (live staged documents only) */
     GHashTable *staged_deletes; /* id → id: committed documents to delete at commit */

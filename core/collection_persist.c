@@ -163,7 +163,7 @@ vajra_status vajra_collection_save(VajraCollection *c, const char *path,
 {
     if (c == NULL || path == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "collection save: NULL argument");
-    g_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->write_lock);
     vajra_status st = VAJRA_OK;
     if (c->staged->len > 0 || g_hash_table_size(c->staged_deletes) > 0)
         st = vajra_error_set(err, VAJRA_ERR_STATE,
@@ -176,7 +176,7 @@ vajra_status vajra_collection_save(VajraCollection *c, const char *path,
     snapshot_unref(s);
     if (st == VAJRA_OK && c->path == NULL)
         c->path = g_strdup(path);
-    g_mutex_unlock(&c->write_lock);
+    pthread_mutex_unlock(&c->write_lock);
     return st;
 }
 

@@ -272,18 +272,18 @@ void snapshot_unref(Snapshot *s)
 Snapshot *coll_pin(const VajraCollection *c)
 {
     VajraCollection *m = (VajraCollection *)c; /* the lock is not part of the logical state */
-    g_mutex_lock(&m->snap_lock);
+    pthread_mutex_lock(&m->snap_lock);
     Snapshot *s = snapshot_ref(m->current);
-    g_mutex_unlock(&m->snap_lock);
+    pthread_mutex_unlock(&m->snap_lock);
     return s;
 }
 
 void coll_publish(VajraCollection *c, Snapshot *s)
 {
-    g_mutex_lock(&c->snap_lock);
+    pthread_mutex_lock(&c->snap_lock);
     Snapshot *old = c->current;
     c->current = s;
-    g_mutex_unlock(&c->snap_lock);
+    pthread_mutex_unlock(&c->snap_lock);
     snapshot_unref(old); /* outside the lock: freeing segments may take a while */
 }
 

@@ -115,7 +115,7 @@ static vajra_status stage_batch(VajraCollection *c, const VajraDocBatch *batch, 
     vajra_status st = writable(c, verb, err);
     if (st != VAJRA_OK || batch->count == 0)
         return st;
-    g_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->write_lock);
     Snapshot *s = coll_pin(c);
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     uint64_t total = (uint64_t)s->total + c->staged_live;
@@ -152,7 +152,7 @@ static vajra_status stage_batch(VajraCollection *c, const VajraDocBatch *batch, 
     }
     g_hash_table_unref(seen);
     snapshot_unref(s);
-    g_mutex_unlock(&c->write_lock);
+    pthread_mutex_unlock(&c->write_lock);
     return st;
 }
 
@@ -175,7 +175,7 @@ vajra_status vajra_collection_delete(VajraCollection *c, const char *const *ids,
     vajra_status st = writable(c, "delete", err);
     if (st != VAJRA_OK || count == 0)
         return st;
-    g_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->write_lock);
     Snapshot *s = coll_pin(c);
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     for (size_t i = 0; st == VAJRA_OK && i < count; i++) {
@@ -198,7 +198,7 @@ vajra_status vajra_collection_delete(VajraCollection *c, const char *const *ids,
     }
     g_hash_table_unref(seen);
     snapshot_unref(s);
-    g_mutex_unlock(&c->write_lock);
+    pthread_mutex_unlock(&c->write_lock);
     return st;
 }
 
@@ -279,9 +279,9 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "collection commit: NULL");
     if (!c->writable)
         return VAJRA_OK; /* nothing can be staged: idempotent as before */
-    g_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->write_lock);
     if (c->staged->len == 0 && g_hash_table_size(c->staged_deletes) == 0) {
-        g_mutex_unlock(&c->write_lock);
+        pthread_mutex_unlock(&c->write_lock);
         return VAJRA_OK;
     }
     Snapshot *cur = coll_pin(c);
@@ -324,7 +324,7 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
         coll_staged_clear(c);
     snapshot_unref(next);
     snapshot_unref(cur);
-    g_mutex_unlock(&c->write_lock);
+    pthread_mutex_unlock(&c->write_lock);
     if (st != VAJRA_OK)
         vajra_error_prefix(err, "commit");
     return st;
@@ -453,13 +453,13 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
         return st;
     if (promote && c->dim == 0)
         return vajra_error_set(err, VAJRA_ERR_STATE, "promote: this collection has no vectors");
-    g_mutex_lock(&c->compact_lock);
+    pthread_mutex_lock(&c->compact_lock);
     VajraVectorParams params = {0};
     char *profile = NULL;
-    g_mutex_lock(&c->write_lock);
+    pthread_mutex_lock(&c->write_lock);
     params = c->vparams;
     profile = g_strdup(c->profile);
-    g_mutex_unlock(&c->write_lock);
+    pthread_mutex_unlock(&c->write_lock);
     if (promote) {
         const char *p = o.profile ? o.profile : profile;
         VajraVectorParams cur = params;
@@ -487,7 +487,7 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
                            &merged, err);
     g_free(docs);
     if (st == VAJRA_OK) {
-        g_mutex_lock(&c->write_lock);
+        pthread_mutex_lock(&c->write_lock);
         st = swap_merged(c, base, merged, err);
         if (st == VAJRA_OK && promote) {
             c->vparams = params;
@@ -495,12 +495,12 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             c->profile = profile;
             profile = NULL;
         }
-        g_mutex_unlock(&c->write_lock);
+        pthread_mutex_unlock(&c->write_lock);
     }
     segment_unref(merged);
     snapshot_unref(base);
     g_free(profile);
-    g_mutex_unlock(&c->compact_lock);
+    pthread_mutex_unlock(&c->compact_lock);
     if (st != VAJRA_OK)
         vajra_error_prefix(err, "%s", verb);
     return st;
