@@ -1,29 +1,31 @@
-/* Vajra — collections: documents indexed by both index functors, saved as one container, and
- * searched through retriever morphisms (lexical, vector, and hybrid = fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩).
+/* Vajra — collections: documents indexed by both index functors, kept as immutable segments
+ * behind snapshots, saved as one container, and searched in one call or through retriever
+ * morphisms (lexical, vector, and hybrid = fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩).
  *
- * A collection owns one lexical index (plugin "lexical-bm25" by default, bound to a scorer plugin
- * the collection loads: plugins never load each other) and, when it has vectors, one vector index
- * ("vector-hnsw"). Document i of the collection is document i of both indexes: every batch goes
- * to both, in order, all or nothing. External ids map to internal numbers and back; titles are
- * kept for display.
+ * A collection loads one lexical plugin ("lexical-bm25" by default, bound to a scorer plugin the
+ * collection loads: plugins never load each other) and, when it has vectors, one vector plugin
+ * ("vector-hnsw"). Each committed batch becomes a segment holding one index of each; a document
+ * of a segment is the same document in both. External ids map to documents and back; titles and
+ * texts are kept (for display and for compaction).
  *
  *     vajra_collection_create(reg, &opts, &c, &err);
- *     vajra_collection_add(c, &batch, &err);   ... any number of batches
- *     vajra_collection_commit(c, &err);
+ *     vajra_collection_add(c, &batch, &err);   ... any number of batches (staged)
+ *     vajra_collection_commit(c, &err);         (visible, atomically)
  *     vajra_collection_save(c, "idx.vjr", NULL, &err);
  *     vajra_collection_open(reg, "idx.vjr", "storage-mmap", &c2, &err);
- *     vajra_collection_hybrid_retriever(c2, fuse, 0, &hybrid, &err);
+ *     vajra_collection_search(c2, &request, &results, &err);
  *
- * The saved container holds the sections "coll.meta" (a small key/value text: format version,
- * counts, plugin names, scorer parameters, profile), "coll.titles", then the lexical index's
- * "lex.*" and the vector index's "hnsw.*" sections. Opening validates the meta and that both
- * indexes hold the same number of documents before anything is searched.
+ * The saved container (format 2, docs/live.md) holds "coll.meta" (a small key/value text: format
+ * version, generation, segment count, live document count, plugin names, scorer parameters,
+ * analyzer, profile and vector parameters) and, per segment i, "s<i>.titles", "s<i>.texts",
+ * "s<i>.live" (when documents were deleted) and the indexes' "s<i>.lex.*" and "s<i>.hnsw.*".
+ * Opening validates everything before anything is searched. Format-1 files open read-only.
  *
- * Thread-safety: building (add, commit) needs exclusive access. A committed collection may be
- * searched from many threads at once, but each retriever morphism owns one search scratch, so
- * apply any one retriever from one thread at a time: make one retriever (or hybrid pipeline) per
- * thread — they are cheap. The collection must outlive every retriever made from it, and the
- * registry must outlive the collection.
+ * Thread-safety: see "Live collections" below: writers serialise on a lock, compaction runs
+ * beside them, searches never wait. A searcher (or a retriever morphism, which owns one) is used
+ * by one thread at a time: make one per thread — they are cheap. The collection must outlive
+ * every searcher, retriever and VajraResults made from it, and the registry must outlive the
+ * collection.
  */
 #ifndef VAJRA_COLLECTION_H
 #define VAJRA_COLLECTION_H
@@ -90,27 +92,36 @@ VAJRA_API vajra_status vajra_collection_create(VajraRegistry *reg,
                                                const VajraCollectionOptions *opts,
                                                VajraCollection **out, VajraError *err);
 
-/* Add a batch to both indexes (visible to search after commit). All or nothing: vectors are
- * checked first (present, right dimension, finite, non-zero under cosine), then the lexical
- * index takes the batch (it rejects duplicate ids and bad UTF-8), then the vector index.
- * Errors name the document: VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE, VAJRA_ERR_DUPLICATE,
- * VAJRA_ERR_ENCODING, VAJRA_ERR_INVALID_ARGUMENT (missing vector, NULL id), VAJRA_ERR_STATE (an
- * opened collection is read-only), VAJRA_ERR_NO_MEMORY (then the collection is unusable: a
- * vector insert may have stopped halfway; free it). */
+/* Stage a batch (visible to search after commit; every field is copied). All or nothing: every
+ * document is checked first (id present and valid UTF-8, title/text valid UTF-8 unless the
+ * analyzer repairs it, vector present with the right dimension, finite, squared norm at most
+ * FLT_MAX/4, non-zero under cosine; no id twice in the batch, none live or staged already).
+ * Errors name the document: VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE, VAJRA_ERR_DUPLICATE (use
+ * upsert to replace), VAJRA_ERR_ENCODING, VAJRA_ERR_INVALID_ARGUMENT (missing vector, NULL id),
+ * VAJRA_ERR_STATE (a collection opened read-only). Thread-safe (serialised with other writes). */
 VAJRA_API vajra_status vajra_collection_add(VajraCollection *c, const VajraDocBatch *batch,
                                             VajraError *err);
 
-/* Make everything added searchable. Idempotent. Errors: the lexical index's commit errors. */
+/* Make everything staged searchable at once: builds the staged documents into a new segment,
+ * applies staged deletes, and publishes the new state with one pointer swap (searches running
+ * meanwhile keep the state they started with). On a writable file the new state is saved
+ * durably (fsync, atomic rename) before it is published and before this returns. Nothing staged:
+ * does nothing (idempotent); a read-only collection: nothing to do. On error nothing changes and
+ * the staged writes stay staged. Errors: the plugins' build errors, the storage's save errors,
+ * VAJRA_ERR_NO_MEMORY. Thread-safe (serialised with other writes). */
 VAJRA_API vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err);
 
-/* Save as one container at `path` through the storage plugin `storage_plugin` (NULL =
- * "storage-file"; both write identical bytes). Atomic: on any error `path` is untouched.
- * Errors: VAJRA_ERR_STATE (uncommitted documents), the storage and index plugins' errors. */
+/* Save the committed state as one container at `path` through the storage plugin
+ * `storage_plugin` (NULL = "storage-file"; both write identical bytes). Atomic: on any error
+ * `path` is untouched. Same operations and parameters → same bytes, whatever the thread count.
+ * Errors: VAJRA_ERR_STATE (staged writes: commit first), the storage and index plugins' errors.
+ * Thread-safe (serialised with writes). */
 VAJRA_API vajra_status vajra_collection_save(VajraCollection *c, const char *path,
                                              const char *storage_plugin, VajraError *err);
 
-/* Open a saved collection through `storage_plugin` (NULL = "storage-mmap": zero copy). The
- * plugins named in the file are loaded from `reg`. An opened collection is read-only.
+/* Open a saved collection read-only through `storage_plugin` (NULL = "storage-mmap": zero copy;
+ * vajra_collection_open_ex opens it writable). The plugins named in the file are loaded from
+ * `reg`.
  * Caller owns *out. Errors: the storage plugin's (VAJRA_ERR_NOT_FOUND, VAJRA_ERR_IO,
  * VAJRA_ERR_CORRUPT, VAJRA_ERR_VERSION), VAJRA_ERR_CORRUPT (bad meta or titles, or the indexes
  * disagree on the document count), VAJRA_ERR_NOT_FOUND (a plugin the file needs is missing),
@@ -126,18 +137,22 @@ VAJRA_API void vajra_collection_free(VajraCollection *c);
 /* ---- documents ---- */
 
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
-/* Committed documents. */
+/* Live committed documents. Thread-safe. */
 VAJRA_API uint32_t vajra_collection_count(const VajraCollection *c);
-/* External id / title ("" when it had none) of a committed document; NULL when doc is out of
- * range. Borrowed: valid until the next add or free. */
+/* External id / title ("" when it had none) of document number `doc` of the current snapshot
+ * (deleted documents keep their numbers until a compaction); NULL when doc is out of range.
+ * Borrowed: valid until a compaction or a commit drops its segment, or free — with concurrent
+ * writers use the one-call search, whose results pin their snapshot. */
 VAJRA_API const char *vajra_collection_doc_id(const VajraCollection *c, uint32_t doc);
 VAJRA_API const char *vajra_collection_doc_title(const VajraCollection *c, uint32_t doc);
-/* Internal number of an external id. Errors: VAJRA_ERR_NOT_FOUND. */
+/* Number of the live document with external id `id` in the current snapshot.
+ * Errors: VAJRA_ERR_NOT_FOUND. Thread-safe. */
 VAJRA_API vajra_status vajra_collection_doc_number(const VajraCollection *c, const char *id,
                                                    uint32_t *out, VajraError *err);
 
 /* The indexes and their vtables, for tools that measure or check them (bench, parity).
- * Borrowed; *index may be NULL-ed (the vector side of a lexical-only collection is NULL). */
+ * Borrowed; *index is the single segment's index, NULL when the collection has no vector side,
+ * no segment, or several (compact it first). Valid until the next commit or compaction. */
 VAJRA_API const VajraLexicalVtable *vajra_collection_lexical(const VajraCollection *c,
                                                              const VajraLexicalIndex **index);
 VAJRA_API const VajraVectorVtable *vajra_collection_vector(const VajraCollection *c,
@@ -145,7 +160,12 @@ VAJRA_API const VajraVectorVtable *vajra_collection_vector(const VajraCollection
 
 /* ---- retrievers (morphisms; each owns a search scratch: one thread at a time) ---- */
 
-/* lexical : text_query → hits, the top query.k documents under the collection's scorer.
+/* Each apply searches the snapshot current at that moment, fanning out over its segments and
+ * merging exactly (as the one-call search does); hits carry that snapshot's document numbers.
+ * A hybrid pipeline's two sides each pin their own snapshot, so with concurrent commits they may
+ * see different states: use the one-call search there (one snapshot per search).
+ *
+ * lexical : text_query → hits, the top query.k documents under the collection's scorer.
  * Caller owns the reference. Errors: VAJRA_ERR_NO_MEMORY. */
 VAJRA_API vajra_status vajra_collection_lexical_retriever(VajraCollection *c,
                                                           VajraMorphism **out, VajraError *err);
