@@ -64,6 +64,9 @@ static vajra_status prefixed_find(void *self, const char *name, const void **dat
     return p->r->find(p->r->self, full, data, len, err);
 }
 
+static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
+                                  const VajraSectionReader *sr, VajraError *err);
+
 /* ---- save ---- */
 
 static char *meta_text(const VajraCollection *c, const Snapshot *s)
@@ -125,6 +128,48 @@ static vajra_status write_segment(const VajraCollection *c, const SegView *v, ui
     return st;
 }
 
+static vajra_status write_snapshot(const VajraCollection *c, const Snapshot *s,
+                                   const VajraSectionWriter *sw, VajraError *err)
+{
+    char *meta = meta_text(c, s);
+    vajra_status st = sw->write(sw->self, META_SECTION, meta, strlen(meta), err);
+    g_free(meta);
+    for (uint32_t i = 0; st == VAJRA_OK && i < s->nseg; i++)
+        st = write_segment(c, &s->segs[i], i, sw, err);
+    return st;
+}
+
+vajra_status vajra_collection_write_sections(VajraCollection *c, const VajraSectionWriter *w,
+                                             VajraError *err)
+{
+    if (c == NULL || w == NULL || w->write == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "write sections: NULL argument");
+    pthread_mutex_lock(&c->write_lock);
+    Snapshot *s = coll_pin(c);
+    vajra_status st = write_snapshot(c, s, w, err);
+    snapshot_unref(s);
+    pthread_mutex_unlock(&c->write_lock);
+    return st;
+}
+
+vajra_status vajra_collection_open_sections(VajraRegistry *reg, const VajraSectionReader *r,
+                                            VajraCollection **out, VajraError *err)
+{
+    if (reg == NULL || r == NULL || r->find == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "open sections: NULL argument");
+    *out = NULL;
+    VajraCollection *c = coll_alloc(reg);
+    if (c == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "open sections: out of memory");
+    vajra_status st = open_segments(c, NULL, r, err);
+    if (st != VAJRA_OK) {
+        vajra_collection_free(c);
+        return st;
+    }
+    *out = c;
+    return VAJRA_OK;
+}
+
 vajra_status coll_save_snapshot(VajraCollection *c, const Snapshot *s, const char *path,
                                 const char *storage_plugin, VajraError *err)
 {
@@ -141,12 +186,7 @@ vajra_status coll_save_snapshot(VajraCollection *c, const Snapshot *s, const cha
     VajraStorageWriter *w = NULL;
     st = ops->writer_open(vajra_plugin_state(sp), path, &w, err);
     if (st == VAJRA_OK) {
-        const VajraSectionWriter *sw = ops->writer_sections(w);
-        char *meta = meta_text(c, s);
-        st = sw->write(sw->self, META_SECTION, meta, strlen(meta), err);
-        g_free(meta);
-        for (uint32_t i = 0; st == VAJRA_OK && i < s->nseg; i++)
-            st = write_segment(c, &s->segs[i], i, sw, err);
+        st = write_snapshot(c, s, ops->writer_sections(w), err);
         if (st == VAJRA_OK)
             st = ops->writer_commit(w, err);
         else
@@ -411,9 +451,9 @@ static vajra_status load_segment(VajraCollection *c, ContainerRef *cref,
     return st;
 }
 
-static vajra_status open_segments(VajraCollection *c, ContainerRef *cref, VajraError *err)
+static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
+                                  const VajraSectionReader *sr, VajraError *err)
 {
-    const VajraSectionReader *sr = cref->ops->container_sections(cref->container);
     const void *data = NULL;
     size_t len = 0;
     uint32_t docs = 0;
@@ -487,7 +527,7 @@ vajra_status coll_open_file(VajraRegistry *reg, const char *path, const char *st
         st = cref->ops->open(vajra_plugin_state(cref->plugin), path, &cref->container, err);
     }
     if (st == VAJRA_OK)
-        st = open_segments(c, cref, err);
+        st = open_segments(c, cref, cref->ops->container_sections(cref->container), err);
     container_unref(cref); /* the segments hold their own references */
     if (st != VAJRA_OK) {
         vajra_collection_free(c);

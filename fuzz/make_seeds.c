@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "fuzz_util.h"
+#include "vajra/collection.h"
 #include "vajra/io.h"
 #include "vajra/lexical.h"
 #include "vajra/scorer.h"
@@ -138,6 +139,53 @@ static vajra_status tee_write(void *self, const char *name, const void *data, si
     TeeWriter *t = self;
     vajra_status st = t->a->write(t->a->self, name, data, len, err);
     return st == VAJRA_OK ? t->b->write(t->b->self, name, data, len, err) : st;
+}
+
+/* Collections: two small live collections (lexical only, and with 8-d vectors), each with two
+ * segments and deleted documents, so the seeds hold every format-2 section kind. */
+static void collection_seeds(const char *data)
+{
+    VajraError err = {0};
+    char path[4096];
+    VajraDocSet *docs = NULL;
+    VajraMatrixF32 m = {0};
+    snprintf(path, sizeof path, "%s/cranfield/corpus.jsonl", data);
+    if (vajra_docset_read_jsonl(path, NULL, &docs, &err) != VAJRA_OK)
+        die(path, &err);
+    snprintf(path, sizeof path, "%s/cranfield/lsa128.docs.npy", data);
+    if (vajra_npy_read_f32(path, &m, &err) != VAJRA_OK)
+        die(path, &err);
+    for (uint32_t dim = 0; dim <= 8; dim += 8) {
+        VajraCollectionOptions o = {.struct_size = sizeof o, .dim = dim,
+                                    .metric = VAJRA_METRIC_L2, .profile = "instant",
+                                    .M = 4, .ef_construction = 16, .threads = 1};
+        VajraCollection *c = NULL;
+        if (vajra_collection_create(fuzz_registry(), &o, &c, &err) != VAJRA_OK)
+            die("collection", &err);
+        for (int part = 0; part < 2; part++) {
+            VajraDocument d[10];
+            for (int i = 0; i < 10; i++) {
+                d[i] = *vajra_docset_doc(docs, (size_t)(part * 10 + i));
+                d[i].vector = dim ? m.data + (size_t)(part * 10 + i) * 128 : NULL;
+                d[i].dim = dim;
+            }
+            VajraDocBatch b = {d, 10};
+            const char *gone[] = {vajra_docset_doc(docs, 3)->id};
+            if (vajra_collection_add(c, &b, &err) != VAJRA_OK ||
+                (part == 1 && vajra_collection_delete(c, gone, 1, &err) != VAJRA_OK) ||
+                vajra_collection_commit(c, &err) != VAJRA_OK)
+                die("collection build", &err);
+        }
+        BlobWriter bw = {open_seed("collection-load", dim ? "cranfield-vectors" : "cranfield"),
+                         {0}};
+        bw.w = (VajraSectionWriter){&bw, blob_write};
+        if (vajra_collection_write_sections(c, &bw.w, &err) != VAJRA_OK)
+            die("collection sections", &err);
+        fclose(bw.f);
+        vajra_collection_free(c);
+    }
+    vajra_matrix_f32_clear(&m);
+    vajra_docset_free(docs);
 }
 
 int main(int argc, char **argv)
@@ -354,5 +402,7 @@ int main(int argc, char **argv)
     write_seed("container", "cranfield-fixsums", "\1", 1, bytes, len);
     free(bytes);
     remove(tmp);
+    if (lex != NULL && vec != NULL)
+        collection_seeds(data);
     return 0;
 }

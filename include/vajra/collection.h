@@ -130,6 +130,20 @@ VAJRA_API vajra_status vajra_collection_open(VajraRegistry *reg, const char *pat
                                              const char *storage_plugin, VajraCollection **out,
                                              VajraError *err);
 
+/* The committed state as sections written into any section writer (to embed a collection in a
+ * container of your own); what vajra_collection_save writes, without the container.
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT, the writer's and the index plugins' errors. Thread-safe. */
+VAJRA_API vajra_status vajra_collection_write_sections(VajraCollection *c,
+                                                       const VajraSectionWriter *w,
+                                                       VajraError *err);
+
+/* Open a collection (read-only) from sections held elsewhere. The indexes may point into the
+ * reader's bytes (zero copy), so they must outlive the collection. Every section is validated as
+ * by vajra_collection_open. Caller owns *out. Errors: as vajra_collection_open. */
+VAJRA_API vajra_status vajra_collection_open_sections(VajraRegistry *reg,
+                                                      const VajraSectionReader *r,
+                                                      VajraCollection **out, VajraError *err);
+
 /* Free the indexes, the scorer instance, the container and the plugin references. NULL is fine.
  * Free every retriever made from the collection first. */
 VAJRA_API void vajra_collection_free(VajraCollection *c);

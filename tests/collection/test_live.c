@@ -592,6 +592,55 @@ START_TEST(misuse_gets_clear_errors)
 }
 END_TEST
 
+/* The same operations with the same parameters give the same file bytes for any thread count
+ * (commits, deletes, upserts, a compaction and a promotion). */
+static GBytes *scripted_file(uint32_t threads, const char *name)
+{
+    VajraCollectionOptions o = {.struct_size = sizeof o, .dim = (uint32_t)doc_vecs.dim,
+                                .metric = VAJRA_METRIC_IP, .profile = "instant",
+                                .threads = threads};
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_OK);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    for (size_t s = 0; s < 600; s += 200) {
+        VajraDocBatch b = {all.docs + s, 200};
+        ck_assert_int_eq(vajra_collection_add(c, &b, &err), VAJRA_OK);
+        const char *gone[] = {all.docs[s + 5].id, all.docs[s / 2].id};
+        ck_assert_int_eq(vajra_collection_delete(c, gone, s ? 2 : 1, &err), VAJRA_OK);
+        VajraDocument up = pool_doc(all.docs[s + 7].id, 1000 + s / 200);
+        VajraDocBatch ub = {&up, 1};
+        ck_assert_int_eq(vajra_collection_upsert(c, &ub, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+        if (s == 200)
+            ck_assert_int_eq(vajra_collection_compact(c, NULL, &err), VAJRA_OK);
+    }
+    VajraCompactOptions p = {.struct_size = sizeof p, .profile = "fast"};
+    ck_assert_int_eq(vajra_collection_promote(c, &p, &err), VAJRA_OK);
+    VajraDocBatch last = {all.docs + 900, 50};
+    ck_assert_int_eq(vajra_collection_add(c, &last, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    char *path = tmp_file(name);
+    ck_assert_int_eq(vajra_collection_save(c, path, NULL, &err), VAJRA_OK);
+    vajra_collection_free(c);
+    gchar *bytes = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(path, &bytes, &len, NULL));
+    unlink(path);
+    g_free(path);
+    return g_bytes_new_take(bytes, len);
+}
+
+START_TEST(same_operations_same_bytes_for_any_thread_count)
+{
+    GBytes *one = scripted_file(1, "det1.vjr"), *three = scripted_file(3, "det3.vjr");
+    ck_assert_uint_gt(g_bytes_get_size(one), 100000);
+    ck_assert(g_bytes_equal(one, three));
+    g_bytes_unref(one);
+    g_bytes_unref(three);
+}
+END_TEST
+
 static Suite *live_suite(void)
 {
     Suite *s = suite_create("live");
@@ -601,6 +650,7 @@ static Suite *live_suite(void)
     tcase_add_loop_test(tc, model_based_random_operations, 0, 2);
     tcase_add_test(tc, uncommitted_documents_are_invisible);
     tcase_add_test(tc, misuse_gets_clear_errors);
+    tcase_add_test(tc, same_operations_same_bytes_for_any_thread_count);
     suite_add_tcase(s, tc);
     return s;
 }
