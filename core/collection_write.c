@@ -390,8 +390,9 @@ static int snapshot_holds(const Snapshot *s, const Segment *seg, const SegView *
     return 0;
 }
 
-/* Swap the merged segment in for the segments of `base`, keeping everything committed since.
- * Caller holds write_lock. */
+/* Swap the merged segment in for the segments of `base` (consecutive in the snapshot it was
+ * taken from), keeping everything committed since: the merged segment takes the place of the
+ * first of them still present. Caller holds write_lock. */
 static vajra_status swap_merged(VajraCollection *c, const Snapshot *base, Segment *merged,
                                 VajraError *err)
 {
@@ -401,9 +402,9 @@ static vajra_status swap_merged(VajraCollection *c, const Snapshot *base, Segmen
                            : vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "compact: out of memory");
     if (next != NULL)
         next->nseg = 0; /* filled below */
+    SegView mv = {.seg = segment_ref(merged)};
     if (st == VAJRA_OK && merged != NULL) {
         /* Documents of the merged segment deleted while it was being built. */
-        SegView mv = {.seg = segment_ref(merged)};
         uint32_t m = 0;
         for (uint32_t i = 0; st == VAJRA_OK && i < base->nseg; i++) {
             const SegView *old = &base->segs[i], *now = NULL;
@@ -416,15 +417,24 @@ static vajra_status swap_merged(VajraCollection *c, const Snapshot *base, Segmen
                 m++;
             }
         }
-        next->segs[next->nseg++] = mv;
     }
+    int placed = merged == NULL;
     for (uint32_t i = 0; st == VAJRA_OK && i < cur->nseg; i++) {
         const SegView *v = NULL;
-        if (snapshot_holds(base, cur->segs[i].seg, &v))
+        if (snapshot_holds(base, cur->segs[i].seg, &v)) {
+            if (!placed) {
+                next->segs[next->nseg++] = mv;
+                mv = (SegView){0};
+                placed = 1;
+            }
             continue;
+        }
         next->segs[next->nseg++] = (SegView){segment_ref(cur->segs[i].seg),
                                              livemap_ref(cur->segs[i].live), 0};
     }
+    /* Every merged segment was dropped meanwhile (all deleted): so is everything in M. */
+    segment_unref(mv.seg);
+    livemap_unref(mv.live);
     if (st == VAJRA_OK) {
         drop_dead_segments(next);
         next->generation = cur->generation + 1;
@@ -434,6 +444,41 @@ static vajra_status swap_merged(VajraCollection *c, const Snapshot *base, Segmen
     snapshot_unref(next);
     snapshot_unref(cur);
     return st;
+}
+
+/* The segments to merge: all of them, or — with max_segments — the consecutive run of
+ * nseg - max + 1 segments holding the fewest live documents (merging the small ones keeps the
+ * work per document logarithmic, as a tiered policy does). Returns a snapshot of just those. */
+static Snapshot *choose_run(const Snapshot *full, uint32_t max_segments)
+{
+    uint32_t first = 0, len = full->nseg;
+    if (max_segments > 0) {
+        if (full->nseg <= max_segments)
+            len = 0;
+        else {
+            len = full->nseg - max_segments + 1;
+            uint64_t best = UINT64_MAX;
+            for (uint32_t a = 0; a + len <= full->nseg; a++) {
+                uint64_t live = 0;
+                for (uint32_t i = a; i < a + len; i++)
+                    live += full->segs[i].live ? full->segs[i].live->filter.passing
+                                               : full->segs[i].seg->n;
+                if (live < best) {
+                    best = live;
+                    first = a;
+                }
+            }
+        }
+    }
+    Snapshot *run = snapshot_new(len);
+    if (run == NULL)
+        return NULL;
+    for (uint32_t i = 0; i < len; i++) {
+        run->segs[i].seg = segment_ref(full->segs[first + i].seg);
+        run->segs[i].live = livemap_ref(full->segs[first + i].live);
+    }
+    snapshot_finish(run);
+    return run;
 }
 
 static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts, int promote,
@@ -474,7 +519,17 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             profile = g_strdup(o.profile);
         }
     }
-    Snapshot *base = coll_pin(c);
+    Snapshot *full = coll_pin(c);
+    Snapshot *base = choose_run(full, promote ? 0 : o.max_segments);
+    snapshot_unref(full);
+    if (base == NULL && st == VAJRA_OK)
+        st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory");
+    if (st == VAJRA_OK && !promote && o.max_segments > 0 && base->nseg == 0) {
+        snapshot_unref(base); /* already within the bound: nothing to merge */
+        g_free(profile);
+        pthread_mutex_unlock(&c->compact_lock);
+        return VAJRA_OK;
+    }
     VajraDocument *docs = NULL;
     size_t n = 0;
     Segment *merged = NULL;

@@ -265,6 +265,10 @@ typedef struct VajraCompactOptions {
     const char *profile;     /* promote only: the new vector profile; NULL = keep */
     uint32_t M, ef_construction, ef_search; /* promote only: 0 = the profile's (or current) value */
     uint32_t threads;        /* build threads; 0 = the collection's */
+    uint32_t max_segments;   /* compact only: 0 = merge everything into one segment; N = merge
+                              * only the consecutive run of segments with the fewest live
+                              * documents that brings the count down to N (nothing when it is
+                              * already at most N) — a merge policy for a maintenance thread */
 } VajraCompactOptions;
 
 /* Merge every committed segment into one, dropping deleted documents (their postings, vectors,

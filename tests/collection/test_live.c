@@ -423,6 +423,14 @@ START_TEST(model_based_random_operations)
             ck_assert_msg(vajra_collection_commit(c, &err) == VAJRA_OK, "%s", err.message);
             model_commit(&m);
             commits++;
+        } else if (kind < 86) { /* the merge policy: merge the smallest run down to N segments */
+            VajraCompactOptions co = {.struct_size = sizeof co,
+                                      .max_segments = (uint32_t)g_rand_int_range(rng, 1, 4)};
+            ck_assert_msg(vajra_collection_compact(c, &co, &err) == VAJRA_OK, "%s", err.message);
+            VajraCollectionCounts cn = {.struct_size = sizeof cn};
+            vajra_collection_counts(c, &cn);
+            ck_assert_uint_le(cn.segments, co.max_segments);
+            check_exact_vector(c, &m, (size_t)op % vajra_docset_count(queries));
         } else if (kind < 90) { /* compact (or promote) the committed state */
             VajraCompactOptions co = {.struct_size = sizeof co,
                                       .profile = (compactions % 2) ? "fast" : "instant"};
