@@ -78,6 +78,11 @@ const char *cli_storage_plugin(const char *name);
 /* Open a saved collection (prints the error). */
 VajraCollection *cli_open_collection(const char *cmd, VajraRegistry *reg, const char *path,
                                      const char *storage);
+/* As cli_open_collection, for commands that measure the single index of a compacted collection
+ * (bench's exact references, parity): a collection of several segments is refused with a message
+ * that says to run `vajra compact`. */
+VajraCollection *cli_open_single_segment(const char *cmd, VajraRegistry *reg, const char *path,
+                                         const char *storage);
 
 /* Seconds on the monotonic clock. */
 double cli_now(void);

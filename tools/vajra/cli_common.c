@@ -175,6 +175,22 @@ VajraCollection *cli_open_collection(const char *cmd, VajraRegistry *reg, const 
     return c;
 }
 
+VajraCollection *cli_open_single_segment(const char *cmd, VajraRegistry *reg, const char *path,
+                                         const char *storage)
+{
+    VajraCollection *c = cli_open_collection(cmd, reg, path, storage);
+    VajraCollectionCounts n = {.struct_size = sizeof n};
+    if (c != NULL)
+        vajra_collection_counts(c, &n);
+    if (c != NULL && n.segments != 1) {
+        cli_error(cmd, "%s has %u segments; %s measures one index: run `vajra compact %s` first",
+                  path, n.segments, cmd, path);
+        vajra_collection_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 double cli_now(void)
 {
     struct timespec ts;

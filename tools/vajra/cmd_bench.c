@@ -240,7 +240,7 @@ int cmd_bench(int argc, char **argv)
             goto out;
     } else {
         double t0 = cli_now();
-        c = cli_open_collection("bench", reg, target, storage);
+        c = cli_open_single_segment("bench", reg, target, storage);
         if (c == NULL)
             goto out;
         open_s = cli_now() - t0;

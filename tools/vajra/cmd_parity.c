@@ -205,7 +205,7 @@ int cmd_parity(int argc, char **argv)
         goto out;
     }
     reg = cli_registry("parity");
-    if (reg == NULL || (c = cli_open_collection("parity", reg, argv[optind], storage)) == NULL)
+    if (reg == NULL || (c = cli_open_single_segment("parity", reg, argv[optind], storage)) == NULL)
         goto out;
     size_t nq = vajra_docset_count(queries);
 
