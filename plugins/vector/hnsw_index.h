@@ -182,6 +182,54 @@ vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
 vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
                                const VajraVectorQuery *q, VajraHits *out, VajraError *err);
 
+/* ---- filtered search ---- */
+
+#define HNSW_EF_EXACT UINT32_MAX /* = VAJRA_EF_EXACT: scan the passing documents exactly */
+
+/* How a filtered search runs: a level-0 beam of `width` passing results, or an exact scan. */
+typedef struct HnswPlan {
+    size_t width; /* beam width (unused when exact) */
+    bool exact;
+} HnswPlan;
+
+/* The planner's thresholds, measured by bench/vector/bench_filter.c (docs/vector.md):
+ * a filter passing at most HNSW_PLAN_EXACT_RATIO of the index, or at most HNSW_PLAN_EXACT_MIN
+ * documents, is scanned exactly; otherwise the beam is widened to ef · HNSW_PLAN_WIDEN(ratio). */
+#define HNSW_PLAN_EXACT_RATIO 0.0
+#define HNSW_PLAN_EXACT_MIN 0u
+
+/* The plan for a search with beam `ef` (0 = the index's ef_search; HNSW_EF_EXACT = exact), k
+ * results and `filter` (NULL = all). A pure function of (index size, ef_search, ef, k, nbits,
+ * passing): the parity tests call it to know which reference to compare with. */
+static inline HnswPlan hnsw_plan(const VajraVectorIndex *x, uint32_t ef, uint32_t k,
+                                 const VajraDocFilter *filter)
+{
+    HnswPlan p = {0, false};
+    if (ef == HNSW_EF_EXACT) {
+        p.exact = true;
+        return p;
+    }
+    p.width = ef ? ef : x->params.ef_search;
+    if (p.width < k)
+        p.width = k;
+    if (filter == NULL || x->count == 0)
+        return p;
+    double passing = filter->passing < x->count ? filter->passing : x->count;
+    double ratio = passing / (double)x->count;
+    if (passing <= HNSW_PLAN_EXACT_MIN || ratio <= HNSW_PLAN_EXACT_RATIO)
+        p.exact = true;
+    return p;
+}
+
+/* Search with a given plan (the vtable's search_filtered is this with hnsw_plan's). Same
+ * contract as search_filtered; benchmarks and tests force plans through it. */
+vajra_status hnsw_search_planned(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                 const VajraVectorQuery *q, HnswPlan plan,
+                                 const VajraDocFilter *filter, VajraHits *out, VajraError *err);
+vajra_status hnsw_search_filtered(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                  const VajraVectorQuery *q, uint32_t ef,
+                                  const VajraDocFilter *filter, VajraHits *out, VajraError *err);
+
 /* ---- hnsw_build.c ---- */
 void hnsw_build_cache_free(HnswBuildCache *c);
 vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, size_t count,
