@@ -194,8 +194,8 @@ static void filter_cases(FilterCases *c, uint32_t n, size_t nq)
     c->label[i] = "nbits > N, random 30%", c->nq[i] = nq,
     c->f[i] = tf_random(&c->t[i], n + 100, 0.3, 3), i++;
     c->label[i] = "random 50%", c->nq[i] = nq, c->f[i] = tf_random(&c->t[i], n, 0.5, 1), i++;
-    c->label[i] = "random 10%", c->nq[i] = nq / 2, c->f[i] = tf_random(&c->t[i], n, 0.1, 4), i++;
-    c->label[i] = "random 1%", c->nq[i] = nq / 4, c->f[i] = tf_random(&c->t[i], n, 0.01, 2), i++;
+    c->label[i] = "random 10%", c->nq[i] = nq / 4, c->f[i] = tf_random(&c->t[i], n, 0.1, 4), i++;
+    c->label[i] = "random 1%", c->nq[i] = nq / 10, c->f[i] = tf_random(&c->t[i], n, 0.01, 2), i++;
     c->n = i;
 }
 
@@ -268,7 +268,7 @@ static void check_parity_filtered(const char *label, MemSections *saved, const f
 
         /* Exactly one node passes (the exact search's 5th): found by the scan and by the beam,
          * with its unfiltered score. */
-        for (size_t q = 0; q < 20; q++) {
+        for (size_t q = 0; q < 10; q++) {
             VajraVectorQuery query = {qs + q * dim, dim, 10};
             ck_assert_int_eq(hnsw_search_exact(x, s, &query, &plain, &err), VAJRA_OK);
             TestFilter one;
