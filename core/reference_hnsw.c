@@ -6,6 +6,12 @@
  * slow on purpose, obviously right, and independent of everything the plugin tunes.
  * Every comparison is by (distance, id), a total order, so the result does not depend on how
  * ties happen to fall in any heap.
+ *
+ * Filtered (vajra_reference_hnsw_search_filtered): the same descent and beam, except that a node
+ * enters the result set only when it passes the filter — every node may still enter the candidate
+ * queue, so the walk goes through filtered-out nodes — and the set is full at `width` passing
+ * nodes. With ef == VAJRA_EF_EXACT the beam is replaced by a scan of every passing node (one
+ * step each). The unfiltered search is the filtered one with no filter.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -43,11 +49,12 @@ static bool ref_less(RefPair a, RefPair b)
     return a.d < b.d || (a.d == b.d && a.id < b.id);
 }
 
-enum { REF_DESCEND, REF_BEAM };
+enum { REF_DESCEND, REF_BEAM, REF_SCAN };
 
 typedef struct RefState {
     const VajraHnswGraph *g;
     const float *q;
+    const VajraDocFilter *filter; /* NULL: every node passes */
     int phase;
     uint32_t level;  /* descent: the level being walked */
     RefPair cur;     /* descent: the current node */
@@ -57,6 +64,7 @@ typedef struct RefState {
     size_t ncand;
     RefPair *res;    /* result set, unordered, at most width (+1 transiently) */
     size_t nres;
+    uint32_t scan; /* REF_SCAN: the next node to look at */
 } RefState;
 
 static float ref_distance(const RefState *s, uint32_t node)
@@ -105,11 +113,23 @@ static vajra_status ref_step(void *state, VajraStep *next, VajraError *err)
     vajra_status st;
     *next = VAJRA_STEP_MORE;
 
+    if (s->phase == REF_SCAN) { /* exact: every passing node, in id order */
+        if (s->scan == s->g->count) {
+            *next = VAJRA_STEP_DONE;
+            return VAJRA_OK;
+        }
+        uint32_t node = s->scan++;
+        if (vajra_filter_pass(s->filter, node))
+            s->res[s->nres++] = (RefPair){ref_distance(s, node), node};
+        return VAJRA_OK;
+    }
+
     if (s->phase == REF_DESCEND) {
         if (s->level == 0) { /* start the beam at the node the descent reached */
             s->visited[s->cur.id] = 1;
             s->cand[s->ncand++] = s->cur;
-            s->res[s->nres++] = s->cur;
+            if (vajra_filter_pass(s->filter, s->cur.id))
+                s->res[s->nres++] = s->cur;
             s->phase = REF_BEAM;
             return VAJRA_OK;
         }
@@ -150,6 +170,8 @@ static vajra_status ref_step(void *state, VajraStep *next, VajraError *err)
         RefPair p = {ref_distance(s, e), e};
         if (s->nres < s->width || ref_less(p, s->res[ref_worst(s->res, s->nres)])) {
             s->cand[s->ncand++] = p;
+            if (!vajra_filter_pass(s->filter, e))
+                continue; /* walked through, never a result */
             s->res[s->nres++] = p;
             if (s->nres > s->width) {
                 size_t w = ref_worst(s->res, s->nres);
@@ -170,9 +192,24 @@ vajra_status vajra_reference_hnsw_search(const VajraHnswGraph *graph,
                                          const VajraVectorQuery *query, uint32_t ef,
                                          VajraHits *out, VajraError *err)
 {
+    if (ef == UINT32_MAX) /* not the exact scan here: a plain beam as wide as the graph */
+        ef = UINT32_MAX - 1;
+    return vajra_reference_hnsw_search_filtered(graph, query, ef, NULL, out, err);
+}
+
+vajra_status vajra_reference_hnsw_search_filtered(const VajraHnswGraph *graph,
+                                                  const VajraVectorQuery *query, uint32_t ef,
+                                                  const VajraDocFilter *filter, VajraHits *out,
+                                                  VajraError *err)
+{
     if (graph == NULL || query == NULL || out == NULL || query->values == NULL ||
         graph->neighbours == NULL || graph->vector == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "reference hnsw: NULL argument");
+    if (filter != NULL && (filter->struct_size < sizeof(VajraDocFilter) ||
+                           (filter->words == NULL && filter->nbits > 0)))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "reference hnsw: bad filter (struct_size %u, words %s)",
+                               filter->struct_size, filter->words ? "set" : "NULL");
     if (query->dim != graph->dim)
         return vajra_error_set(err, VAJRA_ERR_DIMENSION,
                                "reference hnsw: query has %u dimensions, the index %u",
@@ -191,6 +228,7 @@ vajra_status vajra_reference_hnsw_search(const VajraHnswGraph *graph,
     vajra_status st = VAJRA_OK;
     RefState s = {0};
     s.g = graph;
+    s.filter = filter;
     float *qn = NULL;
     if (graph->metric == VAJRA_METRIC_COSINE) {
         qn = malloc(sizeof(float) * (query->dim ? query->dim : 1));
@@ -204,16 +242,18 @@ vajra_status vajra_reference_hnsw_search(const VajraHnswGraph *graph,
     } else {
         s.q = query->values;
     }
+    int exact = ef == UINT32_MAX;
     s.width = ef > query->k ? ef : query->k;
     if (s.width > graph->count) /* wider than the graph changes nothing: every node fits */
         s.width = graph->count;
-    s.phase = REF_DESCEND;
+    s.phase = exact ? REF_SCAN : REF_DESCEND;
     s.level = graph->max_level;
     s.cur.id = graph->entry;
     s.cur.d = ref_distance(&s, graph->entry);
     s.visited = calloc(graph->count, 1);
     s.cand = malloc(sizeof(RefPair) * graph->count);
-    s.res = malloc(sizeof(RefPair) * (s.width + 1));
+    /* The scan keeps every passing node (cut to k below); the beam at most width + 1. */
+    s.res = malloc(sizeof(RefPair) * ((exact ? graph->count : s.width) + 1));
     if (s.visited == NULL || s.cand == NULL || s.res == NULL) {
         st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "reference hnsw: out of memory");
         goto done;

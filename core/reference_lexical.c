@@ -5,6 +5,10 @@
  * once (one unfold step each), its score is recomputed from the scorer, accumulated in double per
  * document, and at the end every matched document is sorted into the canonical order and cut to
  * k. Term and collection statistics are recomputed here from the accessor rather than trusted.
+ *
+ * The filtered form is the same unfold over the same postings and statistics (of the whole
+ * index); only the final ranking keeps just the documents passing the filter. The unfiltered
+ * search is the filtered one with no filter.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -99,10 +103,24 @@ vajra_status vajra_reference_lexical_search(const VajraLexicalVtable *vt,
                                             const VajraScorer *scorer, const char *query,
                                             uint32_t k, VajraHits *out, VajraError *err)
 {
+    return vajra_reference_lexical_search_filtered(vt, index, scorer, query, k, NULL, out, err);
+}
+
+vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *vt,
+                                                     const VajraLexicalIndex *index,
+                                                     const VajraScorer *scorer, const char *query,
+                                                     uint32_t k, const VajraDocFilter *filter,
+                                                     VajraHits *out, VajraError *err)
+{
     if (vt == NULL || index == NULL || scorer == NULL || scorer->vtable == NULL ||
         query == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "reference lexical search: NULL argument");
+    if (filter != NULL && (filter->struct_size < sizeof(VajraDocFilter) ||
+                           (filter->words == NULL && filter->nbits > 0)))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "reference lexical search: bad filter (struct_size %u, words %s)",
+                               filter->struct_size, filter->words ? "set" : "NULL");
     if (vt->analyze == NULL || vt->postings == NULL || vt->doc_count == NULL ||
         vt->doc_length == NULL || vt->scratch_new == NULL || vt->scratch_free == NULL)
         return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
@@ -145,7 +163,8 @@ vajra_status vajra_reference_lexical_search(const VajraLexicalVtable *vt,
         goto done;
 
     for (uint32_t d = 0; d < n && k > 0; d++) {
-        if (s.matched[d] && (st = vajra_hits_push(out, d, (float)s.acc[d], err)) != VAJRA_OK)
+        if (s.matched[d] && vajra_filter_pass(filter, d) &&
+            (st = vajra_hits_push(out, d, (float)s.acc[d], err)) != VAJRA_OK)
             goto done;
     }
     vajra_hits_sort(out);

@@ -44,7 +44,9 @@ static inline int vajra_filter_pass(const VajraDocFilter *f, uint32_t doc)
     return (int)((f->words[doc >> 6] >> (doc & 63)) & 1u);
 }
 
-/* Count the set bits of words below nbits (what `passing` must hold). Thread-safe. */
+/* Count the set bits of words below nbits (what `passing` must hold); bits at or beyond nbits are
+ * not counted, and words is not read beyond word (nbits - 1) / 64. NULL words or nbits 0 → 0.
+ * Never fails; thread-safe (reads words only). */
 VAJRA_API uint32_t vajra_filter_count(const uint64_t *words, uint32_t nbits);
 
 #ifdef __cplusplus

@@ -141,6 +141,10 @@ vajra_status lex_scratch_new(const VajraLexicalIndex *ix, VajraLexicalScratch **
 void lex_scratch_free(VajraLexicalScratch *s);
 vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *query,
                         uint32_t k, VajraHits *out, VajraError *err);
+/* search restricted to `filter` (NULL = all); search is this with NULL. */
+vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
+                                 const char *query, uint32_t k, const VajraDocFilter *filter,
+                                 VajraHits *out, VajraError *err);
 vajra_status lex_analyze(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *text,
                          VajraTermBag *out, VajraError *err);
 

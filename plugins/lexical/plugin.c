@@ -66,6 +66,7 @@ static const VajraLexicalVtable lex_vtable = {
     .doc_number = lex_doc_number,
     .save = lex_save,
     .load = lex_load,
+    .search_filtered = lex_search_filtered,
 };
 
 static const VajraPluginDescriptor desc = {

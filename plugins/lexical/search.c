@@ -9,6 +9,13 @@
  * while the candidate can still enter (see topk_search). Admission to the heap uses the full
  * canonical order (score, then the smaller number), so the result equals exhaustive scoring.
  *
+ * A document filter (vajra/filter.h) is applied where candidates are visited: a window's bitmap
+ * of touched documents is ANDed with the filter's words for that window (windows start at a
+ * multiple of 64 so the words line up), so a filtered-out document is never probed, scored or
+ * offered, and θ comes from passing documents only — the pruning rules hold unchanged, and the
+ * result is the exhaustive one restricted to the filter. Term and collection statistics (hence
+ * impacts and bounds) are the whole index's. search() is this code with no filter.
+ *
  * Scores are summed in double from float impacts and rounded to float once, exactly as the
  * reference does, so fast and reference scores agree to the bit whenever the double sums are
  * exact (always, for the few terms and moderate ranges of a query).
@@ -305,6 +312,18 @@ static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint
     return 1;
 }
 
+/* The filter's word w (documents 64w .. 64w+63): bits at or beyond nbits cleared. */
+static inline uint64_t filter_word(const VajraDocFilter *f, uint64_t w)
+{
+    uint64_t first = w * 64;
+    if (first >= f->nbits)
+        return 0;
+    uint64_t word = f->words[w];
+    if (f->nbits - first < 64)
+        word &= (UINT64_C(1) << (f->nbits - first)) - 1;
+    return word;
+}
+
 /* Top-k over cursors c[0..n) sorted by bound ascending (prefix[i] = Σ_{j ≤ i} bound j): MaxScore.
  *
  * A term i is non-essential while prefix[i] < θ: a document containing only non-essential terms
@@ -314,8 +333,9 @@ static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint
  * juggling), then the touched documents are visited in increasing order, the non-essential lists
  * probed (block bound first, then galloping search) while the candidate can still enter, and the
  * candidate offered to the heap. The essential set is fixed for a window's probing (lists dropped
- * mid-window were already accumulated for it) and shrinks for the next window. */
-static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
+ * mid-window were already accumulated for it) and shrinks for the next window.
+ * Documents failing `filter` (NULL: none fail) are dropped from a window before it is visited. */
+static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilter *filter)
 {
     Cursor *c = s->cur;
     const double *prefix = s->prefix;
@@ -332,6 +352,7 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
                 base = c[i].docs[c[i].pos];
         if (base == END_DOC)
             break;
+        base &= ~UINT32_C(63); /* word-aligned, so the filter's words line up with `bits` */
         uint64_t limit = (uint64_t)base + LEX_WINDOW;
         for (size_t i = ess; i < n; i++) {
             Cursor *ci = &c[i];
@@ -352,6 +373,12 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
             if (word == 0)
                 continue;
             bits[wi] = 0;
+            if (filter != NULL) {
+                uint64_t pass = filter_word(filter, (base >> 6) + wi);
+                for (uint64_t fail = word & ~pass; fail != 0; fail &= fail - 1)
+                    acc[wi * 64 + (uint32_t)__builtin_ctzll(fail)] = 0.0;
+                word &= pass;
+            }
             while (word != 0) {
                 uint32_t d = (uint32_t)(wi * 64) + (uint32_t)__builtin_ctzll(word);
                 word &= word - 1;
@@ -376,15 +403,27 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk)
 vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *query,
                         uint32_t k, VajraHits *out, VajraError *err)
 {
+    return lex_search_filtered(ix, s, query, k, NULL, out, err);
+}
+
+vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
+                                 const char *query, uint32_t k, const VajraDocFilter *filter,
+                                 VajraHits *out, VajraError *err)
+{
     if (ix == NULL || s == NULL || query == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical-bm25: NULL argument");
+    if (filter != NULL && (filter->struct_size < sizeof(VajraDocFilter) ||
+                           (filter->words == NULL && filter->nbits > 0)))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "lexical-bm25: filter has struct_size %u (at least %zu) or no words",
+                               filter->struct_size, sizeof(VajraDocFilter));
     if (s->ix != ix)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "lexical-bm25: scratch belongs to another index");
     if (!ix->committed)
         return vajra_error_set(err, VAJRA_ERR_STATE, "lexical-bm25: search before commit");
     out->count = 0;
-    if (k == 0)
+    if (k == 0 || (filter != NULL && filter->passing == 0))
         return VAJRA_OK;
 
     const char *use;
@@ -453,7 +492,7 @@ vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, con
     if (!grow((void **)&s->heap, &s->heap_cap, kk, sizeof *s->heap))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
 
-    size_t hn = topk_search(s, n, kk);
+    size_t hn = topk_search(s, n, kk, filter);
     if ((st = vajra_hits_reserve(out, hn, err)) != VAJRA_OK)
         return st;
     for (size_t i = 0; i < hn; i++)

@@ -14,6 +14,7 @@
 #ifndef VAJRA_HNSW_INDEX_H
 #define VAJRA_HNSW_INDEX_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -181,6 +182,69 @@ vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                          VajraError *err);
 vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
                                const VajraVectorQuery *q, VajraHits *out, VajraError *err);
+
+/* ---- filtered search ---- */
+
+#define HNSW_EF_EXACT UINT32_MAX /* = VAJRA_EF_EXACT: scan the passing documents exactly */
+
+/* How a filtered search runs: a level-0 beam of `width` passing results, or an exact scan. */
+typedef struct HnswPlan {
+    size_t width; /* beam width (unused when exact) */
+    bool exact;
+} HnswPlan;
+
+/* The planner's cost model, measured by bench/vector/bench_filter.c (docs/vector.md, "Filtered
+ * search"). A filtered beam of width w at pass ratio r = passing / count visits about w / r nodes
+ * and costs about HNSW_PLAN_COST · w / r distance computations (C ≈ 8 measured on WordNet 50k and
+ * GloVe 100k, random filters, fast profile); the exact scan of the passing documents costs
+ * `passing` of them (one gather kernel call per EXACT_BLOCK). The planner scans when that is
+ * cheaper — passing² / count ≤ C · w — and always when passing ≤ w (the beam could never fill
+ * and would walk the whole graph). Otherwise the beam is widened to w / sqrt(r) (at most
+ * HNSW_PLAN_MAX_WIDEN · w): a sparser result set spreads over more of the graph. */
+#define HNSW_PLAN_COST 8.0
+#define HNSW_PLAN_MAX_WIDEN 4.0
+
+/* The plan for a search with beam `ef` (0 = the index's ef_search; HNSW_EF_EXACT = exact), k
+ * results and `filter` (NULL = all). A pure function of (count, ef_search, ef, k, passing):
+ * the parity tests call it to know which reference to compare with. */
+static inline HnswPlan hnsw_plan(const VajraVectorIndex *x, uint32_t ef, uint32_t k,
+                                 const VajraDocFilter *filter)
+{
+    HnswPlan p = {0, false};
+    if (ef == HNSW_EF_EXACT) {
+        p.exact = true;
+        return p;
+    }
+    p.width = ef ? ef : x->params.ef_search;
+    if (p.width < k)
+        p.width = k;
+    if (filter == NULL || x->count == 0)
+        return p;
+    double passing = filter->passing < x->count ? filter->passing : x->count;
+    double ratio = passing / (double)x->count;
+    if (passing <= (double)p.width) {
+        p.exact = true;
+        return p;
+    }
+    double widen = 1.0 / sqrt(ratio);
+    if (widen > HNSW_PLAN_MAX_WIDEN)
+        widen = HNSW_PLAN_MAX_WIDEN;
+    double width = ceil((double)p.width * widen);
+    if (passing * ratio <= HNSW_PLAN_COST * width)
+        p.exact = true;
+    else
+        p.width = (size_t)width;
+    return p;
+}
+
+/* Search with a given plan (the vtable's search_filtered is this with hnsw_plan's). Same
+ * contract as search_filtered; benchmarks and tests force plans through it. */
+vajra_status hnsw_search_planned(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                 const VajraVectorQuery *q, HnswPlan plan,
+                                 const VajraDocFilter *filter, VajraHits *out, VajraError *err);
+vajra_status hnsw_search_filtered(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                  const VajraVectorQuery *q, uint32_t ef,
+                                  const VajraDocFilter *filter, VajraHits *out, VajraError *err);
 
 /* ---- hnsw_build.c ---- */
 void hnsw_build_cache_free(HnswBuildCache *c);

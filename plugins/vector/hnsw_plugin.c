@@ -102,6 +102,7 @@ static const VajraVectorVtable vtable = {
     .save = hnsw_save,
     .load = v_load,
     .graph = hnsw_graph,
+    .search_filtered = hnsw_search_filtered,
 };
 
 static vajra_status p_init(const VajraHost *host, void **state, VajraError *err)

@@ -4,6 +4,12 @@
  * comparison by (distance, id); only the machinery differs: binary heaps instead of linear
  * scans, an epoch-stamped visited array reused across queries, distances of a whole neighbour
  * list in one kernel gather call with the rows prefetched.
+ *
+ * Filtered search (search_filtered) mirrors vajra_reference_hnsw_search_filtered: the same beam,
+ * where a node failing the filter still enters the candidate heap (the walk goes through it) but
+ * never the result heap, which is full at `width` passing nodes. The planner (hnsw_plan in
+ * hnsw_index.h) widens the beam as the filter gets more selective and switches to an exact scan
+ * of the passing documents below a measured threshold (docs/vector.md).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -201,8 +207,11 @@ static uint32_t next_epoch(VajraVectorSearch *s)
     return s->epoch;
 }
 
-size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
-                         HnswPair entry, size_t ef, uint32_t level)
+/* The beam, with a filter on what enters the result heap (NULL: everything). Inlined into its two
+ * callers so the unfiltered one (also the build's) pays nothing for the filter. */
+static inline __attribute__((always_inline)) size_t
+search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q, HnswPair entry,
+             size_t ef, uint32_t level, const VajraDocFilter *filter)
 {
     uint32_t ep = next_epoch(s);
     uint32_t *vis = s->visited;
@@ -210,7 +219,8 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
     size_t nc = 0, nr = 0;
     vis[entry.id] = ep;
     min_push(cand, &nc, hnsw_key(entry));
-    max_push(res, &nr, hnsw_key(entry));
+    if (vajra_filter_pass(filter, entry.id))
+        max_push(res, &nr, hnsw_key(entry));
     while (nc > 0) {
         uint64_t ck = cand[0];
         if (nr >= ef && res[0] < ck)
@@ -254,6 +264,8 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
                     cand = s->cand;
                 }
                 min_push(cand, &nc, p);
+                if (!vajra_filter_pass(filter, s->ids[j]))
+                    continue; /* walked through, never a result */
                 if (nr < ef)
                     max_push(res, &nr, p);
                 else /* full: p replaces the worst, one sift instead of push + pop */
@@ -262,6 +274,19 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
         }
     }
     return nr;
+}
+
+size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                         HnswPair entry, size_t ef, uint32_t level)
+{
+    return search_layer(x, s, q, entry, ef, level, NULL);
+}
+
+static size_t search_layer0_filtered(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                     const float *q, HnswPair entry, size_t ef,
+                                     const VajraDocFilter *filter)
+{
+    return search_layer(x, s, q, entry, ef, 0, filter);
 }
 
 /* Validate the query and copy it into the context (normalised under cosine). */
@@ -305,6 +330,94 @@ static vajra_status emit(VajraVectorSearch *s, size_t n, uint32_t k, VajraHits *
     return VAJRA_OK;
 }
 
+/* Offer n distances (of ids[i], or of start + i when ids is NULL) to the bounded result heap of
+ * at most k; returns the new size. */
+static size_t offer_block(uint64_t *res, size_t nr, size_t k, const float *dists,
+                          const uint32_t *ids, uint32_t start, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t p = hnsw_key((HnswPair){dists[i], ids ? ids[i] : start + (uint32_t)i});
+        if (nr < k)
+            max_push(res, &nr, p);
+        else if (p < res[0])
+            max_sift_down(res, nr, p);
+    }
+    return nr;
+}
+
+/* Exact top-k of every node (filter NULL) or of the passing nodes: contiguous blocks with the
+ * `_many` kernels, or the set bits of the filter gathered EXACT_BLOCK at a time. */
+static size_t exact_scan(const VajraVectorIndex *x, VajraVectorSearch *s, size_t k,
+                         const VajraDocFilter *filter)
+{
+    size_t nr = 0;
+    if (filter == NULL) {
+        for (uint32_t start = 0; start < x->count; start += EXACT_BLOCK) {
+            uint32_t len = x->count - start < EXACT_BLOCK ? x->count - start : EXACT_BLOCK;
+            const float *rows = hnsw_vec(x, start);
+            if (x->metric == VAJRA_METRIC_L2) {
+                x->kernel->l2sq_many(s->query, rows, x->stride, len, x->dim, s->dists);
+            } else {
+                x->kernel->dot_many(s->query, rows, x->stride, len, x->dim, s->dists);
+                for (uint32_t i = 0; i < len; i++)
+                    s->dists[i] = -s->dists[i];
+            }
+            nr = offer_block(s->res, nr, k, s->dists, NULL, start, len);
+        }
+        return nr;
+    }
+    uint32_t limit = filter->nbits < x->count ? filter->nbits : x->count;
+    size_t m = 0;
+    for (uint32_t w = 0; w < (limit + 63) / 64; w++) {
+        uint64_t word = filter->words[w];
+        if (limit - w * 64 < 64)
+            word &= (UINT64_C(1) << (limit - w * 64)) - 1;
+        for (; word != 0; word &= word - 1) {
+            uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(word);
+            __builtin_prefetch(hnsw_vec(x, id));
+            s->ids[m++] = id;
+            if (m == EXACT_BLOCK) {
+                hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
+                nr = offer_block(s->res, nr, k, s->dists, s->ids, 0, m);
+                m = 0;
+            }
+        }
+    }
+    if (m > 0) {
+        hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
+        nr = offer_block(s->res, nr, k, s->dists, s->ids, 0, m);
+    }
+    return nr;
+}
+
+/* The search every entry point shares: a beam of `width` (descent first), or the exact scan. */
+static vajra_status run_search(const VajraVectorIndex *x, VajraVectorSearch *s,
+                               const VajraVectorQuery *q, size_t width, bool exact,
+                               const VajraDocFilter *filter, VajraHits *out, VajraError *err)
+{
+    if (width > x->count) /* a beam wider than the index returns the same: every node */
+        width = x->count ? x->count : 1;
+    size_t heap = exact ? (q->k < x->count ? q->k : x->count) : width;
+    vajra_status st = hnsw_search_prepare(s, x, exact ? 0 : x->count, heap, err);
+    if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
+        return st;
+    out->count = 0;
+    if (x->count == 0 || q->k == 0 || (filter != NULL && filter->passing == 0))
+        return VAJRA_OK;
+    if (exact)
+        return emit(s, exact_scan(x, s, heap, filter), q->k, out, err);
+    const float *qv = s->query;
+    HnswPair cur = {hnsw_dist(x, qv, hnsw_vec(x, x->entry)), x->entry};
+    for (int32_t l = x->max_level; l >= 1; l--)
+        cur = hnsw_greedy(x, s, qv, cur, (uint32_t)l);
+    s->oom = false;
+    size_t n = filter ? search_layer0_filtered(x, s, qv, cur, width, filter)
+                      : hnsw_search_layer(x, s, qv, cur, width, 0);
+    if (s->oom)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (candidate heap)");
+    return emit(s, n, q->k, out, err);
+}
+
 vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                          const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
                          VajraError *err)
@@ -314,23 +427,7 @@ vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
     size_t width = ef ? ef : x->params.ef_search;
     if (width < q->k)
         width = q->k;
-    if (width > x->count) /* a beam wider than the index returns the same: every node */
-        width = x->count ? x->count : 1;
-    vajra_status st = hnsw_search_prepare(s, x, x->count, width, err);
-    if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
-        return st;
-    out->count = 0;
-    if (x->count == 0 || q->k == 0)
-        return VAJRA_OK;
-    const float *qv = s->query;
-    HnswPair cur = {hnsw_dist(x, qv, hnsw_vec(x, x->entry)), x->entry};
-    for (int32_t l = x->max_level; l >= 1; l--)
-        cur = hnsw_greedy(x, s, qv, cur, (uint32_t)l);
-    s->oom = false;
-    size_t n = hnsw_search_layer(x, s, qv, cur, width, 0);
-    if (s->oom)
-        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (candidate heap)");
-    return emit(s, n, q->k, out, err);
+    return run_search(x, s, q, width, false, NULL, out, err);
 }
 
 vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
@@ -338,33 +435,28 @@ vajra_status hnsw_search_exact(const VajraVectorIndex *x, VajraVectorSearch *s,
 {
     if (x == NULL || s == NULL || q == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw exact: NULL argument");
-    size_t kk = q->k < x->count ? q->k : x->count;
-    vajra_status st = hnsw_search_prepare(s, x, 0, kk, err);
-    if (st != VAJRA_OK || (st = load_query(x, s, q, err)) != VAJRA_OK)
-        return st;
-    out->count = 0;
-    if (x->count == 0 || q->k == 0)
-        return VAJRA_OK;
-    size_t k = kk, nr = 0;
-    uint64_t *res = s->res;
-    for (uint32_t start = 0; start < x->count; start += EXACT_BLOCK) {
-        uint32_t len = x->count - start < EXACT_BLOCK ? x->count - start : EXACT_BLOCK;
-        const float *rows = hnsw_vec(x, start);
-        if (x->metric == VAJRA_METRIC_L2) {
-            x->kernel->l2sq_many(s->query, rows, x->stride, len, x->dim, s->dists);
-        } else {
-            x->kernel->dot_many(s->query, rows, x->stride, len, x->dim, s->dists);
-            for (uint32_t i = 0; i < len; i++)
-                s->dists[i] = -s->dists[i];
-        }
-        for (uint32_t i = 0; i < len; i++) {
-            uint64_t p = hnsw_key((HnswPair){s->dists[i], start + i});
-            if (nr < k) {
-                max_push(res, &nr, p);
-            } else if (p < res[0]) {
-                max_sift_down(res, nr, p);
-            }
-        }
-    }
-    return emit(s, nr, q->k, out, err);
+    return run_search(x, s, q, 0, true, NULL, out, err);
+}
+
+vajra_status hnsw_search_planned(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                 const VajraVectorQuery *q, HnswPlan plan,
+                                 const VajraDocFilter *filter, VajraHits *out, VajraError *err)
+{
+    if (x == NULL || s == NULL || q == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw search: NULL argument");
+    if (filter != NULL && (filter->struct_size < sizeof(VajraDocFilter) ||
+                           (filter->words == NULL && filter->nbits > 0)))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "hnsw search: bad filter (struct_size %u, words %s)",
+                               filter->struct_size, filter->words ? "set" : "NULL");
+    return run_search(x, s, q, plan.width, plan.exact, filter, out, err);
+}
+
+vajra_status hnsw_search_filtered(const VajraVectorIndex *x, VajraVectorSearch *s,
+                                  const VajraVectorQuery *q, uint32_t ef,
+                                  const VajraDocFilter *filter, VajraHits *out, VajraError *err)
+{
+    if (x == NULL || q == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw search: NULL argument");
+    return hnsw_search_planned(x, s, q, hnsw_plan(x, ef, q->k, filter), filter, out, err);
 }

@@ -360,6 +360,29 @@ START_TEST(test_cpu_describe)
 }
 END_TEST
 
+/* vajra_filter_count counts bits below nbits only; vajra_filter_pass agrees with the bits. */
+START_TEST(test_filter_count_and_pass)
+{
+    uint64_t w[3] = {UINT64_C(0x8000000000000001), ~UINT64_C(0), ~UINT64_C(0)};
+    ck_assert_uint_eq(vajra_filter_count(NULL, 100), 0);
+    ck_assert_uint_eq(vajra_filter_count(w, 0), 0);
+    ck_assert_uint_eq(vajra_filter_count(w, 1), 1);
+    ck_assert_uint_eq(vajra_filter_count(w, 63), 1);
+    ck_assert_uint_eq(vajra_filter_count(w, 64), 2);
+    ck_assert_uint_eq(vajra_filter_count(w, 70), 8);   /* garbage past nbits is not counted */
+    ck_assert_uint_eq(vajra_filter_count(w, 192), 130); /* the whole last word, not past it */
+    VajraDocFilter f = {.struct_size = sizeof f, .nbits = 70, .words = w};
+    f.passing = vajra_filter_count(w, f.nbits);
+    uint32_t seen = 0;
+    for (uint32_t d = 0; d < 200; d++)
+        seen += (uint32_t)vajra_filter_pass(&f, d);
+    ck_assert_uint_eq(seen, f.passing);
+    ck_assert(vajra_filter_pass(&f, 0) && !vajra_filter_pass(&f, 1) && vajra_filter_pass(&f, 63));
+    ck_assert(!vajra_filter_pass(&f, 70) && !vajra_filter_pass(&f, 191));
+    ck_assert(vajra_filter_pass(NULL, 12345));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("core");
@@ -374,6 +397,7 @@ int main(void)
     tcase_add_test(t, test_morphism_new_rejects_null_and_frees_self);
     tcase_add_test(t, test_unfold);
     tcase_add_test(t, test_cpu_describe);
+    tcase_add_test(t, test_filter_count_and_pass);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);

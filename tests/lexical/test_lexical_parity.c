@@ -2,7 +2,10 @@
  * reference (vajra_reference_lexical_search) on every Cranfield query and 300 seeded random
  * multi-term queries, for k = 10 and k = 100, for every scorer plugin. Also: the postings agree
  * with an independent re-analysis of every document; N threads == 1 thread; two batches == one
- * batch (results and saved bytes); save/load round trip and corruption; effectiveness floor. */
+ * batch (results and saved bytes); save/load round trip and corruption; effectiveness floor.
+ * Filtered search (search_filtered, vtable version 2) against the filtered reference
+ * (vajra_reference_lexical_search_filtered) under every kind of filter, and the filtered reference
+ * against the unfiltered one restricted by hand. */
 #include <check.h>
 #include <glib.h>
 #include <math.h>
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #include "lex_fixture.h"
+#include "test_filter.h"
 #include "vajra/eval.h"
 
 static VajraDocSet *corpus;
@@ -226,6 +230,153 @@ START_TEST(test_parity_custom_scorer)
     ck_assert_ptr_nonnull(strstr(err.message, "nan"));
     fx.vt->free(ix);
     lex_fixture_close(&fx);
+}
+END_TEST
+
+/* ---- filtered search: fast == filtered reference == unfiltered reference restricted ---- */
+
+enum { FC_MAX = 10 };
+
+typedef struct FilterCases {
+    const char *label[FC_MAX];
+    const VajraDocFilter *f[FC_MAX]; /* NULL: no filter */
+    TestFilter t[FC_MAX];
+    size_t n;
+} FilterCases;
+
+/* The filters of the filtered parity cases over an index of n documents. */
+static void filter_cases(FilterCases *c, uint32_t n)
+{
+    memset(c, 0, sizeof *c);
+    size_t i = 0;
+    c->label[i] = "no filter", c->f[i++] = NULL;
+    c->label[i] = "nothing passes", c->f[i] = tf_prefix(&c->t[i], n, 0), i++;
+    c->label[i] = "everything passes", c->f[i] = tf_prefix(&c->t[i], n, n), i++;
+    c->label[i] = "nbits 0", c->f[i] = tf_prefix(&c->t[i], 0, 0), i++;
+    c->label[i] = "nbits = N/2, all set", c->f[i] = tf_prefix(&c->t[i], n / 2, n / 2), i++;
+    c->label[i] = "nbits > N, random 30%", c->f[i] = tf_random(&c->t[i], n + 100, 0.3, 3), i++;
+    c->label[i] = "random 50%", c->f[i] = tf_random(&c->t[i], n, 0.5, 1), i++;
+    c->label[i] = "random 1%", c->f[i] = tf_random(&c->t[i], n, 0.01, 2), i++;
+    c->n = i;
+}
+
+static void filter_cases_free(FilterCases *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        tf_free(&c->t[i]);
+}
+
+/* `all` (every match, canonical order) restricted to f and cut to k must be `got`. */
+static void assert_restriction(const VajraHits *all, const VajraDocFilter *f, uint32_t k,
+                               const VajraHits *got, const char *what, const char *query)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < all->count && j < k; i++) {
+        if (!vajra_filter_pass(f, all->items[i].doc))
+            continue;
+        ck_assert_msg(j < got->count && got->items[j].doc == all->items[i].doc &&
+                          got->items[j].score == all->items[i].score,
+                      "%s: rank %zu is not the restriction's doc %u, query '%s'", what, j,
+                      all->items[i].doc, query);
+        j++;
+    }
+    ck_assert_msg(got->count == j, "%s: %zu hits, restriction has %zu, query '%s'", what,
+                  got->count, j, query);
+}
+
+static void parity_filtered(const char *scorer, const VajraParam *params, size_t n_params)
+{
+    LexFixture fx;
+    lex_fixture_open(&fx, scorer, params, n_params);
+    ck_assert_uint_ge(fx.vt->version, 2);
+    ck_assert_ptr_nonnull(fx.vt->search_filtered);
+    VajraLexicalIndex *ix = build_cranfield(&fx);
+    uint32_t n = fx.vt->doc_count(ix);
+    VajraLexicalScratch *sc = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(fx.vt->scratch_new(ix, &sc, &err), VAJRA_OK);
+    FilterCases fc;
+    filter_cases(&fc, n);
+    VajraHits fast = {0}, ref = {0}, all = {0};
+    const uint32_t ks[] = {10, 100};
+    for (size_t c = 0; c < fc.n; c++) {
+        size_t hits = 0;
+        for (size_t ki = 0; ki < 2; ki++) {
+            for (guint q = 0; q < query_texts->len; q += ki ? 3 : 1) {
+                const char *text = g_ptr_array_index(query_texts, q);
+                ck_assert_msg(fx.vt->search_filtered(ix, sc, text, ks[ki], fc.f[c], &fast,
+                                                     &err) == VAJRA_OK, "%s", err.message);
+                ck_assert_msg(vajra_reference_lexical_search_filtered(
+                                  fx.vt, ix, &fx.scorer, text, ks[ki], fc.f[c], &ref, &err) ==
+                                  VAJRA_OK, "%s", err.message);
+                char what[128];
+                snprintf(what, sizeof what, "%s k=%u filter %s", scorer, ks[ki], fc.label[c]);
+                assert_same_hits(&fast, &ref, what, text);
+                hits += ref.count;
+                if (q % 4 == 0) { /* the filtered reference is the unfiltered one, restricted */
+                    ck_assert_int_eq(vajra_reference_lexical_search(fx.vt, ix, &fx.scorer, text,
+                                                                    n, &all, &err), VAJRA_OK);
+                    assert_restriction(&all, fc.f[c], ks[ki], &ref, what, text);
+                }
+            }
+        }
+        /* Not vacuous: every filter that lets documents through yielded hits. */
+        int empty = fc.f[c] != NULL && fc.f[c]->passing == 0;
+        ck_assert_msg(empty ? hits == 0 : hits > 0, "filter %s: %zu hits", fc.label[c], hits);
+    }
+
+    /* Exactly one document passes: the one the unfiltered search ranks 5th (so it is not simply
+     * the best), with the same score as there. */
+    size_t checked = 0;
+    for (guint q = 0; q < query_texts->len; q++) {
+        const char *text = g_ptr_array_index(query_texts, q);
+        ck_assert_int_eq(fx.vt->search(ix, sc, text, 10, &all, &err), VAJRA_OK);
+        if (all.count < 5)
+            continue;
+        TestFilter one;
+        tf_init(&one, n);
+        tf_set(&one, all.items[4].doc);
+        const VajraDocFilter *f = tf_done(&one);
+        ck_assert_int_eq(fx.vt->search_filtered(ix, sc, text, 10, f, &fast, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_reference_lexical_search_filtered(fx.vt, ix, &fx.scorer, text, 10,
+                                                                 f, &ref, &err), VAJRA_OK);
+        assert_same_hits(&fast, &ref, "one document", text);
+        ck_assert_uint_eq(fast.count, 1);
+        ck_assert_uint_eq(fast.items[0].doc, all.items[4].doc);
+        ck_assert_float_eq(fast.items[0].score, all.items[4].score);
+        tf_free(&one);
+        checked++;
+    }
+    ck_assert_uint_gt(checked, query_texts->len / 2);
+
+    /* A filter that is not one: refused by both, naming the problem. */
+    VajraDocFilter bad = {.struct_size = 4, .nbits = n, .passing = n, .words = fc.t[2].words};
+    ck_assert_int_eq(fx.vt->search_filtered(ix, sc, "wing", 10, &bad, &fast, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(vajra_reference_lexical_search_filtered(fx.vt, ix, &fx.scorer, "wing", 10,
+                                                             &bad, &ref, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    bad = (VajraDocFilter){.struct_size = sizeof bad, .nbits = n, .passing = n, .words = NULL};
+    ck_assert_int_eq(fx.vt->search_filtered(ix, sc, "wing", 10, &bad, &fast, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+
+    filter_cases_free(&fc);
+    vajra_hits_clear(&fast);
+    vajra_hits_clear(&ref);
+    vajra_hits_clear(&all);
+    fx.vt->scratch_free(sc);
+    fx.vt->free(ix);
+    lex_fixture_close(&fx);
+}
+
+START_TEST(test_filtered_bm25) { parity_filtered("scorer-bm25", NULL, 0); }
+END_TEST
+START_TEST(test_filtered_tfidf) { parity_filtered("scorer-tfidf", NULL, 0); }
+END_TEST
+START_TEST(test_filtered_bm25_ties)
+{
+    VajraParam p[] = {{"k1", 0.9}, {"b", 0.0}}; /* many exact ties */
+    parity_filtered("scorer-bm25", p, 2);
 }
 END_TEST
 
@@ -604,6 +755,9 @@ static Suite *parity_suite(void)
     tcase_add_test(tc, test_parity_tfidf);
     tcase_add_test(tc, test_parity_bm25_ties);
     tcase_add_test(tc, test_parity_custom_scorer);
+    tcase_add_test(tc, test_filtered_bm25);
+    tcase_add_test(tc, test_filtered_tfidf);
+    tcase_add_test(tc, test_filtered_bm25_ties);
     tcase_add_test(tc, test_postings_match_reanalysis);
     tcase_add_test(tc, test_threads_equal_one_thread);
     tcase_add_test(tc, test_two_batches_equal_one);

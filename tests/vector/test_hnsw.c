@@ -514,6 +514,22 @@ START_TEST(test_plugin_through_registry)
     ck_assert_int_eq(vt->graph(x, &g, &err), VAJRA_OK);
     VajraHits ref = {0};
     ck_assert_int_eq(vajra_reference_hnsw_search(&g, &q, 0, &ref, &err), VAJRA_OK);
+    /* Filtered search (vtable version 2): only even documents, planned and exact. */
+    ck_assert_ptr_nonnull(vt->search_filtered);
+    uint64_t even[5];
+    for (int i = 0; i < 5; i++)
+        even[i] = UINT64_C(0x5555555555555555);
+    VajraDocFilter f = {.struct_size = sizeof f, .nbits = 300, .words = even};
+    f.passing = vajra_filter_count(even, 300);
+    ck_assert_uint_eq(f.passing, 150);
+    for (uint32_t ef = 0; ef < 2; ef++) {
+        ck_assert_int_eq(vt->search_filtered(x, s, &q, ef ? UINT32_MAX : 0, &f, &hits, &err),
+                         VAJRA_OK);
+        ck_assert_uint_eq(hits.count, 3);
+        ck_assert_uint_eq(hits.items[0].doc, 42);
+        for (size_t i = 0; i < hits.count; i++)
+            ck_assert_uint_eq(hits.items[i].doc % 2, 0);
+    }
     vajra_hits_clear(&ref);
     vajra_hits_clear(&hits);
     vt->search_free(s);
@@ -521,6 +537,45 @@ START_TEST(test_plugin_through_registry)
     free(rows);
     vajra_plugin_unref(p);
     vajra_registry_free(reg);
+}
+END_TEST
+
+/* The filtered-search planner: scan when the beam could not fill or costs more, else a beam
+ * widened as the filter gets sparser; ef == UINT32_MAX always scans. */
+START_TEST(test_filter_planner)
+{
+    VajraVectorIndex x = {.count = 50000, .params = {.ef_search = 128}};
+    VajraDocFilter f = {.struct_size = sizeof f, .nbits = 50000};
+    HnswPlan p = hnsw_plan(&x, 0, 10, NULL);
+    ck_assert(!p.exact);
+    ck_assert_uint_eq(p.width, 128);
+    p = hnsw_plan(&x, 5, 10, NULL); /* ef < k is raised to k */
+    ck_assert_uint_eq(p.width, 10);
+    ck_assert(hnsw_plan(&x, UINT32_MAX, 10, NULL).exact);
+    f.passing = 50000; /* everything passes: the plain beam */
+    p = hnsw_plan(&x, 0, 10, &f);
+    ck_assert(!p.exact);
+    ck_assert_uint_eq(p.width, 128);
+    f.passing = 25000; /* half: a beam, wider */
+    p = hnsw_plan(&x, 0, 10, &f);
+    ck_assert(!p.exact);
+    ck_assert_uint_gt(p.width, 128);
+    ck_assert_uint_le(p.width, 4 * 128);
+    f.passing = 500; /* 1 %: the scan */
+    ck_assert(hnsw_plan(&x, 0, 10, &f).exact);
+    f.passing = 100; /* fewer than the beam holds: always the scan */
+    ck_assert(hnsw_plan(&x, 200, 10, &f).exact);
+    f.passing = 0;
+    ck_assert(hnsw_plan(&x, 0, 10, &f).exact);
+    /* Monotone: once the scan is chosen, every sparser filter scans too. */
+    int scanning = 0;
+    for (uint32_t pass = 50000; pass > 0; pass -= 250) {
+        f.passing = pass;
+        int e = hnsw_plan(&x, 0, 10, &f).exact;
+        ck_assert(e || !scanning);
+        scanning = e;
+    }
+    ck_assert(scanning);
 }
 END_TEST
 
@@ -534,6 +589,7 @@ static Suite *hnsw_suite(void)
     tcase_add_test(basic, test_save_load);
     tcase_add_test(basic, test_load_rejects_corruption);
     tcase_add_test(basic, test_plugin_through_registry);
+    tcase_add_test(basic, test_filter_planner);
     suite_add_tcase(s, basic);
     TCase *data = tcase_create("data");
     tcase_set_timeout(data, 300);

@@ -244,6 +244,13 @@ int cmd_parity(int argc, char **argv)
             cli_error("parity", "%s has no vectors", argv[optind]);
             goto out;
         }
+        if (vvt->graph == NULL) { /* an optional slot: a non-HNSW plugin may not expose one */
+            vajra_error_set(&err, VAJRA_ERR_UNSUPPORTED,
+                            "the vector plugin has no graph accessor (unsupported), so the "
+                            "HNSW reference cannot be compared with it");
+            cli_error_vajra("parity", &err);
+            goto out;
+        }
         if (vvt->search_new(vi, &vctx, &err) != VAJRA_OK ||
             vvt->graph(vi, &graph, &err) != VAJRA_OK) {
             cli_error_vajra("parity", &err);
