@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -250,10 +251,16 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     if (reg == NULL || opts == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "collection: NULL argument");
     *out = NULL;
-    if (opts->struct_size < sizeof(VajraCollectionOptions))
+    /* Options grow at the end: a caller compiled against an older header passes a smaller
+     * struct_size, and the fields it does not know take their defaults (zero). */
+    const size_t v1_size = offsetof(VajraCollectionOptions, threads) + sizeof(uint32_t);
+    if (opts->struct_size < v1_size)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "collection: options struct_size %u, want %zu", opts->struct_size,
-                               sizeof(VajraCollectionOptions));
+                               "collection: options struct_size %u, at least %zu", opts->struct_size,
+                               v1_size);
+    VajraCollectionOptions o = {0};
+    memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    opts = &o;
     uint32_t metric = opts->metric ? opts->metric : VAJRA_METRIC_IP;
     if (coll_metric_name(metric) == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "collection: unknown metric %u",
