@@ -340,7 +340,7 @@ class Lifecycle(LiveTestCase):
         self.assertRegex(out, r"^Deleted 1 document from .*\(generation \d+: 1 segment, 1399 "
                               r"live, 1 deleted; ")
         out = run("compact", self.idx, check=0).stdout
-        self.assertRegex(out, r"^Compacted .* from 1 segment into one, dropping 1 deleted "
+        self.assertRegex(out, r"^Compacted .* from 1 segment into 1, dropping 1 deleted "
                               r"documents \(generation \d+: 1 segment, 1399 live, 0 deleted; ")
         text = run("info", self.idx, check=0).stdout
         self.assertRegex(text, r"\nSegments: +1 \(generation \d+\): 1399 live documents, 0 "
@@ -358,6 +358,23 @@ class Lifecycle(LiveTestCase):
                          (1, 1401, 0, None, None))
         self.assertEqual(sorted(h["id"] for h in self.lexical("wombatology", idx=lex)),
                          ["w0", "w2"])
+
+    def test_eval_bench_parity_on_segments(self):
+        # Two segments with a deleted document in the first: eval maps every hit (document
+        # numbers run over deleted documents too); bench and parity measure one index and say
+        # to compact first.
+        docs = write_jsonl(self.path("d.jsonl"), [dict(CORPUS[0], _id="copy-of-1")])
+        run("add", self.idx, docs, "--vectors", write_npy(self.path("v.npy"), [VECTORS[0]]),
+            check=0)
+        run("delete", self.idx, CORPUS[5]["_id"], check=0)
+        q = ("--queries", demo("queries.jsonl"))
+        j = run_json("eval", self.idx, *q, "--qrels", demo("qrels.tsv"), "--mode", "lexical")
+        self.assertEqual(j["queries"], 225)
+        self.assertGreater(j["ndcg@10"], 0.2)
+        for c in ("bench", "parity"):
+            self.assert_fails((c, self.idx, *q), 1, self.idx, "2 segments", "vajra compact")
+        run("compact", self.idx, check=0)
+        run("parity", self.idx, *q, check=0)
 
     def test_ids_from_stdin_and_fvecs(self):
         # delete --ids - reads standard input; add takes .fvecs like index does.

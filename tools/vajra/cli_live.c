@@ -164,3 +164,10 @@ void cli_live_info(const VajraCollection *c, int json)
            (unsigned long long)n.generation, n.live, n.deleted,
            n.deleted ? " (dropped by 'vajra compact')" : "");
 }
+
+uint32_t cli_live_doc_span(const VajraCollection *c)
+{
+    VajraCollectionCounts n;
+    counts(c, &n);
+    return n.live + n.deleted;
+}

@@ -82,6 +82,10 @@ typedef struct CliLiveDone {
 void cli_live_report(const CliLive *l, const CliLiveOptions *o, const char *what,
                      const CliLiveDone *done);
 
+/* The range of document numbers a search may return: live and deleted documents (deleted ones
+ * keep their numbers until a compaction). */
+uint32_t cli_live_doc_span(const VajraCollection *c);
+
 /* For `vajra info`: the segment facts as JSON members (", \"segments\": ..." without braces) or
  * as one text line. */
 void cli_live_info(const VajraCollection *c, int json);

@@ -103,10 +103,12 @@ static int rebuild(int argc, char **argv, int promote)
                                in.vector_params.ef_construction, in.vector_params.ef_search,
                                l.before.deleted);
     } else {
-        what = g_strdup_printf("Compacted %s from %u segment%s into one, dropping %u deleted "
+        VajraCollectionCounts now = {.struct_size = sizeof now};
+        vajra_collection_counts(l.c, &now);
+        what = g_strdup_printf("Compacted %s from %u segment%s into %u, dropping %u deleted "
                                "documents",
                                l.path, l.before.segments, l.before.segments == 1 ? "" : "s",
-                               l.before.deleted);
+                               now.segments, l.before.deleted);
     }
     cli_live_report(&l, &lo, what, &done);
     g_free(what);
