@@ -488,6 +488,31 @@ class Errors(LiveTestCase):
         open(other + ".lock", "w").close()
         self.assertEqual(run_json("compact", other)["segments"], 1)
 
+    def test_killed_writer_loses_nothing(self):
+        # SIGKILL `vajra add` at several moments: INDEX is the old collection or the new one,
+        # never torn; the next writer works and removes the dead writer's temporary files.
+        docs = write_jsonl(self.path("all.jsonl"), [dict(d, _id="k" + d["_id"]) for d in CORPUS])
+        vecs = write_npy(self.path("all.npy"), VECTORS)
+        for delay in (0.05, 0.15, 0.3, 0.6):
+            p = subprocess.Popen([test_cli.VAJRA, "add", self.idx, docs, "--vectors", vecs,
+                                  "--threads", "1", "-q"], env=test_cli.CHILD_ENV)
+            try:
+                p.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+            live = self.info()["live"]
+            self.assertIn(live, (1400, 2800), delay)
+            if live == 2800:
+                with open(self.path("k.txt"), "w") as f:
+                    f.write("\n".join("k" + d["_id"] for d in CORPUS))
+                run("delete", self.idx, "--ids", self.path("k.txt"), "-q", check=0)
+            run("delete", self.idx, CORPUS[0]["_id"], "-q", check=0)
+            run("add", self.idx, write_jsonl(self.path("one.jsonl"), [CORPUS[0]]), "--vectors",
+                write_npy(self.path("one.npy"), [VECTORS[0]]), "-q", check=0)
+            self.assertEqual([f for f in os.listdir(self.dir) if ".tmp." in f], [])
+            self.assertEqual(self.info()["live"], 1400)
+
     def test_format_1_is_refused_for_writing(self):
         v1 = self.path("v1.vjr")
         try:
