@@ -346,6 +346,23 @@ class Lifecycle(LiveTestCase):
         self.assertRegex(text, r"\nSegments: +1 \(generation \d+\): 1399 live documents, 0 "
                                r"deleted\n")
 
+    def test_index_options_survive_add_and_compact(self):
+        # Scorer, its parameters and the analyzer are the collection's: a segment added later
+        # and the compacted one use them, so index(first 1000) + add(last 400) + compact ranks
+        # exactly as index(all 1400) with the same options.
+        opts = ("--scorer", "scorer-bm25plus", "--k1", "0.9", "--b", "0.4", "--stemmer", "porter",
+                "--keep-stopwords", "--ignore-title")
+        grown, fresh = self.path("grown.vjr"), self.path("fresh.vjr")
+        run("index", write_jsonl(self.path("a.jsonl"), CORPUS[:1000]), "-o", grown, *opts,
+            check=0)
+        run("add", grown, write_jsonl(self.path("b.jsonl"), CORPUS[1000:]), check=0)
+        run("index", demo("corpus.jsonl"), "-o", fresh, *opts, check=0)
+        run("compact", grown, check=0)
+        a, b = self.info(grown), self.info(fresh)
+        for key in ("scorer", "scorer_params", "live", "segments", "deleted"):
+            self.assertEqual(a[key], b[key], key)
+        self.assert_same_lexical(grown, fresh, queries=20)
+
     def test_lexical_only_collection(self):
         lex = self.path("lex.vjr")
         run("index", demo("corpus.jsonl"), "-o", lex, check=0)
