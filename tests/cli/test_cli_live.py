@@ -480,6 +480,29 @@ class Errors(LiveTestCase):
             self.assertEqual(len(self.lexical(CORPUS[0]["title"], k=3)), 3)
         self.assertEqual(run_json("delete", self.idx, "1")["live"], 1399)
 
+    def test_wait_for_the_other_writer(self):
+        lock = open(self.idx + ".lock", "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            p = subprocess.Popen([*test_cli.WRAPPER, test_cli.VAJRA, "delete", self.idx,
+                                  CORPUS[2]["_id"], "--wait", "300", "--json"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=test_cli.CHILD_ENV)
+            with self.assertRaises(subprocess.TimeoutExpired):
+                p.wait(timeout=1.0)  # still waiting for the lock
+            self.assertEqual(self.info()["live"], 1400)
+        finally:
+            lock.close()  # releases the lock
+        out, err = p.communicate(timeout=300)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(json.loads(out)["live"], 1399)
+        # A bounded wait gives up with the usual error.
+        with open(self.idx + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self.assert_fails(("compact", self.idx, "--wait", "0.3"), 1,
+                              "open for writing elsewhere")
+        run("delete", self.idx, "1", "--wait", "-1", check=2)
+
     def test_writer_killed_while_holding_the_lock(self):
         # A process takes the lock and is SIGKILLed: the lock file stays, the lock does not.
         holder = subprocess.Popen(

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib.h>
+
 #include "cli_live.h"
 
 void cli_live_defaults(CliLiveOptions *o)
@@ -21,6 +23,12 @@ int cli_live_option(const char *cmd, int ch, const char *arg, CliLiveOptions *o)
         o->storage = cli_storage_plugin(arg);
         if (o->storage == NULL) {
             cli_usage_error(cmd, "--storage takes file or mmap, not \"%s\"", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_LIVE_WAIT:
+        if (!cli_parse_double(arg, &o->wait_s) || o->wait_s < 0) {
+            cli_usage_error(cmd, "--wait takes seconds (a number >= 0), not \"%s\"", arg);
             return -1;
         }
         return 1;
@@ -74,10 +82,15 @@ int cli_live_open(CliLive *l, const char *cmd, const char *path, const CliLiveOp
     VajraOpenOptions oo = {.struct_size = sizeof oo, .writable = 1, .storage_plugin = o->storage,
                            .threads = o->threads};
     VajraError err = {0};
-    if (vajra_collection_open_ex(l->reg, path, &oo, &l->c, &err) != VAJRA_OK) {
+    vajra_status st;
+    double deadline = cli_now() + o->wait_s;
+    while ((st = vajra_collection_open_ex(l->reg, path, &oo, &l->c, &err)) == VAJRA_ERR_BUSY &&
+           cli_now() < deadline)
+        g_usleep(20000); /* the lock is advisory and per open file: poll it */
+    if (st != VAJRA_OK) {
         cli_live_error(l, &err, err.code == VAJRA_ERR_BUSY
                                     ? " (another vajra add, delete, compact or promote is "
-                                      "running: retry when it is done)"
+                                      "running: retry when it is done, or use --wait)"
                                     : NULL);
         cli_live_close(l);
         return 1;

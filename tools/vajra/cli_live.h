@@ -20,21 +20,25 @@ int cmd_promote(int argc, char **argv);
 typedef struct CliLiveOptions {
     const char *storage; /* storage plugin used to open and save */
     uint32_t threads;    /* vector build threads; 0 = the available cores */
+    double wait_s;       /* how long to wait for another writer to finish; 0 = not at all */
     int json, quiet;
 } CliLiveOptions;
 
-enum { CLI_OPT_LIVE_JSON = 700, CLI_OPT_LIVE_STORAGE, CLI_OPT_LIVE_THREADS };
+enum { CLI_OPT_LIVE_JSON = 700, CLI_OPT_LIVE_STORAGE, CLI_OPT_LIVE_THREADS, CLI_OPT_LIVE_WAIT };
 
 #define CLI_LIVE_LONGOPTS                                                                      \
     {"json", no_argument, NULL, CLI_OPT_LIVE_JSON},                                            \
     {"quiet", no_argument, NULL, 'q'},                                                         \
     {"storage", required_argument, NULL, CLI_OPT_LIVE_STORAGE},                                \
     {"threads", required_argument, NULL, CLI_OPT_LIVE_THREADS},                                \
+    {"wait", required_argument, NULL, CLI_OPT_LIVE_WAIT},                                      \
     {"help", no_argument, NULL, 'h'}
 
 #define CLI_LIVE_HELP                                                                          \
     "  --threads N                vector build threads (default: the available cores)\n"      \
     "  --storage file|mmap        storage plugin that opens and saves INDEX (same bytes)\n"    \
+    "  --wait SECONDS             when another writer holds INDEX, retry for this long\n"     \
+    "                             (default: fail at once)\n"                                   \
     "  --json                     one JSON object: command, path, added, replaced, removed,\n" \
     "                             generation, segments, live, deleted, bytes_before, bytes,\n" \
     "                             profile, hnsw, seconds (the same keys for every command)\n" \
