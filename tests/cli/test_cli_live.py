@@ -393,6 +393,17 @@ class Lifecycle(LiveTestCase):
         run("compact", self.idx, check=0)
         run("parity", self.idx, *q, check=0)
 
+    def test_same_changes_same_bytes(self):
+        # Storage plugin and thread count change nothing in the file a change writes.
+        other = self.path("other.vjr")
+        shutil.copy(self.idx, other)
+        steps = [("add", demo("corpus.jsonl"), "--vectors", demo("lsa128.docs.npy"), "--upsert"),
+                 ("delete", "3", "4"), ("compact",), ("promote", "--profile", "quality")]
+        for cmd, *rest in steps:
+            run(cmd, self.idx, *rest, "--threads", "1", "--storage", "mmap", "-q", check=0)
+            run(cmd, other, *rest, "--threads", "2", "--storage", "file", "-q", check=0)
+            self.assertEqual(sha256(self.idx), sha256(other), cmd)
+
     def test_ids_from_stdin_and_fvecs(self):
         # delete --ids - reads standard input; add takes .fvecs like index does.
         p = subprocess.run([*test_cli.WRAPPER, test_cli.VAJRA, "delete", self.idx, "--ids", "-",
