@@ -166,6 +166,12 @@ void cli_live_report(const CliLive *l, const CliLiveOptions *o, const char *what
 
 void cli_live_info(const VajraCollection *c, int json)
 {
+    if (c == NULL) { /* not opened (e.g. its plugins are missing): unknown */
+        if (json)
+            printf(", \"segments\": null, \"generation\": null, \"live\": null, "
+                   "\"deleted\": null");
+        return;
+    }
     VajraCollectionCounts n;
     counts(c, &n);
     if (json) {

@@ -91,7 +91,7 @@ void cli_live_report(const CliLive *l, const CliLiveOptions *o, const char *what
 uint32_t cli_live_doc_span(const VajraCollection *c);
 
 /* For `vajra info`: the segment facts as JSON members (", \"segments\": ..." without braces) or
- * as one text line. */
+ * as one text line. c may be NULL (a collection info could not open): JSON nulls, no text. */
 void cli_live_info(const VajraCollection *c, int json);
 
 #endif /* VAJRA_CLI_LIVE_H */
