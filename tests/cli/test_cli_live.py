@@ -381,6 +381,26 @@ class Lifecycle(LiveTestCase):
             self.assertEqual(a[key], b[key], key)
         self.assert_same_lexical(grown, fresh, queries=20)
 
+    def test_compact_max_segments(self):
+        # Three small adds make 4 segments; --max-segments 2 merges the smallest consecutive
+        # run (the three small ones) and keeps the big one; a bound already met changes nothing.
+        for i in range(3):
+            docs = write_jsonl(self.path(f"s{i}.jsonl"), [
+                {"_id": f"s{i}-{j}", "title": f"small batch {i}", "text": "zanzibarite"}
+                for j in range(4)])
+            run("add", self.idx, docs, "--vectors",
+                write_npy(self.path(f"s{i}.npy"), VECTORS[10 * i:10 * i + 4]), check=0)
+        run("delete", self.idx, "s1-2", CORPUS[0]["_id"], check=0)
+        self.assertEqual(self.info()["segments"], 4)
+        j = run_json("compact", self.idx, "--max-segments", "2")
+        self.assertEqual((j["segments"], j["live"]), (2, 1410))
+        self.assertEqual(j["deleted"], 1)  # the big segment's tombstone stays
+        before = sha256(self.idx)
+        self.assertEqual(run_json("compact", self.idx, "--max-segments", "2")["segments"], 2)
+        self.assertEqual(sha256(self.idx), before)
+        self.assertEqual(len(self.lexical("zanzibarite", k=50)), 11)
+        run("compact", self.idx, "--max-segments", "0", check=2)
+
     def test_lexical_only_collection(self):
         lex = self.path("lex.vjr")
         run("index", demo("corpus.jsonl"), "-o", lex, check=0)

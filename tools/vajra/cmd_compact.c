@@ -10,11 +10,14 @@
 
 static void compact_help(void)
 {
-    printf("Usage: vajra compact INDEX [OPTIONS]\n\n"
+    printf("Usage: vajra compact INDEX [--max-segments N] [OPTIONS]\n\n"
            "Merge the segments of INDEX into one, dropping the deleted documents for real (their\n"
            "postings, vectors and texts): the file shrinks, and lexical scores become exactly "
-           "those\nof a fresh 'vajra index' over the live documents.\n\n" CLI_LIVE_HELP
-               CLI_LIVE_HELP_TAIL);
+           "those\nof a fresh 'vajra index' over the live documents.\n\n"
+           "  --max-segments N           merge only the consecutive run of segments with the "
+           "fewest\n                             live documents that brings the count down to N "
+           "(nothing\n                             when it is at most N already): cheap "
+           "upkeep after many adds\n" CLI_LIVE_HELP CLI_LIVE_HELP_TAIL);
 }
 
 static void promote_help(void)
@@ -30,7 +33,7 @@ static void promote_help(void)
                CLI_LIVE_HELP_TAIL);
 }
 
-enum { OPT_PROFILE = 256, OPT_M, OPT_EFC, OPT_EFS };
+enum { OPT_PROFILE = 256, OPT_M, OPT_EFC, OPT_EFS, OPT_MAX_SEGMENTS };
 
 static int rebuild(int argc, char **argv, int promote)
 {
@@ -41,7 +44,10 @@ static int rebuild(int argc, char **argv, int promote)
         {"ef-construction", required_argument, NULL, OPT_EFC},
         {"ef-search", required_argument, NULL, OPT_EFS},
         {0, 0, 0, 0}};
-    static const struct option compact_longopts[] = {CLI_LIVE_LONGOPTS, {0, 0, 0, 0}};
+    static const struct option compact_longopts[] = {
+        CLI_LIVE_LONGOPTS,
+        {"max-segments", required_argument, NULL, OPT_MAX_SEGMENTS},
+        {0, 0, 0, 0}};
     const char *cmd = promote ? "promote" : "compact";
     CliLiveOptions lo;
     cli_live_defaults(&lo);
@@ -58,11 +64,15 @@ static int rebuild(int argc, char **argv, int promote)
         case OPT_PROFILE: co.profile = optarg; break;
         case OPT_M:
         case OPT_EFC:
-        case OPT_EFS: {
+        case OPT_EFS:
+        case OPT_MAX_SEGMENTS: {
             uint32_t v = 0;
             if (!cli_parse_u32(optarg, &v) || v == 0)
                 return cli_usage_error(cmd, "expected a positive integer, not \"%s\"", optarg);
-            *(ch == OPT_M ? &co.M : ch == OPT_EFC ? &co.ef_construction : &co.ef_search) = v;
+            *(ch == OPT_M     ? &co.M
+              : ch == OPT_EFC ? &co.ef_construction
+              : ch == OPT_EFS ? &co.ef_search
+                              : &co.max_segments) = v;
             break;
         }
         case 'h':
@@ -108,7 +118,7 @@ static int rebuild(int argc, char **argv, int promote)
         what = g_strdup_printf("Compacted %s from %u segment%s into %u, dropping %u deleted "
                                "documents",
                                l.path, l.before.segments, l.before.segments == 1 ? "" : "s",
-                               now.segments, l.before.deleted);
+                               now.segments, l.before.deleted - now.deleted);
     }
     cli_live_report(&l, &lo, what, &done);
     g_free(what);
