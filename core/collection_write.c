@@ -543,12 +543,19 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     g_free(docs);
     if (st == VAJRA_OK) {
         pthread_mutex_lock(&c->write_lock);
-        st = swap_merged(c, base, merged, err);
-        if (st == VAJRA_OK && promote) {
+        /* The new parameters must be in place when swap_merged saves the file. */
+        VajraVectorParams old_params = c->vparams;
+        char *old_profile = c->profile;
+        if (promote) {
             c->vparams = params;
-            g_free(c->profile);
             c->profile = profile;
-            profile = NULL;
+        }
+        st = swap_merged(c, base, merged, err);
+        if (promote && st != VAJRA_OK) {
+            c->vparams = old_params;
+            c->profile = old_profile;
+        } else if (promote) {
+            profile = old_profile; /* freed below */
         }
         pthread_mutex_unlock(&c->write_lock);
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "vajra/eval.h"
 
 static void help(void)
@@ -203,7 +204,7 @@ int cmd_eval(int argc, char **argv)
                   info.dim);
         goto out;
     }
-    uint32_t n = vajra_collection_count(c);
+    uint32_t n = cli_live_doc_span(c);
     ids = malloc((n ? n : 1) * sizeof *ids);
     if (ids == NULL) {
         cli_error("eval", "out of memory");

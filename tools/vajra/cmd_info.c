@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "vajra/storage.h"
 
 static void help(void)
@@ -15,8 +16,8 @@ static void help(void)
            "sections with their sizes.\n\n"
            "  --storage file|mmap  storage plugin used to open it (default mmap)\n"
            "  --json               one JSON object (keys: path, bytes, docs, dim, metric,\n"
-           "                       lexical_plugin, scorer, scorer_params, vector_plugin, profile,\n"
-           "                       hnsw, sections)\n"
+           "                       segments, generation, live, deleted, lexical_plugin, scorer,\n"
+           "                       scorer_params, vector_plugin, profile, hnsw, sections)\n"
            "  -h, --help           this text\n");
 }
 
@@ -115,6 +116,7 @@ int cmd_info(int argc, char **argv)
         printf(", \"bytes\": %lld, \"docs\": %u, \"dim\": %u, \"metric\": ", bytes, in.doc_count,
                in.dim);
         cli_json_string(stdout, in.dim ? metric_text(in.metric) : NULL);
+        cli_live_info(c, 1);
         printf(", \"lexical_plugin\": ");
         cli_json_string(stdout, in.lexical_plugin);
         printf(", \"scorer\": ");
@@ -142,6 +144,7 @@ int cmd_info(int argc, char **argv)
     } else {
         printf("Index:      %s (%lld bytes)\n", path, bytes);
         printf("Documents:  %u\n", in.doc_count);
+        cli_live_info(c, 0);
         printf("Lexical:    %s, scorer %s", in.lexical_plugin, in.scorer_plugin);
         for (size_t i = 0; i < in.n_scorer_params; i++)
             printf("%s%s=%g", i ? ", " : " (", in.scorer_params[i].name,

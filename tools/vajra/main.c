@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_live.h"
 #include "vajra/vajra.h"
 
 typedef struct Command {
@@ -18,6 +19,10 @@ static const Command commands[] = {
     {"parity", cmd_parity, "check the fast search paths against the core's reference"},
     {"info", cmd_info, "describe an index file"},
     {"plugins", cmd_plugins, "list plugins, their ABI versions, CPU features and the kernel"},
+    {"add", cmd_add, "add (or --upsert) documents to an index file, in one durable commit"},
+    {"delete", cmd_delete, "delete documents by id, in one durable commit"},
+    {"compact", cmd_compact, "merge the segments into one, dropping deleted documents"},
+    {"promote", cmd_promote, "compact and rebuild the vectors with another HNSW profile"},
 };
 
 static void usage(FILE *f)
