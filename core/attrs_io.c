@@ -3,8 +3,8 @@
  * Layout (native little-endian; every record starts on an 8-byte boundary, padding is zero):
  *
  *   header, 64 bytes: magic "VJRATR1\0", u32 version (1), u32 byte order mark 0x01020304,
- *                     u32 rows, u32 fields, u64 payload length, u64 FNV-1a 64 of the payload,
- *                     24 zero bytes
+ *                     u32 rows, u32 fields, u64 payload length, u64 checksum (FNV-1a 64 of
+ *                     every byte of the section but the checksum's own 8), 24 zero bytes
  *   payload, per field in schema order:
  *     u32 type, u32 name length, name bytes                       (pad)
  *     keyword: dictionary, u32 code per row (0 = missing)         (pad)
@@ -18,6 +18,7 @@
  * the writer keeps: a value stored under a missing row, a bit past the last row, a non-zero pad
  * byte, a repeated dictionary string are all corruption. Loading copies into a fresh store. */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "attrs_internal.h"
@@ -34,14 +35,20 @@ typedef struct AttrsHeader {
     uint8_t reserved[24];
 } AttrsHeader;
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+/* The checksum of a whole section: every byte but the checksum field (header bytes 32..39). */
+static uint64_t section_checksum(const uint8_t *p, size_t len)
+{
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, p, 32);
+    return fnv1a(h, p + 40, len - 40);
 }
 
 /* ---- writing ---- */
@@ -124,8 +131,9 @@ vajra_status vajra_attrs_save(const VajraAttrStore *st, const VajraSectionWriter
     h.rows = st->count;
     h.fields = (uint32_t)nf;
     h.payload_len = b->len - ATTRS_HEADER;
-    h.checksum = fnv1a(b->data + ATTRS_HEADER, b->len - ATTRS_HEADER);
     memcpy(b->data, &h, sizeof h);
+    h.checksum = section_checksum(b->data, b->len);
+    memcpy(b->data + offsetof(AttrsHeader, checksum), &h.checksum, 8);
     vajra_status s = w->write(w->self, section, b->data, b->len, err);
     g_byte_array_free(b, TRUE);
     if (s != VAJRA_OK)
@@ -307,7 +315,7 @@ vajra_status vajra_attrs_load_bytes(const void *data, size_t len, VajraAttrStore
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "attrs: corrupt store: payload of %llu "
                                "bytes in a section of %zu", (unsigned long long)h.payload_len, len);
     const uint8_t *payload = (const uint8_t *)data + sizeof h;
-    if (fnv1a(payload, len - sizeof h) != h.checksum)
+    if (section_checksum(data, len) != h.checksum)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "attrs: corrupt store: checksum mismatch");
     if (h.rows > UINT32_MAX - 1)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "attrs: corrupt store: %u rows", h.rows);

@@ -627,21 +627,22 @@ static vajra_status parse_comparison(Parser *p, VajraFilterExpr **out)
         }
         if ((st = next(p)) != VAJRA_OK)
             goto done;
-        while (p->tok != T_RBRACK) {
+        /* An empty list, or values separated by commas (none after the last). */
+        for (int more = p->tok != T_RBRACK; more;) {
             FilterValue v;
             if ((st = parse_value(p, &v, vals->len ? "','" : "'['")) != VAJRA_OK)
                 goto done;
             g_array_append_val(vals, v);
-            if (p->tok == T_COMMA) {
-                if ((st = next(p)) != VAJRA_OK)
-                    goto done;
-            } else if (p->tok != T_RBRACK) {
+            more = p->tok == T_COMMA;
+            if (!more && p->tok != T_RBRACK) {
                 st = syntax_at(p, p->start, "expected ',' or ']' in the list, found %s",
                                tok_desc(p));
                 goto done;
             }
+            if (more && (st = next(p)) != VAJRA_OK)
+                goto done;
         }
-        if ((st = next(p)) != VAJRA_OK)
+        if ((st = next(p)) != VAJRA_OK) /* past ']' */
             goto done;
     } else {
         st = syntax_at(p, p->start, "expected an operator (= != < <= > >= IN) after the field "
