@@ -583,7 +583,12 @@ static vajra_status parse_value(Parser *p, FilterValue *v, const char *after)
         return syntax_at(p, p->start, "expected a value (a \"string\" or a number) after %s, "
                          "found %s", after, tok_desc(p));
     }
-    return next(p);
+    vajra_status st = next(p);
+    if (st != VAJRA_OK) { /* the value is not handed over: free it */
+        g_free(v->s);
+        v->s = NULL;
+    }
+    return st;
 }
 
 static void values_free(GArray *vals)
