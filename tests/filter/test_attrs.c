@@ -487,6 +487,38 @@ START_TEST(truncation_and_bit_flips)
 }
 END_TEST
 
+/* The fixture file for the command line (tests/data/cranfield100-attrs.jsonl, written by
+ * tests/data/make-cranfield-attrs.py) holds the attributes this suite derives itself. */
+START_TEST(data_fixture_agrees)
+{
+    const char *dir = getenv("VAJRA_TEST_DATA");
+    char *path = g_build_filename(dir && *dir ? dir : "tests/data", "cranfield100-attrs.jsonl",
+                                  NULL);
+    VajraDocSet *set = NULL;
+    VajraError err = {0};
+    ck_assert_msg(vajra_docset_read_jsonl(path, NULL, &set, &err) == VAJRA_OK, "%s", err.message);
+    g_free(path);
+    ck_assert_uint_eq(vajra_docset_count(set), 100);
+    VajraAttrSchema *inferred = NULL;
+    ck_assert_int_eq(vajra_attr_schema_infer(vajra_docset_attrs_all(set), vajra_docset_ids(set),
+                                             100, &inferred, &err), VAJRA_OK);
+    char text[128];
+    vajra_attr_schema_format(inferred, text, sizeof text);
+    ck_assert_str_eq(text, "lang:keyword,year:int,tags:tags,rating:float,source:keyword");
+    VajraAttrStore *st = NULL;
+    ck_assert_int_eq(vajra_attrs_new(fx.schema, &st, &err), VAJRA_OK);
+    ck_assert_msg(vajra_attrs_append_json(st, vajra_docset_attrs_all(set), vajra_docset_ids(set),
+                                          100, 0, &err) == VAJRA_OK, "%s", err.message);
+    for (uint32_t i = 0; i < 100; i++) {
+        ck_assert_str_eq(vajra_docset_ids(set)[i], fx.ids[i]);
+        attr_fixture_assert_row(&fx, st, i, i);
+    }
+    vajra_attrs_free(st);
+    vajra_attr_schema_free(inferred);
+    vajra_docset_free(set);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("attrs");
@@ -504,6 +536,7 @@ static Suite *suite(void)
     tcase_add_test(t, append_rows_subsets);
     tcase_add_test(t, save_load_round_trip);
     tcase_add_test(t, truncation_and_bit_flips);
+    tcase_add_test(t, data_fixture_agrees);
     suite_add_tcase(s, t);
     return s;
 }
