@@ -299,25 +299,31 @@ static vajra_status syntax_at(Parser *p, size_t at, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     uint32_t col = column_of(p->text, at);
-    /* A window of at most 60 characters around the column, control characters as spaces. */
-    long total = g_utf8_strlen(p->text, -1);
-    long first = (long)col - 1 - 30;
-    if (first < 0)
-        first = 0;
-    long last = first + 60 < total ? first + 60 : total;
-    GString *line = g_string_new(first > 0 ? "..." : "");
-    const char *s = g_utf8_offset_to_pointer(p->text, first);
-    for (long k = first; k < last; k++) {
-        const char *next = g_utf8_next_char(s);
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            g_string_append_c(line, ' ');
-        else
-            g_string_append_len(line, s, next - s);
-        s = next;
+    /* A window of the text around the column, control characters as spaces: 60 characters, fewer
+     * when they take many bytes, so that the caret line still fits in the message. */
+    long total = g_utf8_strlen(p->text, -1), first = 0, caret = 0;
+    GString *line = g_string_new(NULL);
+    for (long half = 30; half >= 5; half -= 5) {
+        first = (long)col - 1 - half;
+        if (first < 0)
+            first = 0;
+        long last = first + 2 * half < total ? first + 2 * half : total;
+        g_string_assign(line, first > 0 ? "..." : "");
+        const char *s = g_utf8_offset_to_pointer(p->text, first);
+        for (long k = first; k < last; k++) {
+            const char *next = g_utf8_next_char(s);
+            if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                g_string_append_c(line, ' ');
+            else
+                g_string_append_len(line, s, next - s);
+            s = next;
+        }
+        if (last < total)
+            g_string_append(line, "...");
+        caret = (long)col - 1 - first + (first > 0 ? 3 : 0);
+        if (line->len + (size_t)caret + strlen(what) < VAJRA_ERROR_MESSAGE_SIZE - 40)
+            break;
     }
-    if (last < total)
-        g_string_append(line, "...");
-    long caret = (long)col - 1 - first + (first > 0 ? 3 : 0);
     vajra_status st = vajra_error_set(p->err, VAJRA_ERR_INVALID_ARGUMENT,
                                       "filter: column %u: %s\n  %s\n  %*s^", col, what, line->str,
                                       (int)caret, "");

@@ -640,6 +640,27 @@ START_TEST(parse_errors_point_at_the_column)
         ck_assert_str_eq(caret, "^");
         g_strfreev(lines);
     }
+    /* Long texts of many-byte characters: a window around the column, the caret still under
+     * the offending character (counted in characters), all three lines kept. */
+    for (int wide = 0; wide < 2; wide++) {
+        GString *t = g_string_new("lang = \"");
+        for (int i = 0; i < 80; i++)
+            g_string_append(t, wide ? "\xe2\x82\xac" : "e");
+        g_string_append(t, "\" AND # x AND year > 1960 AND rating < 3 AND tags = \"wing\"");
+        VajraError err = {0};
+        VajraFilterExpr *e = NULL;
+        ck_assert_int_eq(vajra_filter_parse(t->str, &e, &err), VAJRA_ERR_INVALID_ARGUMENT);
+        ck_assert_msg(g_str_has_prefix(err.message, "filter: column 95: unexpected character '#'\n"),
+                      "%s", err.message);
+        char **lines = g_strsplit(err.message, "\n", -1);
+        ck_assert_uint_eq(g_strv_length(lines), 3);
+        const char *hash = strchr(lines[1], '#'), *caret = strchr(lines[2], '^');
+        ck_assert(hash && caret);
+        ck_assert_int_eq(g_utf8_pointer_to_offset(lines[1], hash), caret - lines[2]);
+        ck_assert(strstr(lines[1], "...") == lines[1] + 2);
+        g_strfreev(lines);
+        g_string_free(t, TRUE);
+    }
     /* Invalid UTF-8 is an encoding error naming the byte. */
     VajraError err = {0};
     VajraFilterExpr *e = NULL;
