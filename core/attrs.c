@@ -591,6 +591,54 @@ static void push_missing_row(VajraAttrStore *st)
     st->count++;
 }
 
+/* Parse and check a batch against a schema: objs[i] gets document i's object (or NULL). */
+static vajra_status check_batch(const VajraAttrSchema *schema, const char *const *json,
+                                const char *const *ids, size_t count, unsigned flags,
+                                json_t **objs, VajraError *err)
+{
+    size_t nf = vajra_attr_schema_count(schema);
+    char dn[128];
+    vajra_status s = VAJRA_OK;
+    for (size_t i = 0; i < count && s == VAJRA_OK; i++) {
+        doc_name(dn, sizeof dn, ids, i);
+        s = load_object(json[i], dn, &objs[i], err);
+        if (s != VAJRA_OK || objs[i] == NULL)
+            continue;
+        for (size_t f = 0; f < nf && s == VAJRA_OK; f++) {
+            const char *name = vajra_attr_schema_name(schema, f);
+            json_t *v = json_object_get(objs[i], name);
+            if (v && !json_is_null(v))
+                s = check_value(vajra_attr_schema_type(schema, f), v, dn, name, err);
+        }
+        if (s == VAJRA_OK && (flags & VAJRA_ATTRS_STRICT)) {
+            const char *key;
+            json_t *v;
+            json_object_foreach(objs[i], key, v) {
+                if (vajra_attr_schema_find(schema, key) < 0 && !vajra_attr_name_problem_(key)) {
+                    s = vajra_error_set(err, VAJRA_ERR_TYPE_MISMATCH,
+                                        "attrs: %s: field \"%.64s\" is not in the schema", dn, key);
+                    break;
+                }
+            }
+        }
+    }
+    return s;
+}
+
+vajra_status vajra_attrs_check_json(const VajraAttrSchema *schema, const char *const *json,
+                                    const char *const *ids, size_t count, unsigned flags,
+                                    VajraError *err)
+{
+    if (schema == NULL || (json == NULL && count > 0))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "attrs: NULL schema or values");
+    json_t **objs = g_new0(json_t *, count ? count : 1);
+    vajra_status s = check_batch(schema, json, ids, count, flags, objs, err);
+    for (size_t i = 0; i < count; i++)
+        json_decref(objs[i]);
+    g_free(objs);
+    return s;
+}
+
 vajra_status vajra_attrs_append_json(VajraAttrStore *st, const char *const *json,
                                      const char *const *ids, size_t count, unsigned flags,
                                      VajraError *err)
@@ -602,30 +650,7 @@ vajra_status vajra_attrs_append_json(VajraAttrStore *st, const char *const *json
         return s;
     json_t **objs = g_new0(json_t *, count ? count : 1);
     size_t nf = vajra_attr_schema_count(st->schema);
-    char dn[128];
-    for (size_t i = 0; i < count && s == VAJRA_OK; i++) {
-        doc_name(dn, sizeof dn, ids, i);
-        s = load_object(json[i], dn, &objs[i], err);
-        if (s != VAJRA_OK || objs[i] == NULL)
-            continue;
-        for (size_t f = 0; f < nf && s == VAJRA_OK; f++) {
-            const char *name = vajra_attr_schema_name(st->schema, f);
-            json_t *v = json_object_get(objs[i], name);
-            if (v && !json_is_null(v))
-                s = check_value(st->cols[f].type, v, dn, name, err);
-        }
-        if (s == VAJRA_OK && (flags & VAJRA_ATTRS_STRICT)) {
-            const char *key;
-            json_t *v;
-            json_object_foreach(objs[i], key, v) {
-                if (vajra_attr_schema_find(st->schema, key) < 0 && vajra_attr_name_problem_(key) == NULL) {
-                    s = vajra_error_set(err, VAJRA_ERR_TYPE_MISMATCH,
-                                        "attrs: %s: field \"%.64s\" is not in the schema", dn, key);
-                    break;
-                }
-            }
-        }
-    }
+    s = check_batch(st->schema, json, ids, count, flags, objs, err);
     for (size_t i = 0; i < count && s == VAJRA_OK; i++) {
         uint32_t row = st->count;
         push_missing_row(st);

@@ -152,6 +152,13 @@ VAJRA_API vajra_status vajra_attrs_append_json(VajraAttrStore *store, const char
                                                const char *const *ids, size_t count,
                                                unsigned flags, VajraError *err);
 
+/* Check a batch exactly as vajra_attrs_append_json would, without a store: a collection calls it
+ * before it hands the batch to its indexes, then appends after they took it (so the append can
+ * only fail on memory). Errors: as append_json (but for the row limit). Thread-safe. */
+VAJRA_API vajra_status vajra_attrs_check_json(const VajraAttrSchema *schema,
+                                              const char *const *json, const char *const *ids,
+                                              size_t count, unsigned flags, VajraError *err);
+
 /* Append `count` rows with every value missing. Errors: INVALID_ARGUMENT, NO_MEMORY. */
 VAJRA_API vajra_status vajra_attrs_append_missing(VajraAttrStore *store, size_t count,
                                                   VajraError *err);

@@ -247,6 +247,10 @@ START_TEST(append_errors_name_document_and_field)
         ck_assert_uint_eq(vajra_attrs_count(st), 10);
         ck_assert_int_eq(vajra_attrs_append_json(st, batch, NULL, 2, 0, &err), cases[i].code);
         ck_assert_msg(strstr(err.message, "document #1"), "%s", err.message);
+        VajraError err2 = {0};
+        ck_assert_int_eq(vajra_attrs_check_json(fx.schema, batch, NULL, 2, 0, &err2),
+                         cases[i].code);
+        ck_assert_str_eq(err2.message, err.message);
     }
     /* Strict mode refuses fields outside the schema; integral floats are ints; one string is one
      * tag; null is missing. */
@@ -256,6 +260,10 @@ START_TEST(append_errors_name_document_and_field)
                      VAJRA_ERR_TYPE_MISMATCH);
     ck_assert_msg(strstr(err.message, "\"colour\" is not in the schema"), "%s", err.message);
     const char *ok[] = {"{\"year\":1962.0,\"tags\":\"wing\",\"lang\":null,\"rating\":2}", "", NULL};
+    ck_assert_int_eq(vajra_attrs_check_json(fx.schema, ok, NULL, 3, VAJRA_ATTRS_STRICT, &err),
+                     VAJRA_OK);
+    ck_assert_int_eq(vajra_attrs_check_json(fx.schema, strict, NULL, 1, VAJRA_ATTRS_STRICT, &err),
+                     VAJRA_ERR_TYPE_MISMATCH);
     ck_assert_int_eq(vajra_attrs_append_json(st, ok, NULL, 3, VAJRA_ATTRS_STRICT, &err), VAJRA_OK);
     int64_t y;
     double r;
