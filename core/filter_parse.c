@@ -679,6 +679,17 @@ done:
     return st;
 }
 
+/* Advance past the last token of *out; on a lexing error *out is freed (never half-handed). */
+static vajra_status finish(Parser *p, VajraFilterExpr **out)
+{
+    vajra_status st = next(p);
+    if (st != VAJRA_OK) {
+        vajra_filter_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 static vajra_status parse_primary(Parser *p, VajraFilterExpr **out)
 {
     size_t at = p->start;
@@ -695,13 +706,13 @@ static vajra_status parse_primary(Parser *p, VajraFilterExpr **out)
                              column_of(p->text, at), tok_desc(p));
         }
         p->level--;
-        return next(p);
+        return finish(p, out);
     }
     case T_TRUE:
     case T_FALSE:
         *out = node(FN_CONST, column_of(p->text, at));
         (*out)->value = p->tok == T_TRUE;
-        return next(p);
+        return finish(p, out);
     case T_EXISTS: {
         if ((st = next(p)) != VAJRA_OK)
             return st;
@@ -728,7 +739,7 @@ static vajra_status parse_primary(Parser *p, VajraFilterExpr **out)
         }
         *out = node(FN_EXISTS, column_of(p->text, at));
         (*out)->field = field;
-        return next(p);
+        return finish(p, out);
     }
     case T_FIELD:
         return parse_comparison(p, out);

@@ -619,6 +619,11 @@ START_TEST(parse_errors_point_at_the_column)
         {"lang = \"en\" AND ()", 18, "found ')'"},
         {"lang = \"a\nb\"", 10, "control character in a string"},
         {"lang == \"en\"", 7, "after '=', found an operator"},
+        /* A bad character right after a finished part (these leaked it once: fuzz finding). */
+        {"TRUE #", 6, "unexpected character '#'"},
+        {"(year = 1) #", 12, "unexpected character '#'"},
+        {"EXISTS(lang) #", 14, "unexpected character '#'"},
+        {"year IN [1] #", 13, "unexpected character '#'"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         VajraError err = {0};
