@@ -14,6 +14,7 @@
 struct VajraDocSet {
     VajraDocument *docs;
     const char **ids;
+    const char **attrs;    /* per document: its other fields as a JSON object text, or NULL */
     size_t count;
     uint32_t dim;          /* of the vectors the documents point at (0: none) */
     GStringChunk *strings; /* every id, title and text */
@@ -32,6 +33,7 @@ void vajra_docset_free(VajraDocSet *set)
     free(set->own_vectors);
     g_free(set->docs);
     g_free(set->ids);
+    g_free(set->attrs);
     g_free(set);
 }
 
@@ -58,10 +60,38 @@ static vajra_status string_field(json_t *obj, const char *key, GStringChunk *chu
     return VAJRA_OK;
 }
 
-/* Parse one non-blank line into `doc` (vector values appended to `vectors`). */
+/* The fields of `obj` other than _id, title, text and the vector field, as a compact JSON
+ * object text in the set's strings (NULL when there are none). */
+static const char *attribute_text(json_t *obj, const VajraJsonlOptions *opts, GStringChunk *chunk)
+{
+    json_t *rest = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        if (strcmp(key, "_id") == 0 || strcmp(key, "title") == 0 || strcmp(key, "text") == 0 ||
+            (opts->vector_field && strcmp(key, opts->vector_field) == 0))
+            continue;
+        if (rest == NULL)
+            rest = json_object();
+        json_object_set(rest, key, v);
+    }
+    if (rest == NULL)
+        return NULL;
+    char *text = json_dumps(rest, JSON_COMPACT);
+    json_decref(rest);
+    if (text == NULL)
+        return NULL;
+    const char *kept = g_string_chunk_insert(chunk, text);
+    free(text);
+    return kept;
+}
+
+/* Parse one non-blank line into `doc` (vector values appended to `vectors`; the attribute text,
+ * see attribute_text, to *attrs). */
 static vajra_status parse_line(const char *line, size_t len, const char *name, size_t line_no,
                                const VajraJsonlOptions *opts, VajraDocSet *set, GArray *vectors,
-                               uint32_t *dim, VajraDocument *doc, VajraError *err)
+                               uint32_t *dim, VajraDocument *doc, const char **attrs,
+                               VajraError *err)
 {
     json_error_t jerr;
     json_t *obj = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
@@ -70,6 +100,7 @@ static vajra_status parse_line(const char *line, size_t len, const char *name, s
                                line_no, jerr.column, jerr.text);
     vajra_status st = VAJRA_OK;
     memset(doc, 0, sizeof *doc);
+    *attrs = NULL;
     if (!json_is_object(obj)) {
         st = vajra_error_set(err, VAJRA_ERR_ENCODING, "%s:%zu: line is not a JSON object", name,
                              line_no);
@@ -102,6 +133,7 @@ static vajra_status parse_line(const char *line, size_t len, const char *name, s
         goto out;
     if (!doc->text)
         doc->text = "";
+    *attrs = attribute_text(obj, opts, set->strings);
 
     if (opts->vector_field) {
         json_t *vec = json_object_get(obj, opts->vector_field);
@@ -162,6 +194,7 @@ vajra_status vajra_docset_parse_jsonl(const char *buf, size_t len, const char *n
     set->strings = g_string_chunk_new(64 * 1024);
     set->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     GArray *docs = g_array_new(FALSE, FALSE, sizeof(VajraDocument));
+    GPtrArray *attrs = g_ptr_array_new();
     GArray *vectors = g_array_new(FALSE, FALSE, sizeof(float));
     uint32_t dim = opts->vector_field ? opts->dim : 0;
     vajra_status st = VAJRA_OK;
@@ -190,11 +223,13 @@ vajra_status vajra_docset_parse_jsonl(const char *buf, size_t len, const char *n
             n = strlen(repaired);
         }
         VajraDocument doc;
-        st = parse_line(line, n, name, line_no, opts, set, vectors, &dim, &doc, err);
+        const char *doc_attrs = NULL;
+        st = parse_line(line, n, name, line_no, opts, set, vectors, &dim, &doc, &doc_attrs, err);
         g_free(repaired);
         if (st != VAJRA_OK)
             break;
         g_array_append_val(docs, doc);
+        g_ptr_array_add(attrs, (gpointer)doc_attrs);
     }
 
     if (st == VAJRA_OK && opts->vector_field && docs->len > 0) {
@@ -208,9 +243,12 @@ vajra_status vajra_docset_parse_jsonl(const char *buf, size_t len, const char *n
     g_array_free(vectors, TRUE);
     if (st != VAJRA_OK) {
         g_array_free(docs, TRUE);
+        g_ptr_array_free(attrs, TRUE);
         vajra_docset_free(set);
         return st;
     }
+    g_ptr_array_add(attrs, NULL);
+    set->attrs = (const char **)g_ptr_array_free(attrs, FALSE);
 
     set->count = docs->len;
     set->docs = (VajraDocument *)(void *)g_array_free(docs, FALSE);
@@ -266,6 +304,16 @@ VajraDocBatch vajra_docset_batch(const VajraDocSet *set)
 const char *const *vajra_docset_ids(const VajraDocSet *set)
 {
     return set ? set->ids : NULL;
+}
+
+const char *vajra_docset_attrs(const VajraDocSet *set, size_t i)
+{
+    return set && i < set->count ? set->attrs[i] : NULL;
+}
+
+const char *const *vajra_docset_attrs_all(const VajraDocSet *set)
+{
+    return set ? set->attrs : NULL;
 }
 
 long vajra_docset_find(const VajraDocSet *set, const char *id)

@@ -1,14 +1,15 @@
 /* Writes the fuzzers' seed corpora from the shared test data (../shared/data), so no binary seed
  * lives in the repository and every seed is a real file or a real index:
  *     fuzz-make-seeds <data dir> <output dir>
- * makes <output dir>/<target>/<seed> for the targets jsonl, qrels, npy, fvecs, descriptor,
- * container, and (when their plugins are built) analyzer, lexical-load, hnsw-load.
+ * makes <output dir>/<target>/<seed> for the targets jsonl, qrels, npy, fvecs, filter,
+ * attrs-load, descriptor, container, and (when their plugins are built) analyzer, lexical-load, hnsw-load.
  * Run by scripts/fuzz.sh before fuzzing. Exits non-zero on any failure. */
 #include <errno.h>
 #include <glib.h>
 #include <sys/stat.h>
 
 #include "fuzz_util.h"
+#include "vajra/attrs.h"
 #include "vajra/collection.h"
 #include "vajra/io.h"
 #include "vajra/lexical.h"
@@ -124,6 +125,16 @@ static vajra_status blob_write(void *self, const char *name, const void *data, s
     fwrite(&dl, 4, 1, b->f);
     if (len)
         fwrite(data, 1, len, b->f);
+    return VAJRA_OK;
+}
+
+/* A section writer that writes the section's bytes only (self is the FILE). */
+static vajra_status raw_write(void *self, const char *name, const void *data, size_t len,
+                              VajraError *err)
+{
+    (void)name;
+    if (len && fwrite(data, 1, len, self) != len)
+        return vajra_error_set(err, VAJRA_ERR_IO, "seed write failed");
     return VAJRA_OK;
 }
 
@@ -255,6 +266,81 @@ int main(int argc, char **argv)
     text = head_lines(path, 30, &len);
     write_seed("qrels", "cranfield", NULL, 0, text, len);
     free(text);
+
+    /* filter: the documented examples and a few edge cases (see docs/filters.md). */
+    {
+        static const char *const filters[] = {
+            "lang = \"en\" AND year >= 1960",
+            "tags = \"wing\" AND NOT tags = \"flow\"",
+            "(tags IN [\"wing\", \"heat\"] OR rating > 4.5) AND EXISTS(year)",
+            "_id IN [\"1\", \"40\", \"y z\"] OR `odd name` != \"a\\\"b\"",
+            "lang != \"en\" OR NOT EXISTS(lang)",
+            "year < 9.3e18 and year > -9223372036854775808 and rating <= -0.25",
+            "lang = \"Z\\u00fcrich\" OR tags = \"\\ud83d\\ude00\" OR NOT (FALSE OR TRUE)",
+            "year IN [1962, 1962.0, -3] AND rating IN []",
+            "",
+        };
+        for (size_t i = 0; i < sizeof filters / sizeof *filters; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "example-%zu", i + 1);
+            write_seed("filter", name, NULL, 0, filters[i], strlen(filters[i]));
+        }
+    }
+
+    /* attrs-load: a store of 30 Cranfield documents with attributes made from their titles
+     * (lang by title length, year by id, tags = title words of a small vocabulary), plain and
+     * with the "reseal the checksum" mode byte. */
+    {
+        VajraDocSet *docs = NULL;
+        snprintf(path, sizeof path, "%s/cranfield/corpus.jsonl", data);
+        if (vajra_docset_read_jsonl(path, NULL, &docs, &err) != VAJRA_OK)
+            die(path, &err);
+        static const char *const langs[] = {"en", "fr", "de"};
+        static const char *const vocab[] = {"wing", "flow", "boundary", "layer", "heat", "shock"};
+        GPtrArray *json = g_ptr_array_new_with_free_func(g_free);
+        for (size_t i = 0; i < 30; i++) {
+            const VajraDocument *d = vajra_docset_doc(docs, i);
+            const char *title = d->title ? d->title : "";
+            GString *j = g_string_new("{");
+            if (i % 5)
+                g_string_append_printf(j, "\"lang\":\"%s\",", langs[strlen(title) % 3]);
+            if (i % 4)
+                g_string_append_printf(j, "\"year\":%zu,", 1940 + (i * 7) % 50);
+            if (i % 3) {
+                g_string_append(j, "\"tags\":[");
+                int first = 1;
+                for (size_t v = 0; v < sizeof vocab / sizeof *vocab; v++)
+                    if (strstr(title, vocab[v])) {
+                        g_string_append_printf(j, "%s\"%s\"", first ? "" : ",", vocab[v]);
+                        first = 0;
+                    }
+                g_string_append(j, "],");
+            }
+            g_string_append_printf(j, "\"rating\":%.2f}", (double)(strlen(d->text) % 500) / 100.0);
+            g_ptr_array_add(json, g_string_free(j, FALSE));
+        }
+        VajraAttrSchema *schema = NULL;
+        VajraAttrStore *st = NULL;
+        if (vajra_attr_schema_parse("lang:keyword, tags:tags, year:int, rating:float", &schema,
+                                    &err) != VAJRA_OK ||
+            vajra_attrs_new(schema, &st, &err) != VAJRA_OK ||
+            vajra_attrs_append_json(st, (const char *const *)json->pdata,
+                                    vajra_docset_ids(docs), 30, 0, &err) != VAJRA_OK)
+            die("attribute store", &err);
+        FILE *plain = open_seed("attrs-load", "cranfield30");
+        FILE *reseal = open_seed("attrs-load", "cranfield30-reseal");
+        fputc(0, plain);
+        fputc(1, reseal);
+        VajraSectionWriter raw1 = {plain, raw_write}, raw2 = {reseal, raw_write};
+        if (vajra_attrs_save(st, &raw1, NULL, &err) != VAJRA_OK ||
+            vajra_attrs_save(st, &raw2, NULL, &err) != VAJRA_OK || fclose(plain) != 0 ||
+            fclose(reseal) != 0)
+            die("attribute store save", &err);
+        vajra_attrs_free(st);
+        vajra_attr_schema_free(schema);
+        g_ptr_array_free(json, TRUE);
+        vajra_docset_free(docs);
+    }
 
     /* descriptor: a valid descriptor of each kind (fields as fuzz/descriptor_fixture.c reads). */
     for (uint32_t kind = 1; kind <= 5; kind++) {

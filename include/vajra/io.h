@@ -121,7 +121,8 @@ typedef struct VajraJsonlOptions {
 /* Documents (or queries) read from a JSONL file, one JSON object per line:
  *   {"_id": "...", "title": "...", "text": "...", <vector_field>: [numbers], other fields...}
  * "_id" is required (a string, or an integer which is kept as its decimal text); "title" and
- * "text" are optional strings (or null); other fields are ignored. Blank lines are skipped.
+ * "text" are optional strings (or null); other fields are kept as the document's attribute text
+ * (vajra_docset_attrs) and otherwise ignored. Blank lines are skipped.
  * A missing title is NULL in the VajraDocument; a missing text is "" (an empty document).
  * Duplicate ids are NOT rejected here (that is the index's job); vajra_docset_find returns the
  * first. The set owns every string and vector; documents' pointers stay valid until it is freed.
@@ -156,6 +157,16 @@ VAJRA_API VajraDocBatch vajra_docset_batch(const VajraDocSet *set);
 /* The ids in file order: an array of count NUL-terminated strings (what the eval module wants to
  * turn hit numbers into ids). Borrowed from the set. */
 VAJRA_API const char *const *vajra_docset_ids(const VajraDocSet *set);
+
+/* The document's attribute fields: every field of its line except "_id", "title", "text" and the
+ * vector field, as a compact JSON object text in line order, e.g. {"lang":"en","year":1962};
+ * NULL when the line has no other field or i is out of range. Borrowed from the set. This is what
+ * vajra_attrs_append_json (attrs.h) takes; a schema there picks the fields that are filterable. */
+VAJRA_API const char *vajra_docset_attrs(const VajraDocSet *set, size_t i);
+
+/* The same for every document: count entries in file order, parallel to vajra_docset_ids (entries
+ * are NULL for documents without attribute fields). Borrowed from the set. */
+VAJRA_API const char *const *vajra_docset_attrs_all(const VajraDocSet *set);
 
 /* Index of the first document whose id equals `id`, or -1 when none. O(1) on average. */
 VAJRA_API long vajra_docset_find(const VajraDocSet *set, const char *id);

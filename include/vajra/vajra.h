@@ -2,10 +2,12 @@
 #ifndef VAJRA_VAJRA_H
 #define VAJRA_VAJRA_H
 
+#include "vajra/attrs.h"
 #include "vajra/collection.h"
 #include "vajra/cpu.h"
 #include "vajra/eval.h"
 #include "vajra/filter.h"
+#include "vajra/filter_expr.h"
 #include "vajra/fusion.h"
 #include "vajra/io.h"
 #include "vajra/kernel.h"
