@@ -146,6 +146,7 @@ void coll_staged_clear(VajraCollection *c)
         g_free(d->title);
         g_free(d->text);
         g_free(d->vector);
+        g_free(d->attrs);
         g_free(d);
     }
     g_ptr_array_set_size(c->staged, 0);
@@ -175,6 +176,7 @@ void vajra_collection_free(VajraCollection *c)
     g_free(c->scorer_name);
     g_free(c->vector_name);
     g_free(c->profile);
+    vajra_attr_schema_free(c->schema);
     if (c->lock_fd >= 0)
         close(c->lock_fd); /* releases the flock */
     g_free(c->path);
@@ -281,6 +283,8 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
         c->profile = g_strdup(opts->profile ? opts->profile : "fast");
     }
     vajra_status st = set_scorer_params(c, opts->scorer_params, opts->n_scorer_params, err);
+    if (st == VAJRA_OK && opts->attr_schema != NULL)
+        st = vajra_attr_schema_parse(opts->attr_schema, &c->schema, err);
     if (st == VAJRA_OK)
         st = coll_make_scorer(c, err);
     if (st == VAJRA_OK)

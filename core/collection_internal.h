@@ -16,7 +16,9 @@
 
 #include <glib.h>
 
+#include "vajra/attrs.h"
 #include "vajra/collection.h"
+#include "vajra/filter_expr.h"
 #include "vajra/storage.h"
 
 /* A read-only string table: n strings; string i is blob + off[i], NUL-terminated. Either views a
@@ -58,6 +60,7 @@ typedef struct Segment {
     StrTab titles;
     StrTab texts;              /* n == 0 && blob == NULL: a format-1 segment without texts */
     int has_texts;
+    VajraAttrStore *attrs;     /* NULL when the collection had no schema when it was built */
     ContainerRef *container;   /* what lex/vec/titles/texts point into; NULL when built */
     const struct VajraCollection *owner; /* for the vtables (never outlived by a segment) */
 } Segment;
@@ -88,6 +91,7 @@ typedef struct Snapshot {
 typedef struct StagedDoc {
     char *id, *title, *text;
     float *vector; /* dim floats, or NULL */
+    char *attrs;   /* JSON object text, or NULL */
     int dropped;   /* deleted or replaced again before the commit */
 } StagedDoc;
 
@@ -111,6 +115,8 @@ struct VajraCollection {
 
     char *lexical_name, *scorer_name, *vector_name, *profile;
     uint32_t dim, metric, threads, ignore_title;
+    VajraAttrSchema *schema; /* declared at create, or inferred from the first batch with
+                              * attributes; NULL until then. Fixed once set. */
 
     /* The committed state. */
     pthread_mutex_t snap_lock;  /* guards `current` only: held for a pointer copy and a refcount */

@@ -19,6 +19,7 @@
 
 #define META_SECTION "coll.meta"
 #define TITLES_V1 "coll.titles"
+#define SCHEMA_SECTION "coll.schema"
 #define META_FORMAT_MAJOR 2
 #define META_MAX_BYTES 65536
 #define MAX_SEGMENTS 100000
@@ -121,6 +122,8 @@ static vajra_status write_segment(const VajraCollection *c, const SegView *v, ui
         st = pw.write(pw.self, "live", buf, (words + 1) * sizeof(uint64_t), err);
         g_free(buf);
     }
+    if (st == VAJRA_OK && v->seg->attrs != NULL)
+        st = vajra_attrs_save(v->seg->attrs, &pw, "attrs", err);
     if (st == VAJRA_OK)
         st = c->lvt->save(v->seg->lex, &pw, err);
     if (st == VAJRA_OK && v->seg->vec != NULL)
@@ -134,6 +137,13 @@ static vajra_status write_snapshot(const VajraCollection *c, const Snapshot *s,
     char *meta = meta_text(c, s);
     vajra_status st = sw->write(sw->self, META_SECTION, meta, strlen(meta), err);
     g_free(meta);
+    if (st == VAJRA_OK && c->schema != NULL) { /* the schema, as an empty store carries it */
+        VajraAttrStore *empty = NULL;
+        st = vajra_attrs_new(c->schema, &empty, err);
+        if (st == VAJRA_OK)
+            st = vajra_attrs_save(empty, sw, SCHEMA_SECTION, err);
+        vajra_attrs_free(empty);
+    }
     for (uint32_t i = 0; st == VAJRA_OK && i < s->nseg; i++)
         st = write_segment(c, &s->segs[i], i, sw, err);
     return st;
@@ -434,6 +444,19 @@ static vajra_status load_segment(VajraCollection *c, ContainerRef *cref,
     }
     if (st == VAJRA_OK && prefix != NULL)
         st = load_live(out, &pr, err);
+    VajraError ignore = {0};
+    if (st == VAJRA_OK && prefix != NULL && pr.find(pr.self, "attrs", &data, &len, &ignore) ==
+                                                VAJRA_OK) {
+        if (c->schema == NULL)
+            st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "attributes without a schema");
+        if (st == VAJRA_OK)
+            st = vajra_attrs_load(&pr, "attrs", &s->attrs, err);
+        if (st == VAJRA_OK && (vajra_attrs_count(s->attrs) != s->n ||
+                               !vajra_attr_schema_equal(vajra_attrs_schema(s->attrs), c->schema)))
+            st = vajra_error_set(err, VAJRA_ERR_CORRUPT,
+                                 "attributes of %u rows or another schema for %u documents",
+                                 vajra_attrs_count(s->attrs), s->n);
+    }
     if (st == VAJRA_OK && c->dim > 0) {
         st = c->vvt->load(vajra_plugin_state(c->vec_plugin), &pr, &s->vec, err);
         VajraVectorParams vp = {.struct_size = sizeof vp};
@@ -465,6 +488,19 @@ static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
                                               (c->dim > 0 && !fm.has_vparams)))
         st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "%s: a format-2 key is missing",
                              META_SECTION);
+    if (st == VAJRA_OK && fm.version >= 2) {
+        VajraAttrStore *empty = NULL;
+        VajraError ignore = {0};
+        if (sr->find(sr->self, SCHEMA_SECTION, &data, &len, &ignore) == VAJRA_OK) {
+            st = vajra_attrs_load(sr, SCHEMA_SECTION, &empty, err);
+            if (st == VAJRA_OK && vajra_attrs_count(empty) != 0)
+                st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "%s holds rows", SCHEMA_SECTION);
+            if (st == VAJRA_OK && (c->schema = vajra_attr_schema_copy(vajra_attrs_schema(empty))) ==
+                                      NULL)
+                st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory");
+            vajra_attrs_free(empty);
+        }
+    }
     if (st == VAJRA_OK && fm.has_vparams) {
         c->vparams.struct_size = sizeof c->vparams;
         c->vparams.dim = c->dim;

@@ -16,6 +16,12 @@
 typedef struct SegScratch {
     Segment *seg; /* a reference: the scratch must be freed before the index */
     VajraLexicalScratch *lex;
+    /* The last attribute filter compiled for this segment (its canonical text) and its bitmap;
+     * `both` is that bitmap AND the live map, what the search gets. */
+    char *filter_key;
+    uint64_t *filter_words, *both;
+    uint32_t filter_passing;
+    VajraDocFilter eff;
 } SegScratch;
 
 struct VajraSearcher {
@@ -23,6 +29,9 @@ struct VajraSearcher {
     GHashTable *scratch;     /* Segment* → SegScratch* */
     VajraVectorSearch *vctx; /* one context serves every index of the plugin */
     VajraHits part, lex, vec, fused;
+    const VajraDocFilter **eff; /* per segment of the current search: NULL = every doc passes */
+    uint32_t eff_cap;
+    GString *key;               /* the request filter's canonical text */
 };
 
 static void seg_scratch_free(gpointer p)
@@ -30,6 +39,9 @@ static void seg_scratch_free(gpointer p)
     SegScratch *s = p;
     if (s->lex != NULL)
         s->seg->owner->lvt->scratch_free(s->lex);
+    g_free(s->filter_key);
+    g_free(s->filter_words);
+    g_free(s->both);
     segment_unref(s->seg);
     g_free(s);
 }
@@ -43,6 +55,7 @@ vajra_status vajra_searcher_new(VajraCollection *c, VajraSearcher **out, VajraEr
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "searcher: out of memory");
     s->c = c;
     s->scratch = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, seg_scratch_free);
+    s->key = g_string_new(NULL);
     *out = s;
     return VAJRA_OK;
 }
@@ -58,6 +71,8 @@ void vajra_searcher_free(VajraSearcher *s)
     vajra_hits_clear(&s->lex);
     vajra_hits_clear(&s->vec);
     vajra_hits_clear(&s->fused);
+    g_free(s->eff);
+    g_string_free(s->key, TRUE);
     free(s);
 }
 
@@ -78,7 +93,7 @@ static void prune_scratch(VajraSearcher *s, const Snapshot *snap)
     g_hash_table_unref(keep);
 }
 
-static vajra_status lex_scratch(VajraSearcher *s, Segment *seg, VajraLexicalScratch **out,
+static vajra_status seg_scratch(VajraSearcher *s, Segment *seg, SegScratch **out,
                                 VajraError *err)
 {
     SegScratch *sc = g_hash_table_lookup(s->scratch, seg);
@@ -92,17 +107,91 @@ static vajra_status lex_scratch(VajraSearcher *s, Segment *seg, VajraLexicalScra
         sc->seg = segment_ref(seg);
         g_hash_table_insert(s->scratch, seg, sc);
     }
-    *out = sc->lex;
+    *out = sc;
     return VAJRA_OK;
 }
 
-/* Keep the hits of `part` that are live, shifted by base, appended to `all`; at most k. */
-static vajra_status append_live(const SegView *v, const VajraHits *part, uint32_t k,
-                                VajraHits *all, VajraError *err)
+/* ---- filters: the live map AND the request's attribute filter, per segment ---- */
+
+static int find_id(void *ctx, const char *id, uint32_t *doc)
+{
+    const Segment *seg = ctx;
+    return seg->owner->lvt->doc_number(seg->lex, id, doc, NULL) == VAJRA_OK;
+}
+
+/* The request filter compiled for one segment (cached while the same filter text comes back). */
+static vajra_status compile_for(VajraSearcher *s, SegScratch *sc, const VajraFilterExpr *expr,
+                                VajraError *err)
+{
+    const Segment *seg = sc->seg;
+    if (sc->filter_key != NULL && strcmp(sc->filter_key, s->key->str) == 0)
+        return VAJRA_OK;
+    size_t words = ((size_t)seg->n + 63) / 64;
+    g_free(sc->filter_key);
+    sc->filter_key = NULL;
+    sc->filter_words = g_realloc(sc->filter_words, (words ? words : 1) * sizeof(uint64_t));
+    sc->both = g_realloc(sc->both, (words ? words : 1) * sizeof(uint64_t));
+    VajraFilterContext ctx = {.struct_size = sizeof ctx, .attrs = seg->attrs,
+                              .schema = s->c->schema, .id_ctx = (void *)seg, .find_id = find_id};
+    vajra_status st = vajra_filter_compile(expr, &ctx, seg->n, sc->filter_words,
+                                           &sc->filter_passing, err);
+    if (st == VAJRA_OK)
+        sc->filter_key = g_strdup(s->key->str);
+    return st;
+}
+
+/* Fill s->eff[i] for every segment of snap: NULL when every document passes. */
+static vajra_status prepare_filters(VajraSearcher *s, const Snapshot *snap,
+                                    const VajraFilterExpr *expr, VajraError *err)
+{
+    if (s->eff_cap < snap->nseg) {
+        s->eff = g_renew(const VajraDocFilter *, s->eff, snap->nseg);
+        s->eff_cap = snap->nseg;
+    }
+    if (expr != NULL) {
+        vajra_status st = vajra_filter_check(expr, s->c->schema, err);
+        if (st != VAJRA_OK)
+            return st;
+        size_t len = vajra_filter_print(expr, NULL, 0);
+        g_string_set_size(s->key, len);
+        vajra_filter_print(expr, s->key->str, len + 1);
+    }
+    for (uint32_t i = 0; i < snap->nseg; i++) {
+        const SegView *v = &snap->segs[i];
+        s->eff[i] = v->live ? &v->live->filter : NULL;
+        if (expr == NULL)
+            continue;
+        SegScratch *sc = NULL;
+        vajra_status st = seg_scratch(s, v->seg, &sc, err);
+        if (st == VAJRA_OK)
+            st = compile_for(s, sc, expr, err);
+        if (st != VAJRA_OK)
+            return st;
+        const uint64_t *words = sc->filter_words;
+        uint32_t passing = sc->filter_passing;
+        if (v->live != NULL) {
+            size_t nw = ((size_t)v->seg->n + 63) / 64;
+            for (size_t w = 0; w < nw; w++)
+                sc->both[w] = sc->filter_words[w] & v->live->words[w];
+            words = sc->both;
+            passing = vajra_filter_count(words, v->seg->n);
+        }
+        sc->eff = (VajraDocFilter){sizeof(VajraDocFilter), v->seg->n, passing, 0, words};
+        s->eff[i] = &sc->eff;
+    }
+    return VAJRA_OK;
+}
+
+/* Keep the hits of `part` that pass `f` (NULL = all), shifted by base, appended to `all`; at
+ * most k. (With the plugins' filtered slots every hit passes already; this is the fallback's
+ * filter and a cheap guarantee.) */
+static vajra_status append_passing(const SegView *v, const VajraDocFilter *f,
+                                   const VajraHits *part, uint32_t k, VajraHits *all,
+                                   VajraError *err)
 {
     uint32_t kept = 0;
     for (size_t i = 0; i < part->count && kept < k; i++) {
-        if (!segview_live(v, part->items[i].doc))
+        if (!vajra_filter_pass(f, part->items[i].doc))
             continue;
         vajra_status st = vajra_hits_push(all, v->base + part->items[i].doc,
                                           part->items[i].score, err);
@@ -120,9 +209,9 @@ static void cut(VajraHits *h, uint32_t k)
         h->count = k;
 }
 
-static uint32_t dead_count(const SegView *v)
+static uint32_t failing_count(const SegView *v, const VajraDocFilter *f)
 {
-    return v->live ? v->seg->n - v->live->filter.passing : 0;
+    return f ? v->seg->n - f->passing : 0;
 }
 
 static uint32_t plus(uint32_t a, uint32_t b)
@@ -140,20 +229,22 @@ static vajra_status search_lexical(VajraSearcher *s, const Snapshot *snap, const
     out->count = 0;
     for (uint32_t i = 0; i < snap->nseg; i++) {
         const SegView *v = &snap->segs[i];
-        VajraLexicalScratch *scratch = NULL;
-        vajra_status st = lex_scratch(s, v->seg, &scratch, err);
+        const VajraDocFilter *f = s->eff[i];
+        SegScratch *sc = NULL;
+        vajra_status st = seg_scratch(s, v->seg, &sc, err);
         if (st == VAJRA_OK) {
-            if (v->live == NULL)
-                st = vt->search(v->seg->lex, scratch, text, k, &s->part, err);
+            if (f == NULL)
+                st = vt->search(v->seg->lex, sc->lex, text, k, &s->part, err);
+            else if (f->passing == 0)
+                s->part.count = 0;
             else if (filtered)
-                st = vt->search_filtered(v->seg->lex, scratch, text, k, &v->live->filter,
-                                         &s->part, err);
-            else /* k + deleted hits always hold the live top k */
-                st = vt->search(v->seg->lex, scratch, text, plus(k, dead_count(v)), &s->part,
-                                err);
+                st = vt->search_filtered(v->seg->lex, sc->lex, text, k, f, &s->part, err);
+            else /* k + failing hits always hold the passing top k */
+                st = vt->search(v->seg->lex, sc->lex, text, plus(k, failing_count(v, f)),
+                                &s->part, err);
         }
         if (st == VAJRA_OK)
-            st = append_live(v, &s->part, k, out, err);
+            st = append_passing(v, f, &s->part, k, out, err);
         if (st != VAJRA_OK)
             return st;
     }
@@ -199,11 +290,13 @@ static vajra_status search_vector(VajraSearcher *s, const Snapshot *snap,
                 return st;
         }
         VajraVectorQuery sq = *q;
-        if (v->live != NULL && filtered) {
-            st = vt->search_filtered(v->seg->vec, s->vctx, q, ef, &v->live->filter, &s->part,
-                                     err);
+        const VajraDocFilter *f = s->eff[i];
+        if (f != NULL && f->passing == 0) {
+            s->part.count = 0;
+        } else if (f != NULL && filtered) {
+            st = vt->search_filtered(v->seg->vec, s->vctx, q, ef, f, &s->part, err);
         } else {
-            uint32_t dead = dead_count(v);
+            uint32_t dead = failing_count(v, f);
             sq.k = plus(q->k, dead);
             if (ef == VAJRA_EF_EXACT) {
                 st = vt->search_exact(v->seg->vec, s->vctx, &sq, &s->part, err);
@@ -220,7 +313,7 @@ static vajra_status search_vector(VajraSearcher *s, const Snapshot *snap,
             }
         }
         if (st == VAJRA_OK)
-            st = append_live(v, &s->part, q->k, out, err);
+            st = append_passing(v, f, &s->part, q->k, out, err);
         if (st != VAJRA_OK)
             return st;
     }
@@ -235,12 +328,47 @@ void vajra_results_clear(VajraResults *r)
     if (r == NULL)
         return;
     free(r->items);
+    free(r->text);
     snapshot_unref(r->pin);
     memset(r, 0, sizeof *r);
 }
 
+/* Attribute texts of the hits, one after another in r->text (offsets first, then pointers:
+ * the buffer may move while it grows). */
+static vajra_status fill_attrs(Snapshot *snap, VajraResults *r, VajraError *err)
+{
+    size_t used = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        used = 0;
+        for (size_t i = 0; i < r->count; i++) {
+            uint32_t local = 0;
+            const SegView *v = snapshot_find(snap, r->items[i].doc, &local);
+            size_t room = pass ? r->text_cap - used : 0;
+            size_t need = v->seg->attrs ? vajra_attrs_row_json(v->seg->attrs, local,
+                                                                pass ? r->text + used : NULL,
+                                                                room)
+                                        : 2;
+            if (pass && v->seg->attrs == NULL)
+                memcpy(r->text + used, "{}", 3);
+            if (pass)
+                r->items[i].attrs = (const char *)(uintptr_t)used; /* offset for now */
+            used += need + 1;
+        }
+        if (!pass && used > r->text_cap) {
+            char *p = realloc(r->text, used);
+            if (p == NULL)
+                return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory for attributes");
+            r->text = p;
+            r->text_cap = used;
+        }
+    }
+    for (size_t i = 0; i < r->count; i++)
+        r->items[i].attrs = r->text + (uintptr_t)r->items[i].attrs;
+    return VAJRA_OK;
+}
+
 static vajra_status fill_results(const VajraCollection *c, Snapshot *snap, const VajraHits *h,
-                                 VajraResults *r, VajraError *err)
+                                 uint32_t with_attrs, VajraResults *r, VajraError *err)
 {
     if (r->capacity < h->count) {
         VajraResult *p = realloc(r->items, h->count * sizeof *p);
@@ -257,11 +385,11 @@ static vajra_status fill_results(const VajraCollection *c, Snapshot *snap, const
                                    h->items[i].doc);
         r->items[i] = (VajraResult){c->lvt->doc_id(v->seg->lex, local),
                                     strtab_get(&v->seg->titles, local), h->items[i].score,
-                                    h->items[i].doc};
+                                    h->items[i].doc, NULL};
     }
     r->count = h->count;
     r->pin = snapshot_ref(snap);
-    return VAJRA_OK;
+    return with_attrs ? fill_attrs(snap, r, err) : VAJRA_OK;
 }
 
 static vajra_status resolve_mode(const VajraSearchRequest *q, uint32_t *mode, VajraError *err)
@@ -286,9 +414,6 @@ static vajra_status resolve_mode(const VajraSearchRequest *q, uint32_t *mode, Va
     if ((*mode == VAJRA_MODE_VECTOR || *mode == VAJRA_MODE_HYBRID) && q->vector == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "search: this mode needs a query vector");
-    if (q->filter != NULL)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "search: filters are not supported yet (filter must be NULL)");
     return VAJRA_OK;
 }
 
@@ -340,7 +465,8 @@ vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q
     Snapshot *snap = coll_pin(s->c);
     prune_scratch(s, snap);
     const VajraHits *answer = NULL;
-    if (mode != VAJRA_MODE_VECTOR) {
+    st = prepare_filters(s, snap, req.filter, err);
+    if (st == VAJRA_OK && mode != VAJRA_MODE_VECTOR) {
         st = search_lexical(s, snap, req.text, depth, &s->lex, err);
         answer = &s->lex;
     }
@@ -354,7 +480,7 @@ vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q
         answer = &s->fused;
     }
     if (st == VAJRA_OK)
-        st = fill_results(s->c, snap, answer, results, err);
+        st = fill_results(s->c, snap, answer, req.with_attrs, results, err);
     snapshot_unref(snap);
     if (st != VAJRA_OK) {
         snapshot_unref(results->pin);
@@ -387,7 +513,9 @@ static vajra_status lex_apply(void *self, const void *in, void *out, VajraError 
     const Retriever *r = self;
     const VajraTextQuery *q = in;
     Snapshot *snap = coll_pin(r->s->c);
-    vajra_status st = search_lexical(r->s, snap, q->text ? q->text : "", q->k, out, err);
+    vajra_status st = prepare_filters(r->s, snap, NULL, err);
+    if (st == VAJRA_OK)
+        st = search_lexical(r->s, snap, q->text ? q->text : "", q->k, out, err);
     snapshot_unref(snap);
     return st;
 }
@@ -396,7 +524,9 @@ static vajra_status vec_apply(void *self, const void *in, void *out, VajraError 
 {
     const Retriever *r = self;
     Snapshot *snap = coll_pin(r->s->c);
-    vajra_status st = search_vector(r->s, snap, in, r->ef, out, err);
+    vajra_status st = prepare_filters(r->s, snap, NULL, err);
+    if (st == VAJRA_OK)
+        st = search_vector(r->s, snap, in, r->ef, out, err);
     snapshot_unref(snap);
     return st;
 }

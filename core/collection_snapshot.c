@@ -126,6 +126,7 @@ void segment_unref(Segment *s)
         s->owner->vvt->destroy(s->vec);
     strtab_free(&s->titles);
     strtab_free(&s->texts);
+    vajra_attrs_free(s->attrs);
     container_unref(s->container);
     free(s);
 }
@@ -180,6 +181,20 @@ vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t
         strings[i] = docs[i].text;
     if (st == VAJRA_OK)
         st = strtab_build(&s->texts, strings, n, err);
+    if (st == VAJRA_OK && c->schema != NULL) {
+        st = vajra_attrs_new(c->schema, &s->attrs, err);
+        for (size_t i = 0; st == VAJRA_OK && i < n; i++) {
+            strings[i] = docs[i].attrs;
+        }
+        if (st == VAJRA_OK) {
+            const char **ids = calloc(n ? n : 1, sizeof *ids);
+            for (size_t i = 0; ids != NULL && i < n; i++)
+                ids[i] = docs[i].id;
+            st = ids ? vajra_attrs_append_json(s->attrs, strings, ids, n, 0, err)
+                     : vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory");
+            free(ids);
+        }
+    }
     free(strings);
     free(vectors);
     if (st != VAJRA_OK) {

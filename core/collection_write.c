@@ -68,6 +68,31 @@ static vajra_status check_doc(const VajraCollection *c, const VajraDocument *d, 
     return VAJRA_OK;
 }
 
+static vajra_status check_attrs(const VajraCollection *c, const VajraDocBatch *batch,
+                                VajraAttrSchema **inferred, VajraError *err)
+{
+    const char **json = g_new0(const char *, batch->count), **ids = g_new0(const char *, batch->count);
+    size_t with = 0;
+    for (size_t i = 0; i < batch->count; i++) {
+        json[i] = batch->docs[i].attrs;
+        ids[i] = batch->docs[i].id;
+        with += json[i] != NULL && json[i][0] != '\0';
+    }
+    vajra_status st = VAJRA_OK;
+    if (with > 0 && c->schema == NULL)
+        st = vajra_attr_schema_infer(json, ids, batch->count, inferred, err);
+    const VajraAttrSchema *schema = c->schema ? c->schema : *inferred;
+    if (st == VAJRA_OK && with > 0 && schema != NULL)
+        st = vajra_attrs_check_json(schema, json, ids, batch->count, 0, err);
+    if (st != VAJRA_OK) {
+        vajra_attr_schema_free(*inferred);
+        *inferred = NULL;
+    }
+    g_free(json);
+    g_free(ids);
+    return st;
+}
+
 static vajra_status writable(const VajraCollection *c, const char *verb, VajraError *err)
 {
     if (!c->writable)
@@ -93,6 +118,8 @@ static void stage_doc(VajraCollection *c, const VajraDocument *d)
     sd->text = g_strdup(d->text);
     if (c->dim > 0)
         sd->vector = g_memdup2(d->vector, (gsize)c->dim * sizeof(float));
+    if (c->schema != NULL && d->attrs != NULL && d->attrs[0] != '\0')
+        sd->attrs = g_strdup(d->attrs);
     g_ptr_array_add(c->staged, sd);
     g_hash_table_replace(c->staged_ids, sd->id, sd);
     c->staged_live++;
@@ -138,6 +165,13 @@ static vajra_status stage_batch(VajraCollection *c, const VajraDocBatch *batch, 
                                  "upsert to replace it)",
                                  d->id);
     }
+    /* Attributes: checked against the schema (inferred from this batch if there is none yet and
+     * it carries some; the schema is then fixed for the collection's life). */
+    VajraAttrSchema *inferred = NULL;
+    if (st == VAJRA_OK)
+        st = check_attrs(c, batch, &inferred, err);
+    if (st == VAJRA_OK && inferred != NULL)
+        c->schema = inferred;
     /* Phase 2: stage. */
     for (size_t i = 0; st == VAJRA_OK && i < batch->count; i++) {
         const VajraDocument *d = &batch->docs[i];
@@ -306,7 +340,8 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
         for (guint i = 0; i < c->staged->len; i++) {
             const StagedDoc *sd = g_ptr_array_index(c->staged, i);
             if (!sd->dropped)
-                docs[n++] = (VajraDocument){sd->id, sd->title, sd->text, sd->vector, c->dim};
+                docs[n++] = (VajraDocument){sd->id, sd->title, sd->text, sd->vector, c->dim,
+                                            sd->attrs};
         }
         Segment *seg = NULL;
         st = segment_build(c, docs, n, &c->vparams, c->threads, &seg, err);
@@ -331,6 +366,22 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
 }
 
 /* ---- compaction and promotion ---- */
+
+static char *row_json(const VajraAttrStore *store, uint32_t row)
+{
+    size_t len = vajra_attrs_row_json(store, row, NULL, 0);
+    char *buf = g_malloc(len + 1);
+    vajra_attrs_row_json(store, row, buf, len + 1);
+    return buf;
+}
+
+/* Free what gather_live made (the attribute texts are its own). */
+static void free_docs(VajraDocument *docs, size_t n)
+{
+    for (size_t i = 0; docs != NULL && i < n; i++)
+        g_free((char *)docs[i].attrs);
+    g_free(docs);
+}
 
 /* The live documents of `s`, in snapshot order, as documents pointing into its segments
  * (vectors through the graph accessor: the stored vectors, unit length under cosine). */
@@ -368,11 +419,12 @@ static vajra_status gather_live(VajraCollection *c, const Snapshot *s, VajraDocu
                 .text = strtab_get(&seg->texts, d),
                 .vector = seg->vec ? g.vector(g.self, d) : NULL,
                 .dim = c->dim,
+                .attrs = seg->attrs ? row_json(seg->attrs, d) : NULL, /* owned: see free_docs */
             };
         }
     }
     if (st != VAJRA_OK) {
-        g_free(docs);
+        free_docs(docs, n);
         return st;
     }
     *out = docs;
@@ -540,7 +592,7 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
         st = segment_build(c, docs, n, &params, coll_default_threads(o.threads ? o.threads
                                                                               : c->threads),
                            &merged, err);
-    g_free(docs);
+    free_docs(docs, n);
     if (st == VAJRA_OK) {
         pthread_mutex_lock(&c->write_lock);
         /* The new parameters must be in place when swap_merged saves the file. */

@@ -228,6 +228,7 @@ vajra_status vajra_docset_parse_jsonl(const char *buf, size_t len, const char *n
         g_free(repaired);
         if (st != VAJRA_OK)
             break;
+        doc.attrs = doc_attrs; /* the batch carries them to a collection's attribute store */
         g_array_append_val(docs, doc);
         g_ptr_array_add(attrs, (gpointer)doc_attrs);
     }

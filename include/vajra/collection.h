@@ -66,6 +66,11 @@ typedef struct VajraCollectionOptions {
     const char *profile;           /* "quality" | "fast" | "instant"; NULL = "fast" */
     uint32_t M, ef_construction, ef_search; /* 0 = the profile's value */
     uint32_t threads;              /* vector build threads; 0 = available cores (same graph for any) */
+    /* Added after 0.1 (callers passing the older, smaller struct_size get the defaults): */
+    const char *attr_schema;       /* filterable attributes, e.g. "lang:keyword, tags:tags,
+                                    * year:int, rating:float" (docs/filters.md); NULL = inferred
+                                    * from the first batch whose documents carry attributes, then
+                                    * fixed */
 } VajraCollectionOptions;
 
 typedef struct VajraCollection VajraCollection;
@@ -333,7 +338,10 @@ typedef struct VajraSearchRequest {
     double rrf_k;           /* RRF constant; 0 = 60 */
     double weight;          /* convex: weight of the lexical side in [0, 1]; the vector side
                              * gets 1 - weight. Used only by MINMAX/ZSCORE; 0 with them = 0.5 */
-    const VajraDocFilter *filter; /* reserved for attribute filters; must be NULL for now */
+    const struct VajraFilterExpr *filter; /* only documents passing it (vajra/filter_expr.h:
+                             * vajra_filter_parse("lang = \"en\" AND year >= 2020")); NULL =
+                             * all. Applied inside both searches, before fusion. Borrowed. */
+    uint32_t with_attrs;    /* 1 = fill VajraResult.attrs */
 } VajraSearchRequest;
 
 /* One result. Strings borrowed from the snapshot the results pin (valid until
@@ -343,6 +351,8 @@ typedef struct VajraResult {
     const char *title; /* "" when the document had none */
     float score;
     uint32_t doc;
+    const char *attrs; /* with_attrs: the document's attributes as a JSON object ("{}" when
+                        * none); NULL otherwise. Owned by the results. */
 } VajraResult;
 
 /* Results of one search. Zero-initialise before first use; reuse across searches (the array is
@@ -352,6 +362,8 @@ typedef struct VajraResults {
     size_t count;
     size_t capacity;
     void *pin;       /* the snapshot the strings live in (internal) */
+    char *text;      /* attribute texts (internal) */
+    size_t text_cap; /* (internal) */
 } VajraResults;
 
 /* Release the array and the snapshot pin; leaves an empty, reusable value. NULL is fine. */
@@ -367,7 +379,8 @@ VAJRA_API void vajra_searcher_free(VajraSearcher *s);
 
 /* Search the committed state current at the call. Replaces *results (its old pin is released).
  * Errors: VAJRA_ERR_INVALID_ARGUMENT (no text and no vector, a mode whose query is missing,
- * bad fusion or weight, filter not NULL), VAJRA_ERR_STATE ("this collection has no vectors"),
+ * bad fusion or weight), VAJRA_ERR_NOT_FOUND / VAJRA_ERR_TYPE_MISMATCH (the filter names a field
+ * the collection's schema lacks, or compares it with a value of another type), VAJRA_ERR_STATE ("this collection has no vectors"),
  * VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE, VAJRA_ERR_ENCODING, VAJRA_ERR_NO_MEMORY. On error
  * *results is left empty. */
 VAJRA_API vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *req,

@@ -124,6 +124,8 @@ typedef struct VajraDocument {
     const char *text;     /* may be NULL or empty (indexed with length 0) */
     const float *vector;  /* may be NULL when the collection has no vector side */
     uint32_t dim;         /* length of `vector` */
+    const char *attrs;    /* the document's attributes as one JSON object text, e.g.
+                           * {"lang":"en","year":1962}; NULL = none (docs/filters.md) */
 } VajraDocument;
 
 /* A batch of documents: the value of the corpus object. Borrowed. */

@@ -56,7 +56,8 @@ static void add_docs(VajraCollection *c, int first, int n)
         texts[i] = g_strdup_printf("word%d common text %d", (first + i) % 7, first + i);
         for (int j = 0; j < DIM; j++)
             vecs[i * DIM + j] = (float)((first + i) * 31 + j * 17 % 13) / 100.0f + 0.01f;
-        docs[i] = (VajraDocument){ids[i], "title", texts[i], vecs + i * DIM, DIM};
+        docs[i] = (VajraDocument){.id = ids[i], .title = "title", .text = texts[i],
+                                  .vector = vecs + i * DIM, .dim = DIM};
     }
     VajraDocBatch b = {docs, (size_t)n};
     VajraError err = {0};
