@@ -105,47 +105,48 @@ void cli_json_number(FILE *f, double v)
         fprintf(f, "%.6g", v);
 }
 
-void cli_progress_start(CliProgress *p, const char *label, uint64_t total)
+const char *cli_build_tree_plugin_path(void)
 {
-    p->enabled = isatty(STDERR_FILENO);
-    p->label = label;
-    p->total = total;
-    p->last_percent = -1;
-    cli_progress_update(p, 0);
-}
-
-void cli_progress_update(CliProgress *p, uint64_t done)
-{
-    if (!p->enabled || p->total == 0)
-        return;
-    int percent = (int)(done * 100 / p->total);
-    if (percent == p->last_percent)
-        return;
-    p->last_percent = percent;
-    enum { WIDTH = 30 };
-    char bar[WIDTH + 1];
-    int fill = percent * WIDTH / 100;
-    for (int i = 0; i < WIDTH; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[WIDTH] = '\0';
-    fprintf(stderr, "\r%s [%s] %3d%% (%llu/%llu)", p->label, bar, percent,
-            (unsigned long long)done, (unsigned long long)p->total);
-    fflush(stderr);
-}
-
-void cli_progress_end(CliProgress *p)
-{
-    if (!p->enabled)
-        return;
-    cli_progress_update(p, p->total);
-    fputc('\n', stderr);
+#if defined(VAJRA_BUILD_TOOL_DIR) && defined(VAJRA_BUILD_PLUGIN_PATH)
+    static int checked = 0, in_tree = 0;
+    if (!checked) {
+        checked = 1;
+        char *exe = realpath("/proc/self/exe", NULL);
+        char *dir = realpath(VAJRA_BUILD_TOOL_DIR, NULL);
+        if (exe != NULL && dir != NULL) {
+            size_t n = strlen(dir);
+            in_tree = strncmp(exe, dir, n) == 0 && exe[n] == '/' && strchr(exe + n + 1, '/') == NULL;
+        }
+        free(exe);
+        free(dir);
+    }
+    return in_tree ? VAJRA_BUILD_PLUGIN_PATH : NULL;
+#else
+    return NULL;
+#endif
 }
 
 VajraRegistry *cli_registry(const char *cmd)
 {
     VajraRegistry *reg = NULL;
     VajraError err = {0};
-    if (vajra_registry_new(NULL, &reg, &err) != VAJRA_OK) {
+    /* $VAJRA_PLUGIN_PATH, then (uninstalled binary only) the build tree's plugin directories;
+     * the registry appends the install directory. */
+    const char *env = getenv("VAJRA_PLUGIN_PATH"), *tree = cli_build_tree_plugin_path();
+    char *path = NULL;
+    if (tree != NULL) {
+        size_t n = (env ? strlen(env) : 0) + strlen(tree) + 2;
+        path = malloc(n);
+        if (path == NULL) {
+            cli_error(cmd, "out of memory");
+            return NULL;
+        }
+        snprintf(path, n, "%s%s%s", env && *env ? env : "", env && *env ? ":" : "", tree);
+    }
+    VajraRegistryOptions ro = {.struct_size = sizeof ro, .search_path = path};
+    vajra_status st = vajra_registry_new(path ? &ro : NULL, &reg, &err);
+    free(path);
+    if (st != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         return NULL;
     }

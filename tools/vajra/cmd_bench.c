@@ -51,15 +51,6 @@ static double percentile(const double *sorted, size_t n, double p)
     return sorted[i < n ? i : n - 1];
 }
 
-static char *query_text(const VajraDocument *q)
-{
-    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
-    size_t n = strlen(t) + strlen(x) + 2;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
-    return s;
-}
 
 /* Exact results of one query for `mode`, for recall. */
 static vajra_status exact_hits(VajraCollection *c, CliSearcher *exact_vec, CliMode mode,
@@ -227,7 +218,7 @@ int cmd_bench(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < nq; i++)
-        if ((texts[i] = query_text(vajra_docset_doc(queries, i))) == NULL) {
+        if ((texts[i] = cli_query_text(vajra_docset_doc(queries, i))) == NULL) {
             cli_error("bench", "out of memory");
             goto out;
         }

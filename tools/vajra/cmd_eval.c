@@ -43,16 +43,6 @@ typedef struct EvalRun {
     uint32_t n_docs;
 } EvalRun;
 
-/* Query text: title and text joined by a space (either may be absent). */
-static char *query_text(const VajraDocument *q)
-{
-    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
-    size_t n = strlen(t) + strlen(x) + 2;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
-    return s;
-}
 
 static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, uint32_t ef,
                     const CliFusion *fusion, VajraEvalSummary *out)
@@ -69,7 +59,7 @@ static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, 
     size_t nq = vajra_docset_count(r->queries);
     for (size_t i = 0; i < nq && !bad; i++) {
         const VajraDocument *q = vajra_docset_doc(r->queries, i);
-        char *text = query_text(q);
+        char *text = cli_query_text(q);
         const float *vec = r->qv && r->qv->data ? r->qv->data + i * r->qv->dim : NULL;
         vajra_status st = text ? cli_searcher_run(&s, text, vec, &hits, &err)
                                : vajra_error_set(&err, VAJRA_ERR_NO_MEMORY, "out of memory");
