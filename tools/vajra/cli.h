@@ -75,8 +75,8 @@ void cli_progress_abort(CliProgress *p);
 
 /* ---- shared plumbing ---- */
 
-/* A registry searching $VAJRA_PLUGIN_PATH, then — for the uninstalled binary only — the build
- * tree's plugin directories, then the install dir. Prints the error and returns NULL on failure. */
+/* A registry searching $VAJRA_PLUGIN_PATH when it is set, else — for the uninstalled binary
+ * only — the build tree's plugin directories; then the install dir. Prints the error and returns NULL on failure. */
 VajraRegistry *cli_registry(const char *cmd);
 /* The build tree's plugin directories (colon-separated) when this binary runs from its build
  * directory, else NULL. */
@@ -100,6 +100,11 @@ double cli_now(void);
 /* Read a vector file chosen by "FILE" or "FILE:ROW" (ROW overrides *row when present).
  * Prints the error and returns non-zero on failure. */
 int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out, long *row);
+
+/* Query vectors of dimension qv_dim against an index of dimension index_dim (0: no vectors).
+ * Prints "this index has no vectors" or the mismatch and returns non-zero; 0 when they agree. */
+int cli_check_query_dim(const char *cmd, const char *index_path, uint32_t index_dim,
+                        const char *qv_path, size_t qv_dim);
 
 /* Fusion chosen on the command line. */
 typedef struct CliFusion {
@@ -191,6 +196,14 @@ typedef struct CliDocs {
 int cli_docs_load(const char *cmd, const char *docs_path, const char *vectors_path,
                   const char *vector_field, size_t limit, CliDocs *out);
 void cli_docs_clear(CliDocs *d);
+
+/* The 1-based line of the index-th non-blank line of a JSONL file (what the reader calls
+ * document `index`), or 0 when it cannot be found. */
+size_t cli_jsonl_line_of(const char *path, size_t index);
+/* Refuse a repeated id among docs[0..n): prints "<path>:<line>: duplicate <what> id "x" (first on
+ * line N)" and returns non-zero. */
+int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument *docs, size_t n,
+                         const char *what);
 
 
 /* ---- building a collection (shared by index and bench) ---- */

@@ -130,23 +130,12 @@ VajraRegistry *cli_registry(const char *cmd)
 {
     VajraRegistry *reg = NULL;
     VajraError err = {0};
-    /* $VAJRA_PLUGIN_PATH, then (uninstalled binary only) the build tree's plugin directories;
-     * the registry appends the install directory. */
+    /* $VAJRA_PLUGIN_PATH when set; else, for the uninstalled binary only, the build tree's plugin
+     * directories. The registry appends the install directory. */
     const char *env = getenv("VAJRA_PLUGIN_PATH"), *tree = cli_build_tree_plugin_path();
-    char *path = NULL;
-    if (tree != NULL) {
-        size_t n = (env ? strlen(env) : 0) + strlen(tree) + 2;
-        path = malloc(n);
-        if (path == NULL) {
-            cli_error(cmd, "out of memory");
-            return NULL;
-        }
-        snprintf(path, n, "%s%s%s", env && *env ? env : "", env && *env ? ":" : "", tree);
-    }
-    VajraRegistryOptions ro = {.struct_size = sizeof ro, .search_path = path};
-    vajra_status st = vajra_registry_new(path ? &ro : NULL, &reg, &err);
-    free(path);
-    if (st != VAJRA_OK) {
+    VajraRegistryOptions ro = {.struct_size = sizeof ro, .search_path = tree};
+    int use_tree = tree != NULL && (env == NULL || *env == '\0');
+    if (vajra_registry_new(use_tree ? &ro : NULL, &reg, &err) != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         return NULL;
     }
@@ -228,6 +217,22 @@ int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out
     return 0;
 }
 
+int cli_check_query_dim(const char *cmd, const char *index_path, uint32_t index_dim,
+                        const char *qv_path, size_t qv_dim)
+{
+    if (index_dim == 0) {
+        cli_error(cmd, "%s: this index has no vectors (it was built without --vectors); use "
+                  "--mode lexical", index_path);
+        return 1;
+    }
+    if (qv_dim != index_dim) {
+        cli_error(cmd, "%s: query vectors have dimension %zu, the index has %u", qv_path, qv_dim,
+                  index_dim);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_fusion_option(const char *cmd, int ch, const char *arg, CliFusion *f)
 {
     double v = 0;
@@ -295,7 +300,8 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     vajra_status st = VAJRA_OK;
     const VajraType *dom = NULL;
     if (mode != CLI_MODE_LEXICAL && info.dim == 0) {
-        cli_error(cmd, "%s search needs vectors, and this index has none", cli_mode_name(mode));
+        cli_error(cmd, "%s search needs vectors, and this index has no vectors (it was built "
+                  "without --vectors); use --mode lexical", cli_mode_name(mode));
         return 1;
     }
     if (mode == CLI_MODE_LEXICAL) {

@@ -8,17 +8,45 @@
 
 #include "cli.h"
 
-/* Duplicate ids, reported with both document numbers before anything is built. */
-static int check_unique_ids(const char *cmd, const char *path, const VajraDocument *docs,
-                            size_t n)
+size_t cli_jsonl_line_of(const char *path, size_t index)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    size_t line = 1, nonblank = 0;
+    int ch, has_text = 0;
+    while ((ch = getc(f)) != EOF) {
+        if (ch == '\n') {
+            if (has_text && nonblank++ == index)
+                break;
+            line++;
+            has_text = 0;
+        } else if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\v' && ch != '\f') {
+            has_text = 1;
+        }
+    }
+    if (ch == EOF && !(has_text && nonblank == index))
+        line = 0;
+    fclose(f);
+    return line;
+}
+
+int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument *docs, size_t n,
+                         const char *what)
 {
     GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
     int bad = 0;
     for (size_t i = 0; i < n && !bad; i++) {
         gpointer prev = NULL;
         if (g_hash_table_lookup_extended(seen, docs[i].id, NULL, &prev)) {
-            cli_error(cmd, "%s: document %zu: duplicate id \"%s\" (first used by document %zu)",
-                      path, i + 1, docs[i].id, (size_t)GPOINTER_TO_SIZE(prev));
+            size_t first = GPOINTER_TO_SIZE(prev) - 1;
+            size_t line = cli_jsonl_line_of(path, i), first_line = cli_jsonl_line_of(path, first);
+            if (line && first_line)
+                cli_error(cmd, "%s:%zu: duplicate %s id \"%s\" (first on line %zu)", path, line,
+                          what, docs[i].id, first_line);
+            else
+                cli_error(cmd, "%s: %s %zu: duplicate id \"%s\" (first used by %s %zu)", path,
+                          what, i + 1, docs[i].id, what, first + 1);
             bad = 1;
         } else {
             g_hash_table_insert(seen, (gpointer)docs[i].id, GSIZE_TO_POINTER(i + 1));
@@ -112,7 +140,7 @@ int cli_docs_load(const char *cmd, const char *docs_path, const char *vectors_pa
     memcpy(out->docs, vajra_docset_batch(out->set).docs, n * sizeof *out->docs);
     out->count = n;
     out->dim = vajra_docset_dim(out->set);
-    if (check_unique_ids(cmd, docs_path, out->docs, n))
+    if (cli_check_unique_ids(cmd, docs_path, out->docs, n, "document"))
         goto fail;
     if (vectors_path != NULL) {
         /* With --limit, the first n rows of a longer file; without, exactly one row a line. */

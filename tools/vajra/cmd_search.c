@@ -213,16 +213,9 @@ int cmd_search(int argc, char **argv)
         goto out;
     VajraCollectionInfo info;
     vajra_collection_info(c, &info);
-    if (mode != CLI_MODE_LEXICAL && info.dim == 0) {
-        cli_error("search", "%s: this index has no vectors (it was built without --vectors); "
-                  "use --mode lexical", path);
+    if (mode != CLI_MODE_LEXICAL &&
+        cli_check_query_dim("search", path, info.dim, batch ? qvs_path : qv_spec, qv.dim))
         goto out;
-    }
-    if (qv.data != NULL && mode != CLI_MODE_LEXICAL && qv.dim != info.dim) {
-        cli_error("search", "%s: query vectors have dimension %zu, the index has %u",
-                  batch ? qvs_path : qv_spec, qv.dim, info.dim);
-        goto out;
-    }
     if (cli_searcher_init("search", &s, c, mode, k, depth, exact ? VAJRA_EF_EXACT : ef, &fusion))
         goto out;
     if (batch) {
