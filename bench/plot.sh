@@ -9,7 +9,8 @@
 # Usage: bench/plot.sh [BUILD]   (default: build; needs BUILD/tools/vajra/vajra and, for the peer
 #        curve, BUILD/bench/compare/compare-hnswlib: configure with -Dcompare=auto and libhnswlib-dev)
 # env: VAJRA_DATA_DIR (default ../shared/data), QUERIES (queries timed per point, default 300),
-#      PLOT_ONLY=1 (redraw from the .tsv files without measuring).
+#      PLOT_ONLY=1 (redraw from the .tsv files without measuring), FORMAT=svg|png (default svg),
+#      FIG_DIR (where the figures go, default docs).
 # The measurements hold /tmp/vajra-heavy.lock (shared with other benchmarks) and take a few
 # minutes on 2 cores. Needs gnuplot (Debian gnuplot-nox; scripts/install-deps.sh installs it).
 set -euo pipefail
@@ -22,6 +23,15 @@ vajra=$build/tools/vajra/vajra
 peer=$build/bench/compare/compare-hnswlib
 scale_tsv=docs/bench-scale.tsv
 curve_tsv=docs/bench-recall-qps.tsv
+format=${FORMAT:-svg}
+figs=${FIG_DIR:-docs}
+case $format in
+  svg) term_scale='svg size 1200,380 font "sans,11" background "white"'
+       term_curve='svg size 700,480 font "sans,11" background "white"' ;;
+  png) term_scale='pngcairo size 1200,380 font "sans,10"'
+       term_curve='pngcairo size 700,480 font "sans,10"' ;;
+  *) echo "bench/plot.sh: FORMAT is svg or png" >&2; exit 2 ;;
+esac
 
 # One field of a one-line JSON object.
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print("nan" if v is None else v)' "$1" "$2"; }
@@ -73,26 +83,29 @@ if [ "${PLOT_ONLY:-0}" != 1 ]; then
   flock -u 9
 fi
 
+# One series per profile/engine: the rows whose first/second column names it.
 gnuplot <<GP
-set terminal svg size 1200,380 font "sans,11" background "white"
-set output "docs/bench-scale.svg"
+set terminal $term_scale
+set termoption noenhanced
+set output "$figs/bench-scale.$format"
 set multiplot layout 1,3 title "Vajra on WordNet (texts + 384-d LSA vectors): scaling per HNSW profile"
 set logscale x
 set xlabel "documents"
 set key top left
 set grid
 set title "build time (s, $(awk '!/^#/ {print $6; exit}' "$scale_tsv") threads)"
-plot for [p in "instant fast quality"] "$scale_tsv" using 1:(strcol(2) eq p ? \$3 : 1/0) with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:3 with linespoints title p
 set title "p50 latency (ms, 1 thread, k = 10)"
-plot for [p in "instant fast quality"] "$scale_tsv" using 1:(strcol(2) eq p ? \$4 : 1/0) with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:4 with linespoints title p
 set title "recall@10 vs exact search"
 set yrange [*:1]
 set key bottom left
-plot for [p in "instant fast quality"] "$scale_tsv" using 1:(strcol(2) eq p ? \$5 : 1/0) with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:5 with linespoints title p
 unset multiplot
 
-set terminal svg size 700,480 font "sans,11" background "white"
-set output "docs/bench-recall-qps.svg"
+set terminal $term_curve
+set termoption noenhanced
+set output "$figs/bench-recall-qps.$format"
 set title "WordNet 50k (384-d): recall@10 vs queries per second, 1 thread, k = 10"
 unset logscale x
 set logscale y
@@ -102,6 +115,6 @@ set xrange [*:1]
 set yrange [*:*]
 set key top right
 set grid
-plot for [e in "vajra-fast vajra-quality hnswlib-M16-efc200"] "$curve_tsv" using (strcol(1) eq e ? \$3 : 1/0):4 with linespoints title e
+plot for [e in "vajra-fast vajra-quality hnswlib-M16-efc200"] "< awk -v e=".e." '\$1 == e' $curve_tsv" using 3:4 with linespoints title e
 GP
-echo "wrote docs/bench-scale.svg docs/bench-recall-qps.svg"
+echo "wrote $figs/bench-scale.$format $figs/bench-recall-qps.$format"
