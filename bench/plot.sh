@@ -2,8 +2,10 @@
 # Measure and draw Vajra's scaling and its recall–QPS curve against hnswlib, in one run:
 #   docs/bench-scale.svg       build time, p50 latency and recall@10 against collection size
 #                              (WordNet 1k/10k/20k/50k, texts + lsa384 vectors) per HNSW profile
-#   docs/bench-recall-qps.svg  recall@10 against QPS on WordNet 50k: Vajra's fast and quality
-#                              profiles over ef, and hnswlib (bench/compare/compare-hnswlib) over ef
+#   docs/bench-recall-qps.svg  recall@10 against speed (1 / p50 latency: robust against the other
+#                              jobs of a shared machine; mean QPS is in the .tsv too) on WordNet 50k:
+#                              Vajra's fast and quality profiles over ef, and hnswlib
+#                              (bench/compare/compare-hnswlib, M 16, efC 200) over ef
 # with the numbers beside them (docs/bench-scale.tsv, docs/bench-recall-qps.tsv).
 #
 # Usage: bench/plot.sh [BUILD]   (default: build; needs BUILD/tools/vajra/vajra and, for the peer
@@ -51,15 +53,15 @@ measure() {
     done
   done
 
-  echo "# engine ef recall@10 qps (WordNet 50k, 1 thread, k = 10, all 1000 queries)" > "$curve_tsv"
+  echo "# engine ef recall@10 qps p50_ms (WordNet 50k, 1 thread, k = 10, all 1000 queries)" > "$curve_tsv"
   for profile in fast quality; do
     "$vajra" index "$wn/corpus.jsonl" --vectors "$wn/lsa384.docs50k.f16.npy" --limit 50000 \
       --profile "$profile" -o "$tmp/wn50k-$profile.vjr" --quiet
     for ef in 16 32 64 100 200 400; do
       j=$("$vajra" bench "$tmp/wn50k-$profile.vjr" --query-vectors "$wn/lsa384.queries.npy" \
             --ef "$ef" --repeat 1 --json)
-      printf 'vajra-%s %s %s %s\n' "$profile" "$ef" "$(field "$j" recall@10)" "$(field "$j" qps)" |
-        tee -a "$curve_tsv"
+      printf 'vajra-%s %s %s %s %s\n' "$profile" "$ef" "$(field "$j" recall@10)" \
+        "$(field "$j" qps)" "$(field "$j" p50_ms)" | tee -a "$curve_tsv"
     done
   done
   if [ -x "$peer" ]; then
@@ -68,7 +70,8 @@ import json, sys
 for line in sys.stdin:
     j = json.loads(line)
     if "ef" in j:
-        print("hnswlib-M16-efc200", j["ef"], j["recall@10"], j["qps"])' | tee -a "$curve_tsv"
+        print("hnswlib-M16-efc200", j["ef"], j["recall@10"], j["qps"], j["p50_ms"])' |
+      tee -a "$curve_tsv"
   else
     echo "bench/plot.sh: $peer not built: no hnswlib curve" >&2
   fi
@@ -106,15 +109,15 @@ unset multiplot
 set terminal $term_curve
 set termoption noenhanced
 set output "$figs/bench-recall-qps.$format"
-set title "WordNet 50k (384-d): recall@10 vs queries per second, 1 thread, k = 10"
+set title "WordNet 50k (384-d): recall@10 vs speed, 1 thread, k = 10"
 unset logscale x
 set logscale y
 set xlabel "recall@10"
-set ylabel "QPS"
+set ylabel "queries per second (1 / p50 latency)"
 set xrange [*:1]
 set yrange [*:*]
 set key top right
 set grid
-plot for [e in "vajra-fast vajra-quality hnswlib-M16-efc200"] "< awk -v e=".e." '\$1 == e' $curve_tsv" using 3:4 with linespoints title e
+plot for [e in "vajra-fast vajra-quality hnswlib-M16-efc200"] "< awk -v e=".e." '\$1 == e' $curve_tsv" using 3:(1000/\$5) with linespoints title e
 GP
 echo "wrote $figs/bench-scale.$format $figs/bench-recall-qps.$format"

@@ -253,7 +253,8 @@ enum {
     "  --keep-stopwords           do not drop English stopwords\n"                            \
     "  --ignore-title             index the text only\n"                                       \
     "  --batch N                  documents per batch (default 4096)\n"                       \
-    "  -q, --quiet                no progress bar (it is only drawn on a terminal anyway)\n"
+    "  -q, --quiet                no progress bar (drawn only on a terminal anyway); index\n"  \
+    "                             also prints no summary: only errors\n"
 
 void cli_build_defaults(CliBuildOptions *o);
 /* The build threads the options mean: --threads, else the cores this process may run on. */
