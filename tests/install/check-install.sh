@@ -11,11 +11,14 @@
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$src/build-install}
+case $build in /*) ;; *) build=$PWD/$build ;; esac
 prefix=$build/prefix
-if [ ! -d "$build" ]; then
+if [ ! -f "$build/build.ninja" ]; then
   # shellcheck disable=SC2086
-  meson setup "$build" "$src" --buildtype="${BUILDTYPE:-release}" --prefix="$prefix" \
-    -Dcompare=disabled ${MESON_ARGS:-} >/dev/null
+  meson setup --wipe "$build" "$src" --buildtype="${BUILDTYPE:-release}" --prefix="$prefix" \
+    -Dcompare=disabled ${MESON_ARGS:-} > /dev/null 2>&1 ||
+    meson setup "$build" "$src" --buildtype="${BUILDTYPE:-release}" --prefix="$prefix" \
+      -Dcompare=disabled ${MESON_ARGS:-} | tail -n 5
 fi
 ninja -C "$build" | tail -n 3
 rm -rf "$prefix"
