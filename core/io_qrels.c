@@ -248,6 +248,22 @@ size_t vajra_qrels_relevant_count(const VajraQrels *qrels, const char *query_id)
     return q ? q->positive->len : 0;
 }
 
+size_t vajra_qrels_foreach_doc(const VajraQrels *qrels, const char *query_id,
+                               VajraQrelsDocFn fn, void *user)
+{
+    const VajraQrelsQuery *q = vajra_qrels_query_(qrels, query_id);
+    if (!q)
+        return 0;
+    if (fn) {
+        GHashTableIter it;
+        gpointer key, value;
+        g_hash_table_iter_init(&it, q->grades);
+        while (g_hash_table_iter_next(&it, &key, &value))
+            fn(user, key, GPOINTER_TO_INT(value));
+    }
+    return g_hash_table_size(q->grades);
+}
+
 /* ---- internals for eval.c ---- */
 
 const VajraQrelsQuery *vajra_qrels_query_(const VajraQrels *qrels, const char *query_id)

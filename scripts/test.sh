@@ -15,6 +15,9 @@ run_suites() { # $1 build dir, rest: meson setup options
 echo "== plain build and tests"
 run_suites build-test -Dbuildtype=debugoptimized
 
+echo "== release build installed into a private prefix, used with no environment (tests/install)"
+tests/install/check-install.sh build-install
+
 echo "== ASan + UBSan build and tests"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

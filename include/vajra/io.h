@@ -225,6 +225,14 @@ VAJRA_API int vajra_qrels_grade(const VajraQrels *qrels, const char *query_id, c
 /* Number of documents with grade >= 1 for the query (0 when the query is unknown). */
 VAJRA_API size_t vajra_qrels_relevant_count(const VajraQrels *qrels, const char *query_id);
 
+/* Call fn(user, doc_id, grade) for every judged document of `query_id` (any grade, in no
+ * particular order; doc_id is borrowed for the call). fn may be NULL (just count). Returns the
+ * number of judgements of the query (0 when it is unknown). The qrels must not change meanwhile;
+ * otherwise thread-safe. */
+typedef void (*VajraQrelsDocFn)(void *user, const char *doc_id, int grade);
+VAJRA_API size_t vajra_qrels_foreach_doc(const VajraQrels *qrels, const char *query_id,
+                                         VajraQrelsDocFn fn, void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,9 +38,18 @@ def valgrind_wrapper():
 WRAPPER, CHILD_ENV = valgrind_wrapper()
 
 
-def run(*args, check=None):
+def run(*args, check=None, env=None, input=None):
+    """Run vajra; `env` (a dict) replaces or, with None values, removes environment variables."""
+    child_env = CHILD_ENV
+    if env is not None:
+        child_env = dict(CHILD_ENV or os.environ)
+        for k, v in env.items():
+            if v is None:
+                child_env.pop(k, None)
+            else:
+                child_env[k] = v
     p = subprocess.run([*WRAPPER, VAJRA, *args], capture_output=True, text=True, timeout=3000,
-                       env=CHILD_ENV)
+                       env=child_env, input=input)
     if check is not None:
         assert p.returncode == check, (
             f"vajra {' '.join(args)}: exit {p.returncode}, want {check}\n"
@@ -75,6 +84,29 @@ def write(name, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     return path
+
+
+def npy(path):
+    """Rows of a float32 .npy file, as tuples (no numpy needed)."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    hlen = struct.unpack("<H", data[8:10])[0]
+    header = data[10:10 + hlen].decode()
+    shape = eval(header[header.index("("): header.index(")") + 1])
+    vals = struct.unpack("<%df" % (shape[0] * shape[1]), data[10 + hlen:])
+    return [vals[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
+
+
+def brute_force(docs, q, k=10):
+    """Row numbers of the k best inner products, ties by row (Vajra's canonical order)."""
+    scores = sorted((-sum(a * b for a, b in zip(d, q)), i) for i, d in enumerate(docs))
+    return [i for _, i in scores[:k]]
+
+
+def read_jsonl(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
 def first_query():
@@ -184,19 +216,7 @@ class Search(unittest.TestCase):
 
     def test_exact_vector_matches_brute_force(self):
         # The same ranking computed here in Python from the .npy files (float32 dot products).
-        import struct
-        def npy(path):
-            with open(path, "rb") as f:
-                data = f.read()
-            hlen = struct.unpack("<H", data[8:10])[0]
-            header = data[10:10 + hlen].decode()
-            shape = eval(header[header.index("(") : header.index(")") + 1])
-            vals = struct.unpack("<%df" % (shape[0] * shape[1]), data[10 + hlen:])
-            return [vals[i * shape[1]:(i + 1) * shape[1]] for i in range(shape[0])]
-        docs = npy(cran("lsa128.docs.npy"))
-        q = npy(cran("lsa128.queries.npy"))[3]
-        scores = sorted(((-sum(a * b for a, b in zip(d, q)), i) for i, d in enumerate(docs)))
-        want = [i for _, i in scores[:10]]
+        want = brute_force(npy(cran("lsa128.docs.npy")), npy(cran("lsa128.queries.npy"))[3])
         got = self.search("--query-vector", cran("lsa128.queries.npy") + ":3", "--exact")
         self.assertEqual([h["doc"] for h in got["hits"]], want)
 
@@ -370,6 +390,315 @@ class IndexErrors(unittest.TestCase):
             "--threads", "2", "--storage", "mmap", check=0)
         with open(a, "rb") as f1, open(b, "rb") as f2:
             self.assertEqual(f1.read(), f2.read())
+
+def plugin_files():
+    """name -> file of every plugin the test environment's search path holds."""
+    return {p["name"]: p["file"] for p in run_json("plugins")["plugins"]}
+
+
+def lexical_index():
+    """A lexical-only index of Cranfield (made once)."""
+    path = os.path.join(TMP, "lexical-only.vjr")
+    if not os.path.exists(path):
+        run("index", cran("corpus.jsonl"), "-o", path, check=0)
+    return path
+
+
+class Uninstalled(unittest.TestCase):
+    def test_finds_build_tree_plugins_without_environment(self):
+        # The binary under test runs from its build directory: with no VAJRA_PLUGIN_PATH it still
+        # loads the build tree's plugins (not an installed copy), and it can index and search.
+        j = json.loads(run("plugins", "--json", check=0,
+                           env={"VAJRA_PLUGIN_PATH": None}).stdout)
+        files = {p["name"]: p["file"] for p in j["plugins"]}
+        build_root = os.path.dirname(os.path.dirname(os.path.dirname(VAJRA)))
+        for n in ["lexical-bm25", "scorer-bm25", "vector-hnsw", "storage-mmap"]:
+            self.assertIn(n, files)
+            self.assertTrue(files[n].startswith(build_root + os.sep), files[n])
+        out = os.path.join(TMP, "noenv.vjr")
+        run("index", cran("corpus.jsonl"), "-o", out, "--limit", "50", check=0,
+            env={"VAJRA_PLUGIN_PATH": None})
+        r = json.loads(run("search", out, "flow", "--json", check=0,
+                           env={"VAJRA_PLUGIN_PATH": None}).stdout)
+        self.assertEqual(r["mode"], "lexical")
+
+    def test_environment_still_wins(self):
+        # An explicit VAJRA_PLUGIN_PATH is searched instead of the build tree.
+        empty = tempfile.mkdtemp(dir=TMP)
+        j = json.loads(run("plugins", "--json", check=0,
+                           env={"VAJRA_PLUGIN_PATH": empty}).stdout)
+        self.assertTrue(j["search_path"].startswith(empty + ":"), j["search_path"])
+        self.assertNotIn(os.path.dirname(plugin_files()["lexical-bm25"]), j["search_path"])
+
+
+class VectorsOnly(unittest.TestCase):
+    """GloVe/SIFT-style data: vectors with no JSONL."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.index = os.path.join(TMP, "vectors-only.vjr")
+        j = run_json("index", "--vectors", cran("lsa128.docs.npy"), "-o", cls.index)
+        assert (j["docs"], j["dim"]) == (1400, 128), j
+
+    def test_ids_are_row_numbers_and_search_is_exact(self):
+        want = brute_force(npy(cran("lsa128.docs.npy")), npy(cran("lsa128.queries.npy"))[3])
+        r = run_json("search", self.index, "--query-vector", cran("lsa128.queries.npy") + ":3",
+                     "--exact")
+        self.assertEqual([h["id"] for h in r["hits"]], [str(i) for i in want])
+        self.assertEqual([h["doc"] for h in r["hits"]], want)
+        info = run_json("info", self.index)
+        self.assertEqual((info["docs"], info["dim"]), (1400, 128))
+
+    def test_limit_takes_the_first_rows(self):
+        # --limit N with a longer vector file: the first N rows, alone or beside the JSONL.
+        out = os.path.join(TMP, "vectors-limit.vjr")
+        self.assertEqual(run_json("index", "--vectors", cran("lsa128.docs.npy"), "--limit", "300",
+                                  "-o", out)["docs"], 300)
+        # Row 250 searched by itself finds itself first (rows are unit vectors).
+        r = run_json("search", out, "--query-vector", cran("lsa128.docs.npy") + ":250", "--exact")
+        self.assertEqual(r["hits"][0]["id"], "250")
+        both = os.path.join(TMP, "both-limit.vjr")
+        self.assertEqual(run_json("index", cran("corpus.jsonl"), "--vectors",
+                                  cran("lsa128.docs.npy"), "--limit", "120", "-o", both)["docs"],
+                         120)
+        ids = [d["_id"] for d in read_jsonl(cran("corpus.jsonl"))[:120]]
+        r = run_json("search", both, "--query-vector", cran("lsa128.docs.npy") + ":77", "--exact")
+        self.assertEqual(r["hits"][0]["id"], ids[77])
+        self.assertTrue({h["id"] for h in r["hits"]} <= set(ids))
+
+    def test_text_query_on_vectors_only_index_finds_nothing(self):
+        r = run_json("search", self.index, "shock")
+        self.assertEqual(r["hits"], [])
+
+    def test_bench_vector_mode_needs_no_text_queries(self):
+        # Opened index, then built from the vectors alone; ground truth from exact search.
+        r = run_json("bench", self.index, "--query-vectors", cran("lsa128.queries.npy"),
+                     "--repeat", "1", "--max-queries", "60")
+        self.assertEqual((r["mode"], r["queries"], r["docs"]), ("vector", 60, 1400))
+        self.assertGreater(r["recall@10"], 0.8)
+        r = run_json("bench", "--vectors", cran("lsa128.docs.npy"), "--limit", "500",
+                     "--query-vectors", cran("lsa128.queries.npy"), "--repeat", "1",
+                     "--max-queries", "40")
+        self.assertEqual((r["mode"], r["docs"], r["queries"]), ("vector", 500, 40))
+        self.assertGreater(r["build_s"], 0)
+        # With every beam wide enough to see all 500 vectors, HNSW is exact.
+        r = run_json("bench", "--vectors", cran("lsa128.docs.npy"), "--limit", "500",
+                     "--query-vectors", cran("lsa128.queries.npy"), "--repeat", "1",
+                     "--max-queries", "40", "--ef", "500")
+        self.assertEqual(r["recall@10"], 1)
+
+    def test_parity_vector_mode_needs_no_text_queries(self):
+        r = run_json("parity", self.index, "--query-vectors", cran("lsa128.queries.npy"))
+        self.assertTrue(r["ok"])
+        self.assertIsNone(r["lexical"])
+        self.assertEqual(r["vector"]["queries"], 225)
+
+
+class BuildThreads(unittest.TestCase):
+    def test_default_is_the_available_cores(self):
+        r = run_json("bench", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"),
+                     "--limit", "200", "--query-vectors", cran("lsa128.queries.npy"),
+                     "--repeat", "1", "--max-queries", "5")
+        self.assertEqual(r["threads"], len(os.sched_getaffinity(0)))
+        r = run_json("bench", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"),
+                     "--limit", "200", "--query-vectors", cran("lsa128.queries.npy"),
+                     "--repeat", "1", "--max-queries", "5", "--threads", "3")
+        self.assertEqual(r["threads"], 3)
+
+
+class QueryInput(unittest.TestCase):
+    def test_query_file_and_stdin(self):
+        q = first_query()
+        direct = run_json("search", INDEX, q)
+        path = write("query.txt", q + "\n")
+        self.assertEqual(run_json("search", INDEX, "--query-file", path), direct)
+        p = run("search", INDEX, "--query-file", "-", "--json", check=0, input=q + "\n")
+        self.assertEqual(json.loads(p.stdout), direct)
+        p = run("search", INDEX, "-", "--json", check=0, input=q)
+        self.assertEqual(json.loads(p.stdout), direct)
+        p = run("search", INDEX, "--query-file", os.path.join(TMP, "nope.txt"), check=1)
+        self.assertIn("nope.txt", p.stderr)
+        run("search", INDEX, q, "--query-file", path, check=2)
+
+    def test_batch_trec_and_jsonl(self):
+        queries = read_jsonl(cran("queries.jsonl"))
+        p = run("search", INDEX, "--queries", cran("queries.jsonl"), "-k", "5", check=0)
+        lines = [l.split() for l in p.stdout.splitlines()]
+        self.assertTrue(all(len(l) == 6 and l[1] == "Q0" and l[5] == "vajra" for l in lines))
+        by_q = {}
+        for l in lines:
+            by_q.setdefault(l[0], []).append(l)
+        self.assertEqual(set(by_q), {q["_id"] for q in queries})
+        # Each query's run lines are its single search, in rank order.
+        for q in queries[:5]:
+            text = " ".join(x for x in (q.get("title") or "", q.get("text") or "") if x)
+            single = run_json("search", INDEX, text, "-k", "5")
+            self.assertEqual([l[2] for l in by_q[q["_id"]]], [h["id"] for h in single["hits"]])
+            self.assertEqual([int(l[3]) for l in by_q[q["_id"]]],
+                             list(range(1, len(single["hits"]) + 1)))
+        # JSONL, hybrid, into a file.
+        out = os.path.join(TMP, "run.jsonl")
+        run("search", INDEX, "--queries", cran("queries.jsonl"), "--query-vectors",
+            cran("lsa128.queries.npy"), "--format", "jsonl", "-o", out, check=0)
+        rows = read_jsonl(out)
+        self.assertEqual([r["query_id"] for r in rows], [q["_id"] for q in queries])
+        single = run_json("search", INDEX, queries[2]["text"], "--query-vector",
+                          cran("lsa128.queries.npy") + ":2")
+        self.assertEqual([h["id"] for h in rows[2]["hits"]], [h["id"] for h in single["hits"]])
+        # Vector queries alone: ids are the row numbers.
+        p = run("search", INDEX, "--query-vectors", cran("lsa128.queries.npy"), "-k", "1", check=0)
+        self.assertEqual([l.split()[0] for l in p.stdout.splitlines()],
+                         [str(i) for i in range(225)])
+        run("search", INDEX, "--queries", cran("queries.jsonl"), "--format", "csv", check=2)
+
+
+class EvalCounting(unittest.TestCase):
+    def eval(self, queries, *extra, check=0, index=None):
+        return run("eval", index or INDEX, "--queries", queries, "--qrels", cran("qrels.tsv"),
+                   "--mode", "lexical", *extra, check=check)
+
+    def test_empty_queries_file_is_refused(self):
+        p = self.eval(write("empty.jsonl", ""), check=1)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("empty.jsonl", p.stderr)
+        self.assertIn("no queries", p.stderr)
+
+    def test_no_judged_query_is_refused(self):
+        p = self.eval(write("unjudged.jsonl", '{"_id": "x1", "text": "wing"}\n'
+                                              '{"_id": "x2", "text": "flow"}\n'), check=1)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("nothing to score", p.stderr)
+
+    def test_counts_and_warnings(self):
+        queries = read_jsonl(cran("queries.jsonl"))
+        judged = {l.split("\t")[0] for l in open(cran("qrels.tsv"), encoding="utf-8")
+                  if l.strip() and not l.startswith("query-id")}
+        sub = queries[:20] + [{"_id": "not-judged", "text": "heat transfer"}]
+        path = write("sub.jsonl", "".join(json.dumps(q) + "\n" for q in sub))
+        p = self.eval(path, "--json")
+        r = json.loads(p.stdout)
+        n_judged = sum(q["_id"] in judged for q in sub)
+        self.assertEqual(r["queries"], n_judged)
+        self.assertEqual(r["unjudged_queries"], len(sub) - n_judged)
+        self.assertEqual(r["missing_queries"], len(judged) - sum(q["_id"] in judged for q in queries[:20]))
+        self.assertIn("1 of 21 queries", p.stderr)
+        self.assertIn("%d queries judged" % r["missing_queries"], p.stderr)
+        # The mean is over the queries scored: the same as their per-query scores averaged by a
+        # run that holds only them.
+        only = write("only.jsonl", "".join(json.dumps(q) + "\n" for q in queries[:20]))
+        self.assertAlmostEqual(json.loads(self.eval(only, "--json").stdout)["ndcg@10"],
+                               r["ndcg@10"], places=6)
+
+    def test_judged_documents_missing_from_the_index(self):
+        small = os.path.join(TMP, "first100.vjr")
+        run("index", cran("corpus.jsonl"), "--limit", "100", "-o", small, check=0)
+        kept = {d["_id"] for d in read_jsonl(cran("corpus.jsonl"))[:100]}
+        qids = {q["_id"] for q in read_jsonl(cran("queries.jsonl"))}
+        rows = [l.rstrip("\n").split("\t") for l in open(cran("qrels.tsv"), encoding="utf-8")
+                if l.strip() and not l.startswith("query-id")]
+        rel = {}
+        for q, d, g in rows:
+            rel[q] = rel.get(q, 0) + (int(g) >= 1)
+        missing = sum(1 for q, d, g in rows if q in qids and rel[q] > 0 and d not in kept)
+        p = self.eval(cran("queries.jsonl"), "--json", index=small)
+        self.assertEqual(json.loads(p.stdout)["missing_judged_docs"], missing)
+        self.assertIn("%d of the" % missing, p.stderr)
+        self.assertIn("not in the index", p.stderr)
+
+    def test_duplicate_query_id_names_file_and_line(self):
+        lines = open(cran("queries.jsonl"), encoding="utf-8").read().splitlines()[:4]
+        path = write("dupq.jsonl", "\n".join(lines[:3]) + "\n\n" + lines[1] + "\n")
+        p = self.eval(path, check=1)
+        self.assertEqual(p.stdout, "")
+        self.assertIn("dupq.jsonl:5", p.stderr)
+        self.assertIn("line 2", p.stderr)
+
+
+class NoVectors(unittest.TestCase):
+    def test_messages_say_the_index_has_no_vectors(self):
+        idx = lexical_index()
+        qv = cran("lsa128.queries.npy")
+        for args in (["search", idx, "--query-vector", qv + ":0"],
+                     ["search", idx, "text", "--query-vector", qv + ":0"],
+                     ["eval", idx, "--queries", cran("queries.jsonl"), "--qrels",
+                      cran("qrels.tsv"), "--query-vectors", qv],
+                     ["bench", idx, "--query-vectors", qv],
+                     ["parity", idx, "--query-vectors", qv]):
+            p = run(*args, check=1)
+            self.assertIn("this index has no vectors", p.stderr, args)
+            self.assertNotIn("dimension 0", p.stderr, args)
+            self.assertNotIn("has 0", p.stderr, args)
+            self.assertEqual(p.stdout, "", args)
+
+
+class InfoWithoutPlugins(unittest.TestCase):
+    def test_storage_plugin_alone_is_enough(self):
+        files = plugin_files()
+        installed = run_json("plugins")["search_path"].split(":")[-1]
+        if os.path.exists(os.path.join(installed, "lexical-bm25.so")):
+            self.skipTest("an installed lexical-bm25 would be found")
+        only_storage = tempfile.mkdtemp(dir=TMP)
+        for n in ["storage-mmap", "storage-file"]:
+            os.symlink(files[n], os.path.join(only_storage, n + ".so"))
+        full = run_json("info", INDEX)
+        p = run("info", INDEX, "--json", check=0, env={"VAJRA_PLUGIN_PATH": only_storage})
+        j = json.loads(p.stdout)
+        self.assertEqual(sorted(j["missing_plugins"]), ["lexical-bm25", "scorer-bm25",
+                                                        "vector-hnsw"])
+        # Everything coll.meta and the container say is there (the HNSW parameters too, from
+        # the meta); only the segment counts need the index plugins.
+        self.assertIsNone(j["segments"])
+        for key in ["docs", "dim", "metric", "lexical_plugin", "scorer", "vector_plugin",
+                    "profile", "hnsw", "sections", "bytes"]:
+            self.assertEqual(j[key], full[key], key)
+        self.assertEqual(full["missing_plugins"], [])
+        self.assertIn("lexical-bm25", p.stderr)
+        # Only storage-file: the mmap default falls back to it.
+        os.unlink(os.path.join(only_storage, "storage-mmap.so"))
+        p = run("info", INDEX, check=0, env={"VAJRA_PLUGIN_PATH": only_storage})
+        self.assertIn("Documents:  1400", p.stdout)
+        # No storage plugin at all: a clear error, nothing half-printed.
+        empty = tempfile.mkdtemp(dir=TMP)
+        p = run("info", INDEX, check=1, env={"VAJRA_PLUGIN_PATH": empty})
+        self.assertEqual(p.stdout, "")
+        self.assertIn("no storage plugin", p.stderr)
+
+
+class Progress(unittest.TestCase):
+    def on_terminal(self, *args):
+        """Run with stderr on a pseudo-terminal (stdout a pipe); return (stdout, terminal text)."""
+        import pty
+        if WRAPPER:
+            self.skipTest("not under valgrind")
+        master, slave = pty.openpty()
+        p = subprocess.Popen([VAJRA, *args], stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out = p.stdout.read().decode()
+        self.assertEqual(p.wait(), 0)
+        os.close(master)
+        return out, b"".join(chunks).decode(errors="replace")
+
+    def test_bar_on_a_terminal_only(self):
+        out, tty = self.on_terminal("index", cran("corpus.jsonl"), "--vectors",
+                                    cran("lsa128.docs.npy"), "-o", os.path.join(TMP, "tty.vjr"))
+        self.assertIn("indexing [", tty)
+        self.assertIn("100% (1400/1400)", tty)
+        self.assertNotIn("indexing", out)
+        for quiet in (["--quiet"], ["--json"]):
+            out, tty = self.on_terminal("index", cran("corpus.jsonl"), "-o",
+                                        os.path.join(TMP, "tty2.vjr"), *quiet)
+            self.assertEqual(tty, "", quiet)
+        self.assertEqual(json.loads(out)["docs"], 1400)  # --json: stdout is only the object
+
 
 
 if __name__ == "__main__":

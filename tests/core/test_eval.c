@@ -286,6 +286,31 @@ START_TEST(cranfield_qrels_against_themselves)
 }
 END_TEST
 
+/* vajra_qrels_foreach_doc visits every judged document of a query once, with its grade. */
+static void sum_grades(void *user, const char *doc_id, int grade)
+{
+    int *acc = user;
+    acc[0] += grade;
+    acc[1] += doc_id[0] == 'd';
+}
+
+START_TEST(foreach_judged_document)
+{
+    VajraQrels *q = hand_qrels();
+    int acc[2] = {0, 0};
+    ck_assert_uint_eq(vajra_qrels_foreach_doc(q, "q1", sum_grades, acc), 4);
+    ck_assert_int_eq(acc[0], 3 + 2 + 1 + 0);
+    ck_assert_int_eq(acc[1], 4);
+    acc[0] = acc[1] = 0;
+    ck_assert_uint_eq(vajra_qrels_foreach_doc(q, "q4", sum_grades, acc), 2);
+    ck_assert_int_eq(acc[0], -1);
+    ck_assert_uint_eq(vajra_qrels_foreach_doc(q, "q4", NULL, NULL), 2);
+    ck_assert_uint_eq(vajra_qrels_foreach_doc(q, "nope", sum_grades, acc), 0);
+    ck_assert_uint_eq(vajra_qrels_foreach_doc(NULL, "q1", sum_grades, acc), 0);
+    vajra_qrels_free(q);
+}
+END_TEST
+
 static Suite *eval_suite(void)
 {
     Suite *s = suite_create("eval");
@@ -296,6 +321,7 @@ static Suite *eval_suite(void)
     tcase_add_test(t, mean_over_judged_queries);
     tcase_add_test(t, hits_and_errors);
     tcase_add_test(t, cranfield_qrels_against_themselves);
+    tcase_add_test(t, foreach_judged_document);
     suite_add_tcase(s, t);
     return s;
 }

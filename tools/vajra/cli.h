@@ -54,23 +54,33 @@ void cli_json_string(FILE *f, const char *s);
 /* A double as JSON: a number with up to 6 significant decimals, or null when not finite. */
 void cli_json_number(FILE *f, double v);
 
-/* ---- progress (stderr, only when it is a terminal) ---- */
+/* ---- progress (stderr, only when it is a terminal; cli_progress.c) ---- */
 
 typedef struct CliProgress {
     int enabled;
     const char *label;
     uint64_t total;
     int last_percent;
+    double t0, last_draw;
 } CliProgress;
 
-void cli_progress_start(CliProgress *p, const char *label, uint64_t total);
+/* A bar with elapsed time and ETA, drawn only when stderr is a terminal and !quiet (pass 1 for
+ * --quiet and --json so machine output stays clean). total 0 draws nothing. */
+void cli_progress_start(CliProgress *p, const char *label, uint64_t total, int quiet);
 void cli_progress_update(CliProgress *p, uint64_t done);
+/* Draw 100% and end the line. */
 void cli_progress_end(CliProgress *p);
+/* End the line where it stands (before an error message). */
+void cli_progress_abort(CliProgress *p);
 
 /* ---- shared plumbing ---- */
 
-/* A registry with the default search path. Prints the error and returns NULL on failure. */
+/* A registry searching $VAJRA_PLUGIN_PATH when it is set, else — for the uninstalled binary
+ * only — the build tree's plugin directories; then the install dir. Prints the error and returns NULL on failure. */
 VajraRegistry *cli_registry(const char *cmd);
+/* The build tree's plugin directories (colon-separated) when this binary runs from its build
+ * directory, else NULL. */
+const char *cli_build_tree_plugin_path(void);
 
 /* Map "file"/"mmap" (or a full plugin name) to a storage plugin name; NULL for unknown. */
 const char *cli_storage_plugin(const char *name);
@@ -90,6 +100,11 @@ double cli_now(void);
 /* Read a vector file chosen by "FILE" or "FILE:ROW" (ROW overrides *row when present).
  * Prints the error and returns non-zero on failure. */
 int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out, long *row);
+
+/* Query vectors of dimension qv_dim against an index of dimension index_dim (0: no vectors).
+ * Prints "this index has no vectors" or the mismatch and returns non-zero; 0 when they agree. */
+int cli_check_query_dim(const char *cmd, const char *index_path, uint32_t index_dim,
+                        const char *qv_path, size_t qv_dim);
 
 /* Fusion chosen on the command line. */
 typedef struct CliFusion {
@@ -137,16 +152,42 @@ vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec
                               VajraHits *hits, VajraError *err);
 void cli_searcher_clear(CliSearcher *s);
 
+/* ---- queries (cli_search_batch.c) ---- */
+
+/* A query's text: its title and text joined by a space (either may be absent). Caller frees;
+ * NULL when out of memory. */
+char *cli_query_text(const VajraDocument *q);
+
+/* The whole of a file ("-" = standard input) as a string, trailing newlines removed. Caller
+ * frees. Prints the error (naming the file) and returns NULL on failure. */
+char *cli_read_text(const char *cmd, const char *path);
+
+/* Output formats of a batch search. */
+typedef enum CliFormat { CLI_FORMAT_TREC = 0, CLI_FORMAT_JSONL = 1 } CliFormat;
+int cli_parse_format(const char *s, CliFormat *out);
+
+/* Run every query (queries[i] with row i of qv when given; without queries, every row of qv
+ * with the row number as the query id) and write the hits to `out`: TREC run lines
+ * "qid Q0 docid rank score run_name", or one JSON object per query {"query_id", "hits":
+ * [{"rank", "id", "score"}]}. Prints errors; returns non-zero on failure. */
+int cli_search_batch(const char *cmd, CliSearcher *s, VajraCollection *c,
+                     const VajraDocSet *queries, const VajraMatrixF32 *qv, CliFormat format,
+                     const char *run_name, FILE *out);
+
 
 /* ---- documents with their vectors ---- */
 
 /* Documents read from JSONL, optionally cut to the first `limit` (0 = all), with row i of a
- * vector file attached to document i (the file must have exactly as many rows as documents
- * kept). `docs` is an array of `count` documents borrowing from `set` and `vectors`. */
+ * vector file attached to document i (without a limit the file must have exactly one row per
+ * document; with one, its first `limit` rows are used). Without JSONL (docs_path NULL), the
+ * documents are the vector file's first `limit` rows (0 = all) with ids "0", "1", ... (the row
+ * numbers, as ground-truth files use) and no text. `docs` is an array of `count` documents
+ * borrowing from `set`, `vectors` and `ids`. */
 typedef struct CliDocs {
     VajraDocSet *set;
     VajraMatrixF32 vectors;
     VajraDocument *docs;
+    char *ids; /* vectors only: the row-number ids, 11 bytes each */
     size_t count;
     uint32_t dim;
 } CliDocs;
@@ -156,6 +197,14 @@ int cli_docs_load(const char *cmd, const char *docs_path, const char *vectors_pa
                   const char *vector_field, size_t limit, CliDocs *out);
 void cli_docs_clear(CliDocs *d);
 
+/* The 1-based line of the index-th non-blank line of a JSONL file (what the reader calls
+ * document `index`), or 0 when it cannot be found. */
+size_t cli_jsonl_line_of(const char *path, size_t index);
+/* Refuse a repeated id among docs[0..n): prints "<path>:<line>: duplicate <what> id "x" (first on
+ * line N)" and returns non-zero. */
+int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument *docs, size_t n,
+                         const char *what);
+
 
 /* ---- building a collection (shared by index and bench) ---- */
 
@@ -164,12 +213,13 @@ typedef struct CliBuildOptions {
     uint32_t threads, batch, M, efc, efs;
     double k1, b;
     int have_k1, have_b, keep_stopwords, ignore_title;
+    int quiet; /* no progress bar (--quiet, or --json) */
 } CliBuildOptions;
 
 enum {
     CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
     CLI_OPT_STEMMER, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
-    CLI_OPT_EFC, CLI_OPT_EFS
+    CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET
 };
 
 /* getopt_long entries for the build options (put them first in a command's table). */
@@ -186,26 +236,33 @@ enum {
     {"batch", required_argument, NULL, CLI_OPT_BATCH},                                         \
     {"M", required_argument, NULL, CLI_OPT_M},                                                 \
     {"ef-construction", required_argument, NULL, CLI_OPT_EFC},                                 \
-    {"ef-search", required_argument, NULL, CLI_OPT_EFS}
+    {"ef-search", required_argument, NULL, CLI_OPT_EFS},                                       \
+    {"quiet", no_argument, NULL, CLI_OPT_QUIET}
 
 /* Help text for the build options. */
 #define CLI_BUILD_HELP                                                                         \
     "  --metric ip|cosine|l2      vector metric (default ip)\n"                                \
     "  --profile quality|fast|instant   HNSW profile (default fast)\n"                         \
     "  --M N, --ef-construction N, --ef-search N   override the profile\n"                     \
-    "  --threads N                HNSW build threads (default 1; same index for any N)\n"      \
+    "  --threads N                HNSW build threads (default: the available cores; the\n"    \
+    "                             index is the same for any N)\n"                             \
     "  --scorer NAME              scorer plugin (default scorer-bm25; also scorer-bm25plus,\n" \
     "                             scorer-tfidf)\n"                                             \
     "  --k1 X, --b X              BM25 parameters (default: the scorer's, 1.2 and 0.75)\n"     \
     "  --stemmer english|porter|none   (default english)\n"                                    \
     "  --keep-stopwords           do not drop English stopwords\n"                            \
     "  --ignore-title             index the text only\n"                                       \
-    "  --batch N                  documents per batch (default 4096)\n"
+    "  --batch N                  documents per batch (default 4096)\n"                       \
+    "  -q, --quiet                no progress bar (drawn only on a terminal anyway); index\n"  \
+    "                             also prints no summary: only errors\n"
 
 void cli_build_defaults(CliBuildOptions *o);
+/* The build threads the options mean: --threads, else the cores this process may run on. */
+uint32_t cli_build_threads(const CliBuildOptions *o);
 /* Take one option from getopt: 1 = handled, 0 = not a build option, -1 = bad value (printed). */
 int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o);
-/* Create a collection and add every document (progress bar on a terminal), then commit.
+/* Create a collection and add every document (progress bar with ETA on a terminal unless
+ * o->quiet), then commit.
  * *build_s receives the seconds spent adding and committing. Prints errors. */
 int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, const CliDocs *docs,
               const char *docs_path, VajraCollection **out, double *build_s);

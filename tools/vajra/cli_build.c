@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "cli.h"
 
 void cli_build_defaults(CliBuildOptions *o)
@@ -9,8 +11,16 @@ void cli_build_defaults(CliBuildOptions *o)
     memset(o, 0, sizeof *o);
     o->metric = "ip";
     o->profile = "fast";
-    o->threads = 1;
+    o->threads = 0; /* available cores: the graph is the same for any count */
     o->batch = 4096;
+}
+
+uint32_t cli_build_threads(const CliBuildOptions *o)
+{
+    if (o->threads)
+        return o->threads;
+    guint n = g_get_num_processors(); /* honours the CPU affinity mask */
+    return n ? (uint32_t)n : 1;
 }
 
 int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o)
@@ -34,6 +44,8 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
     case CLI_OPT_SCORER: o->scorer = arg; return 1;
     case CLI_OPT_KEEP_STOP: o->keep_stopwords = 1; return 1;
     case CLI_OPT_IGNORE_TITLE: o->ignore_title = 1; return 1;
+    case 'q':
+    case CLI_OPT_QUIET: o->quiet = 1; return 1;
     case CLI_OPT_THREADS:
     case CLI_OPT_BATCH:
     case CLI_OPT_M:
@@ -100,7 +112,7 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     co.M = o->M;
     co.ef_construction = o->efc;
     co.ef_search = o->efs;
-    co.threads = o->threads;
+    co.threads = cli_build_threads(o);
 
     VajraCollection *c = NULL;
     if (vajra_collection_create(reg, &co, &c, &err) != VAJRA_OK) {
@@ -109,13 +121,12 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     }
     double t0 = cli_now();
     CliProgress prog;
-    cli_progress_start(&prog, "indexing", docs->count);
+    cli_progress_start(&prog, "indexing", docs->count, o->quiet);
     for (size_t start = 0; start < docs->count; start += o->batch) {
         size_t count = docs->count - start < o->batch ? docs->count - start : o->batch;
         VajraDocBatch b = {docs->docs + start, count};
         if (vajra_collection_add(c, &b, &err) != VAJRA_OK) {
-            if (prog.enabled)
-                fputc('\n', stderr);
+            cli_progress_abort(&prog);
             cli_error(cmd, "%s (documents %zu..%zu): %s", docs_path, start + 1, start + count,
                       err.message);
             vajra_collection_free(c);

@@ -105,47 +105,37 @@ void cli_json_number(FILE *f, double v)
         fprintf(f, "%.6g", v);
 }
 
-void cli_progress_start(CliProgress *p, const char *label, uint64_t total)
+const char *cli_build_tree_plugin_path(void)
 {
-    p->enabled = isatty(STDERR_FILENO);
-    p->label = label;
-    p->total = total;
-    p->last_percent = -1;
-    cli_progress_update(p, 0);
-}
-
-void cli_progress_update(CliProgress *p, uint64_t done)
-{
-    if (!p->enabled || p->total == 0)
-        return;
-    int percent = (int)(done * 100 / p->total);
-    if (percent == p->last_percent)
-        return;
-    p->last_percent = percent;
-    enum { WIDTH = 30 };
-    char bar[WIDTH + 1];
-    int fill = percent * WIDTH / 100;
-    for (int i = 0; i < WIDTH; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[WIDTH] = '\0';
-    fprintf(stderr, "\r%s [%s] %3d%% (%llu/%llu)", p->label, bar, percent,
-            (unsigned long long)done, (unsigned long long)p->total);
-    fflush(stderr);
-}
-
-void cli_progress_end(CliProgress *p)
-{
-    if (!p->enabled)
-        return;
-    cli_progress_update(p, p->total);
-    fputc('\n', stderr);
+#if defined(VAJRA_BUILD_TOOL_DIR) && defined(VAJRA_BUILD_PLUGIN_PATH)
+    static int checked = 0, in_tree = 0;
+    if (!checked) {
+        checked = 1;
+        char *exe = realpath("/proc/self/exe", NULL);
+        char *dir = realpath(VAJRA_BUILD_TOOL_DIR, NULL);
+        if (exe != NULL && dir != NULL) {
+            size_t n = strlen(dir);
+            in_tree = strncmp(exe, dir, n) == 0 && exe[n] == '/' && strchr(exe + n + 1, '/') == NULL;
+        }
+        free(exe);
+        free(dir);
+    }
+    return in_tree ? VAJRA_BUILD_PLUGIN_PATH : NULL;
+#else
+    return NULL;
+#endif
 }
 
 VajraRegistry *cli_registry(const char *cmd)
 {
     VajraRegistry *reg = NULL;
     VajraError err = {0};
-    if (vajra_registry_new(NULL, &reg, &err) != VAJRA_OK) {
+    /* $VAJRA_PLUGIN_PATH when set; else, for the uninstalled binary only, the build tree's plugin
+     * directories. The registry appends the install directory. */
+    const char *env = getenv("VAJRA_PLUGIN_PATH"), *tree = cli_build_tree_plugin_path();
+    VajraRegistryOptions ro = {.struct_size = sizeof ro, .search_path = tree};
+    int use_tree = tree != NULL && (env == NULL || *env == '\0');
+    if (vajra_registry_new(use_tree ? &ro : NULL, &reg, &err) != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         return NULL;
     }
@@ -227,6 +217,22 @@ int cli_read_vectors_spec(const char *cmd, const char *spec, VajraMatrixF32 *out
     return 0;
 }
 
+int cli_check_query_dim(const char *cmd, const char *index_path, uint32_t index_dim,
+                        const char *qv_path, size_t qv_dim)
+{
+    if (index_dim == 0) {
+        cli_error(cmd, "%s: this index has no vectors (it was built without --vectors); use "
+                  "--mode lexical", index_path);
+        return 1;
+    }
+    if (qv_dim != index_dim) {
+        cli_error(cmd, "%s: query vectors have dimension %zu, the index has %u", qv_path, qv_dim,
+                  index_dim);
+        return 1;
+    }
+    return 0;
+}
+
 int cli_fusion_option(const char *cmd, int ch, const char *arg, CliFusion *f)
 {
     double v = 0;
@@ -294,7 +300,8 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     vajra_status st = VAJRA_OK;
     const VajraType *dom = NULL;
     if (mode != CLI_MODE_LEXICAL && info.dim == 0) {
-        cli_error(cmd, "%s search needs vectors, and this index has none", cli_mode_name(mode));
+        cli_error(cmd, "%s search needs vectors, and this index has no vectors (it was built "
+                  "without --vectors); use --mode lexical", cli_mode_name(mode));
         return 1;
     }
     if (mode == CLI_MODE_LEXICAL) {

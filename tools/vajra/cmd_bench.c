@@ -9,16 +9,19 @@
 
 static void help(void)
 {
-    printf("Usage: vajra bench INDEX|DOCS.jsonl --queries Q.jsonl [OPTIONS]\n\n"
+    printf("Usage: vajra bench INDEX|DOCS.jsonl --queries Q.jsonl [OPTIONS]\n"
+           "       vajra bench INDEX|--vectors FILE --query-vectors FILE [OPTIONS]   (vector mode)\n\n"
            "Time queries one at a time on one thread. Given an index file, it is opened; given a\n"
-           "JSONL corpus (name ending in .jsonl), the collection is built in memory first and the\n"
-           "build is timed (build_s). recall@10 compares each query's top 10 with exact search\n"
+           "JSONL corpus (name ending in .jsonl) or only --vectors, the collection is built in\n"
+           "memory first and the build is timed (build_s). In vector mode no text queries are\n"
+           "needed: the queries are the rows of --query-vectors. recall@10 compares each query's top 10 with exact search\n"
            "(lexical: the core's exhaustive reference; vector: a scan of every vector, a hit\n"
            "tying the 10th exact score within 1e-6 counting as found; hybrid: the same fusion of\n"
            "the two exact sides).\n\n"
            "  --queries FILE             BEIR queries JSONL (text = title + text)\n"
            "  --query-vectors FILE       query vectors (.npy/.fvecs), row i = query i\n"
-           "  --mode lexical|vector|hybrid  (default hybrid when query vectors are given)\n"
+           "  --mode lexical|vector|hybrid  (default: hybrid given both kinds of query, else\n"
+           "                             the one given)\n"
            "  -k N                       hits per query (default 10)\n"
            "  --depth N                  hybrid: candidates per side (default k)\n"
            "  --fusion rrf|minmax|zscore, --rrf-k X, --weight W   hybrid fusion\n"
@@ -28,9 +31,11 @@ static void help(void)
            "  --max-queries N            use only the first N queries\n"
            "  --storage file|mmap        how to open an index file (default mmap)\n"
            "Building (DOCS.jsonl):\n"
-           "  --vectors FILE, --vector-field NAME, --limit N   as for vajra index\n" CLI_BUILD_HELP
-           "  --json                     {\"mode\", \"docs\", \"queries\", \"k\", \"build_s\",\n"
-           "                             \"p50_ms\", \"p95_ms\", \"qps\", \"recall@10\"}\n"
+           "  --vectors FILE, --vector-field NAME, --limit N   as for vajra index (--vectors\n"
+           "                             alone: index the vectors, ids = row numbers)\n" CLI_BUILD_HELP
+           "  --json                     {\"mode\", \"docs\", \"queries\", \"k\", \"ef\", \"threads\",\n"
+           "                             \"build_s\", \"open_s\", \"p50_ms\", \"p95_ms\", \"qps\",\n"
+           "                             \"recall@10\"}\n"
            "  -h, --help                 this text\n");
 }
 
@@ -51,15 +56,6 @@ static double percentile(const double *sorted, size_t n, double p)
     return sorted[i < n ? i : n - 1];
 }
 
-static char *query_text(const VajraDocument *q)
-{
-    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
-    size_t n = strlen(t) + strlen(x) + 2;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
-    return s;
-}
 
 /* Exact results of one query for `mode`, for recall. */
 static vajra_status exact_hits(VajraCollection *c, CliSearcher *exact_vec, CliMode mode,
@@ -131,7 +127,7 @@ int cmd_bench(int argc, char **argv)
     uint32_t k = 10, depth = 0, ef = 0, repeat = 3, maxq = 0, limit = 0;
     int json = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
-    while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:hq", longopts, NULL)) != -1) {
         int r = cli_build_option("bench", ch, optarg, &bo);
         if (r == 0)
             r = cli_fusion_option("bench", ch, optarg, &fusion);
@@ -145,7 +141,7 @@ int cmd_bench(int argc, char **argv)
         case OPT_MODE: mode_s = optarg; break;
         case OPT_VECTORS: vectors = optarg; break;
         case OPT_VECTOR_FIELD: vector_field = optarg; break;
-        case OPT_JSON: json = 1; break;
+        case OPT_JSON: json = bo.quiet = 1; break;
         case OPT_STORAGE:
             storage = cli_storage_plugin(optarg);
             if (storage == NULL)
@@ -172,20 +168,25 @@ int cmd_bench(int argc, char **argv)
         default: return cli_usage_error("bench", "bad option");
         }
     }
-    if (argc - optind != 1)
-        return cli_usage_error("bench", "expected one INDEX or DOCS.jsonl argument");
-    if (queries_path == NULL)
-        return cli_usage_error("bench", "--queries is required");
-    CliMode mode = qv_path ? CLI_MODE_HYBRID : CLI_MODE_LEXICAL;
+    if (argc - optind > 1 || (argc - optind == 0 && vectors == NULL))
+        return cli_usage_error("bench", "expected one INDEX or DOCS.jsonl argument (or "
+                                        "--vectors FILE alone)");
+    CliMode mode = queries_path && qv_path ? CLI_MODE_HYBRID
+                   : qv_path               ? CLI_MODE_VECTOR
+                                           : CLI_MODE_LEXICAL;
     if (mode_s != NULL && !cli_parse_mode(mode_s, &mode))
         return cli_usage_error("bench", "--mode takes lexical, vector or hybrid");
+    if (mode != CLI_MODE_VECTOR && queries_path == NULL)
+        return cli_usage_error("bench", "--queries is required (in %s mode)", cli_mode_name(mode));
     if (mode != CLI_MODE_LEXICAL && qv_path == NULL)
         return cli_usage_error("bench", "--mode %s needs --query-vectors", cli_mode_name(mode));
     if (depth == 0)
         depth = k;
-    const char *target = argv[optind];
-    size_t tlen = strlen(target);
-    int build = tlen > 6 && strcmp(target + tlen - 6, ".jsonl") == 0;
+    const char *target = argc - optind == 1 ? argv[optind] : NULL;
+    size_t tlen = target ? strlen(target) : 0;
+    int build = target == NULL || (tlen > 6 && strcmp(target + tlen - 6, ".jsonl") == 0);
+    if (mode == CLI_MODE_VECTOR)
+        queries_path = NULL; /* not needed: the queries are the vectors' rows */
 
     int status = CLI_EXIT_FAIL;
     VajraError err = {0};
@@ -202,18 +203,23 @@ int cmd_bench(int argc, char **argv)
     size_t nq = 0;
     double build_s = NAN, open_s = NAN;
 
-    if (vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK) {
+    if (queries_path != NULL &&
+        vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK) {
         cli_error_vajra("bench", &err);
         goto out;
     }
-    nq = vajra_docset_count(queries);
+    if (qv_path != NULL && vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK) {
+        cli_error_vajra("bench", &err);
+        goto out;
+    }
+    nq = queries ? vajra_docset_count(queries) : qv.rows;
     if (maxq && maxq < nq)
         nq = maxq;
+    if (nq == 0) {
+        cli_error("bench", "%s: no queries", queries ? queries_path : qv_path);
+        goto out;
+    }
     if (qv_path != NULL) {
-        if (vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK) {
-            cli_error_vajra("bench", &err);
-            goto out;
-        }
         if (qv.rows < nq) {
             cli_error("bench", "%s: %zu vectors for %zu queries (row i belongs to line i)",
                       qv_path, qv.rows, nq);
@@ -226,8 +232,8 @@ int cmd_bench(int argc, char **argv)
         cli_error("bench", "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < nq; i++)
-        if ((texts[i] = query_text(vajra_docset_doc(queries, i))) == NULL) {
+    for (size_t i = 0; i < nq && queries != NULL; i++)
+        if ((texts[i] = cli_query_text(vajra_docset_doc(queries, i))) == NULL) {
             cli_error("bench", "out of memory");
             goto out;
         }
@@ -236,7 +242,7 @@ int cmd_bench(int argc, char **argv)
         goto out;
     if (build) {
         if (cli_docs_load("bench", target, vectors, vector_field, limit, &docs) ||
-            cli_build("bench", reg, &bo, &docs, target, &c, &build_s))
+            cli_build("bench", reg, &bo, &docs, target ? target : vectors, &c, &build_s))
             goto out;
     } else {
         double t0 = cli_now();
@@ -247,11 +253,9 @@ int cmd_bench(int argc, char **argv)
     }
     VajraCollectionInfo info;
     vajra_collection_info(c, &info);
-    if (mode != CLI_MODE_LEXICAL && qv.dim != info.dim) {
-        cli_error("bench", "%s: query vectors have dimension %zu, the index has %u", qv_path,
-                  qv.dim, info.dim);
+    if (mode != CLI_MODE_LEXICAL &&
+        cli_check_query_dim("bench", target ? target : vectors, info.dim, qv_path, qv.dim))
         goto out;
-    }
     if (cli_searcher_init("bench", &s, c, mode, k, depth, ef, &fusion))
         goto out;
     if (mode != CLI_MODE_LEXICAL &&
@@ -296,8 +300,18 @@ int cmd_bench(int argc, char **argv)
     double qps = total > 0 ? (double)nlat / total : NAN;
     double recall = nq ? recall_sum / (double)nq : NAN;
     if (json) {
-        printf("{\"mode\": \"%s\", \"docs\": %u, \"queries\": %zu, \"k\": %u, \"build_s\": ",
+        printf("{\"mode\": \"%s\", \"docs\": %u, \"queries\": %zu, \"k\": %u, \"ef\": ",
                cli_mode_name(mode), info.doc_count, nq, k);
+        if (mode != CLI_MODE_LEXICAL)
+            printf("%u", ef ? ef : info.vector_params.ef_search);
+        else
+            printf("null");
+        printf(", \"threads\": ");
+        if (build && info.dim)
+            printf("%u", cli_build_threads(&bo));
+        else
+            printf("null");
+        printf(", \"build_s\": ");
         cli_json_number(stdout, build_s);
         printf(", \"open_s\": ");
         cli_json_number(stdout, open_s);

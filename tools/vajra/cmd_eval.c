@@ -14,7 +14,11 @@ static void help(void)
         "Usage: vajra eval INDEX --queries Q.jsonl --qrels QRELS.tsv [OPTIONS]\n\n"
         "Run every query and score the rankings against graded judgements (trec_eval\n"
         "conventions: nDCG@10 with linear gain, recall@100, MRR@10, MAP over the ranking).\n"
-        "A query's text is its title and text joined; row i of --query-vectors is query i.\n\n"
+        "A query's text is its title and text joined; row i of --query-vectors is query i.\n"
+        "The means are over the queries of the file that have a relevant judgement (as BEIR\n"
+        "and pytrec_eval); queries without one, judged queries missing from the file and judged\n"
+        "documents missing from the index are counted and reported on stderr. Nothing to\n"
+        "score (no judged query) is an error (exit 1); so is a query id used twice.\n\n"
         "  --queries FILE             BEIR queries JSONL\n"
         "  --qrels FILE               TSV: query-id, corpus-id, score (header optional)\n"
         "  --query-vectors FILE       query vectors (.npy/.fvecs), for vector and hybrid\n"
@@ -26,8 +30,10 @@ static void help(void)
         "  --exact                    exact vector search\n"
         "  --storage file|mmap        how to open the index (default mmap)\n"
         "  --json                     one object per mode: {\"mode\", \"ndcg@10\", \"ndcg@10_exp\",\n"
-        "                             \"recall@100\", \"mrr@10\", \"map\", \"queries\"} (an array for\n"
-        "                             several modes; ndcg@10_exp uses gain 2^grade - 1)\n"
+        "                             \"recall@100\", \"mrr@10\", \"map\", \"queries\" (scored),\n"
+        "                             \"unjudged_queries\", \"missing_queries\",\n"
+        "                             \"missing_judged_docs\"} (an array for several modes;\n"
+        "                             ndcg@10_exp uses gain 2^grade - 1)\n"
         "  -h, --help                 this text\n");
 }
 
@@ -43,19 +49,11 @@ typedef struct EvalRun {
     uint32_t n_docs;
 } EvalRun;
 
-/* Query text: title and text joined by a space (either may be absent). */
-static char *query_text(const VajraDocument *q)
-{
-    const char *t = q->title ? q->title : "", *x = q->text ? q->text : "";
-    size_t n = strlen(t) + strlen(x) + 2;
-    char *s = malloc(n);
-    if (s != NULL)
-        snprintf(s, n, "%s%s%s", t, t[0] && x[0] ? " " : "", x);
-    return s;
-}
-
+/* Run the queries that have relevant judgements and average their metrics (the queries of the
+ * file that are judged: BEIR's and pytrec_eval's convention; the others are counted and reported
+ * by the caller). */
 static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, uint32_t ef,
-                    const CliFusion *fusion, VajraEvalSummary *out)
+                    const CliFusion *fusion, VajraMetrics *mean, size_t *scored)
 {
     CliSearcher s;
     if (cli_searcher_init("eval", &s, r->c, mode, k, depth, ef, fusion))
@@ -63,32 +61,96 @@ static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, 
     VajraEval *ev = NULL;
     VajraError err = {0};
     VajraHits hits = {0};
+    VajraMetrics sum = {0};
+    size_t n = 0;
     int bad = 0;
     if (vajra_eval_new(r->qrels, &ev, &err) != VAJRA_OK)
         bad = 1;
     size_t nq = vajra_docset_count(r->queries);
     for (size_t i = 0; i < nq && !bad; i++) {
         const VajraDocument *q = vajra_docset_doc(r->queries, i);
-        char *text = query_text(q);
+        if (vajra_qrels_relevant_count(r->qrels, q->id) == 0)
+            continue;
+        char *text = cli_query_text(q);
         const float *vec = r->qv && r->qv->data ? r->qv->data + i * r->qv->dim : NULL;
         vajra_status st = text ? cli_searcher_run(&s, text, vec, &hits, &err)
                                : vajra_error_set(&err, VAJRA_ERR_NO_MEMORY, "out of memory");
         free(text);
+        VajraMetrics m;
         if (st == VAJRA_OK)
-            st = vajra_eval_add_hits(ev, q->id, &hits, r->doc_ids, r->n_docs, NULL, &err);
+            st = vajra_eval_add_hits(ev, q->id, &hits, r->doc_ids, r->n_docs, &m, &err);
         if (st != VAJRA_OK) {
             vajra_error_prefix(&err, "query %s", q->id);
             bad = 1;
+            break;
         }
+        sum.ndcg_at_10 += m.ndcg_at_10;
+        sum.ndcg_at_10_exp += m.ndcg_at_10_exp;
+        sum.recall_at_100 += m.recall_at_100;
+        sum.mrr_at_10 += m.mrr_at_10;
+        sum.map += m.map;
+        n++;
     }
-    if (bad)
+    if (bad) {
         cli_error_vajra("eval", &err);
-    else
-        vajra_eval_summary(ev, out);
+    } else {
+        double d = n ? (double)n : 1.0;
+        *mean = (VajraMetrics){.ndcg_at_10 = sum.ndcg_at_10 / d,
+                               .ndcg_at_10_exp = sum.ndcg_at_10_exp / d,
+                               .recall_at_100 = sum.recall_at_100 / d,
+                               .mrr_at_10 = sum.mrr_at_10 / d,
+                               .map = sum.map / d};
+        *scored = n;
+    }
     vajra_eval_free(ev);
     vajra_hits_clear(&hits);
     cli_searcher_clear(&s);
     return bad;
+}
+
+/* What the inputs hold, before anything is run. */
+typedef struct EvalCounts {
+    size_t queries;           /* in the queries file */
+    size_t judged;            /* of those, with >= 1 relevant document: the ones scored */
+    size_t judged_missing;    /* queries of the qrels with >= 1 relevant document not in the file */
+    size_t judgements;        /* (query, document) rows of the scored queries */
+    size_t docs_missing;      /* of those, documents the index does not hold */
+    size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
+} EvalCounts;
+
+typedef struct MissingDocs {
+    const VajraCollection *c;
+    EvalCounts *counts;
+} MissingDocs;
+
+static void count_missing_doc(void *user, const char *doc_id, int grade)
+{
+    MissingDocs *m = user;
+    uint32_t num;
+    if (vajra_collection_doc_number(m->c, doc_id, &num, NULL) != VAJRA_OK) {
+        m->counts->docs_missing++;
+        m->counts->relevant_missing += grade >= 1;
+    }
+}
+
+static void count_inputs(const VajraDocSet *queries, const VajraQrels *qrels,
+                         const VajraCollection *c, EvalCounts *out)
+{
+    memset(out, 0, sizeof *out);
+    out->queries = vajra_docset_count(queries);
+    MissingDocs md = {c, out};
+    for (size_t i = 0; i < out->queries; i++) {
+        const char *id = vajra_docset_doc(queries, i)->id;
+        if (vajra_qrels_relevant_count(qrels, id) == 0)
+            continue;
+        out->judged++;
+        out->judgements += vajra_qrels_foreach_doc(qrels, id, count_missing_doc, &md);
+    }
+    for (size_t i = 0; i < vajra_qrels_query_count(qrels); i++) {
+        const char *id = vajra_qrels_query_id(qrels, i);
+        if (vajra_qrels_relevant_count(qrels, id) > 0 && vajra_docset_find(queries, id) < 0)
+            out->judged_missing++;
+    }
 }
 
 int cmd_eval(int argc, char **argv)
@@ -180,6 +242,13 @@ int cmd_eval(int argc, char **argv)
         cli_error_vajra("eval", &err);
         goto out;
     }
+    if (vajra_docset_count(queries) == 0) {
+        cli_error("eval", "%s: no queries: nothing to evaluate", queries_path);
+        goto out;
+    }
+    if (cli_check_unique_ids("eval", queries_path, vajra_docset_batch(queries).docs,
+                             vajra_docset_count(queries), "query"))
+        goto out;
     if (qv_path != NULL) {
         if (vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK) {
             cli_error_vajra("eval", &err);
@@ -199,11 +268,9 @@ int cmd_eval(int argc, char **argv)
         goto out;
     VajraCollectionInfo info;
     vajra_collection_info(c, &info);
-    if (qv_path != NULL && (want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID]) && qv.dim != info.dim) {
-        cli_error("eval", "%s: query vectors have dimension %zu, the index has %u", qv_path, qv.dim,
-                  info.dim);
+    if (qv_path != NULL && (want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID]) &&
+        cli_check_query_dim("eval", argv[optind], info.dim, qv_path, qv.dim))
         goto out;
-    }
     uint32_t n = cli_live_doc_span(c);
     ids = malloc((n ? n : 1) * sizeof *ids);
     if (ids == NULL) {
@@ -214,10 +281,32 @@ int cmd_eval(int argc, char **argv)
         ids[d] = vajra_collection_doc_id(c, d);
     EvalRun run = {c, queries, qv_path ? &qv : NULL, qrels, ids, n};
 
+    /* Count what will be scored and what cannot be, and refuse an evaluation of nothing. */
+    EvalCounts ec;
+    count_inputs(queries, qrels, c, &ec);
+    if (ec.judged == 0) {
+        cli_error("eval", "none of the %zu queries in %s has a relevant judgement in %s (the "
+                  "qrels' first column must hold the queries' \"_id\"s): nothing to score",
+                  ec.queries, queries_path, qrels_path);
+        goto out;
+    }
+    if (ec.judged < ec.queries)
+        fprintf(stderr, "vajra eval: warning: %zu of %zu queries in %s have no relevant "
+                "judgement in %s; they are not scored\n", ec.queries - ec.judged, ec.queries,
+                queries_path, qrels_path);
+    if (ec.judged_missing > 0)
+        fprintf(stderr, "vajra eval: warning: %zu queries judged in %s are not in %s; they are "
+                "not scored\n", ec.judged_missing, qrels_path, queries_path);
+    if (ec.docs_missing > 0)
+        fprintf(stderr, "vajra eval: warning: %zu of the %zu judged documents of the scored "
+                "queries (%zu of them relevant) are not in the index; no run can retrieve "
+                "them\n", ec.docs_missing, ec.judgements, ec.relevant_missing);
+
     /* Run every mode first and print only when all succeeded: no half-written output. */
-    VajraEvalSummary sums[3];
+    VajraMetrics means[3];
+    size_t scored[3] = {0, 0, 0};
     for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++)
-        if (want[m] && run_mode(&run, (CliMode)m, k, depth, ef, &fusion, &sums[m]))
+        if (want[m] && run_mode(&run, (CliMode)m, k, depth, ef, &fusion, &means[m], &scored[m]))
             goto out;
     int printed = 0, several = want[0] + want[1] + want[2] > 1;
     if (json && several)
@@ -228,7 +317,7 @@ int cmd_eval(int argc, char **argv)
     for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
         if (!want[m])
             continue;
-        const VajraMetrics *mm = &sums[m].mean;
+        const VajraMetrics *mm = &means[m];
         if (json) {
             printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
                    cli_mode_name((CliMode)m));
@@ -241,11 +330,13 @@ int cmd_eval(int argc, char **argv)
             cli_json_number(stdout, mm->mrr_at_10);
             printf(", \"map\": ");
             cli_json_number(stdout, mm->map);
-            printf(", \"queries\": %zu}", sums[m].judged_queries);
+            printf(", \"queries\": %zu, \"unjudged_queries\": %zu, \"missing_queries\": %zu, "
+                   "\"missing_judged_docs\": %zu}", scored[m], ec.queries - ec.judged,
+                   ec.judged_missing, ec.docs_missing);
         } else {
             printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
                    mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10, mm->map,
-                   sums[m].judged_queries);
+                   scored[m]);
         }
         printed++;
     }

@@ -9,15 +9,17 @@
 
 static void help(void)
 {
-    printf("Usage: vajra index DOCS.jsonl -o INDEX [OPTIONS]\n\n"
+    printf("Usage: vajra index DOCS.jsonl -o INDEX [OPTIONS]\n"
+           "       vajra index --vectors FILE -o INDEX [OPTIONS]\n\n"
            "Index BEIR-style JSONL documents ({\"_id\", \"title\", \"text\"} per line) with BM25 "
            "and,\nwhen vectors are given, HNSW, into one index file. Row i of the vector file "
-           "belongs to\nline i of DOCS.jsonl.\n\n"
+           "belongs to\nline i of DOCS.jsonl. Without DOCS.jsonl the vectors alone are indexed "
+           "(GloVe, SIFT):\ndocument i is row i, its id the row number \"i\", with no text.\n\n"
            "  -o, --output INDEX         the index file to write (atomically)\n"
            "  --vectors FILE             document vectors: .npy (float32 or float16) or .fvecs\n"
            "  --vector-field NAME        or: read each document's vector from this JSON field\n"
-           "  --limit N                  index only the first N documents (the vector file "
-           "must\n                             then have N rows)\n" CLI_BUILD_HELP
+           "  --limit N                  index only the first N documents (and the first N rows "
+           "of\n                             the vector file)\n" CLI_BUILD_HELP
            "  --storage file|mmap        storage plugin that writes the file (same bytes)\n"
            "  --json                     print a JSON summary (docs, dim, build_s, save_s, "
            "path, bytes)\n"
@@ -45,7 +47,7 @@ int cmd_index(int argc, char **argv)
     const char *output = NULL, *vectors = NULL, *vector_field = NULL, *storage = "storage-file";
     uint32_t limit = 0;
     int json = 0, ch;
-    while ((ch = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:hq", longopts, NULL)) != -1) {
         int r = cli_build_option("index", ch, optarg, &bo);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -55,7 +57,7 @@ int cmd_index(int argc, char **argv)
         case 'o': output = optarg; break;
         case OPT_VECTORS: vectors = optarg; break;
         case OPT_VECTOR_FIELD: vector_field = optarg; break;
-        case OPT_JSON: json = 1; break;
+        case OPT_JSON: json = bo.quiet = 1; break;
         case OPT_LIMIT:
             if (!cli_parse_u32(optarg, &limit) || limit == 0)
                 return cli_usage_error("index", "--limit takes a positive integer");
@@ -69,13 +71,18 @@ int cmd_index(int argc, char **argv)
         default: return cli_usage_error("index", "bad option");
         }
     }
-    if (argc - optind != 1)
+    if (argc - optind > 1)
         return cli_usage_error("index", "expected one DOCS.jsonl argument");
+    if (argc - optind == 0 && vectors == NULL)
+        return cli_usage_error("index", "expected DOCS.jsonl, or --vectors FILE to index vectors "
+                                        "alone");
     if (output == NULL)
         return cli_usage_error("index", "missing -o INDEX");
     if (vectors && vector_field)
         return cli_usage_error("index", "give --vectors or --vector-field, not both");
-    const char *docs_path = argv[optind];
+    if (vector_field && argc - optind == 0)
+        return cli_usage_error("index", "--vector-field needs DOCS.jsonl");
+    const char *docs_path = argc - optind == 1 ? argv[optind] : NULL;
 
     int status = CLI_EXIT_FAIL;
     CliDocs docs;
@@ -86,7 +93,8 @@ int cmd_index(int argc, char **argv)
     if (cli_docs_load("index", docs_path, vectors, vector_field, limit, &docs))
         return CLI_EXIT_FAIL;
     reg = cli_registry("index");
-    if (reg == NULL || cli_build("index", reg, &bo, &docs, docs_path, &c, &build_s))
+    if (reg == NULL || cli_build("index", reg, &bo, &docs, docs_path ? docs_path : vectors, &c,
+                                 &build_s))
         goto out;
     double t_save = cli_now();
     if (vajra_collection_save(c, output, storage, &err) != VAJRA_OK) {
@@ -106,10 +114,14 @@ int cmd_index(int argc, char **argv)
         printf(", \"path\": ");
         cli_json_string(stdout, output);
         printf(", \"bytes\": %lld}\n", bytes);
-    } else {
-        printf("Indexed %zu documents", docs.count);
+    } else if (!bo.quiet) {
+        if (docs_path == NULL)
+            printf("Indexed %zu %u-d vectors", docs.count, docs.dim);
+        else
+            printf("Indexed %zu documents", docs.count);
         if (docs.dim)
-            printf(" with %u-d vectors (%s, profile %s)", docs.dim, bo.metric, bo.profile);
+            printf("%s (%s, profile %s, %u threads)", docs_path ? " with vectors" : "", bo.metric,
+                   bo.profile, cli_build_threads(&bo));
         printf(" in %.2f s; saved %s (%.1f MB) in %.2f s\n", build_s, output,
                (double)bytes / 1e6, save_s);
     }

@@ -1,8 +1,13 @@
 /* `vajra info INDEX`: what an index file holds (documents, vectors, plugins, parameters,
- * sections). */
+ * sections). It reads only the container (through a storage plugin) and the "coll.meta" section,
+ * so it works when the index plugins the file names are missing — it then says which are. With
+ * them present it also opens the collection, for the HNSW parameters. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include <glib.h>
 
 #include "cli.h"
 #include "cli_live.h"
@@ -12,59 +17,92 @@ static void help(void)
 {
     printf("Usage: vajra info INDEX [--storage file|mmap] [--json]\n\n"
            "Open an index file (validating every checksum) and describe it: documents, vector\n"
-           "dimension and metric, the plugins it needs, the scorer and HNSW parameters, and its\n"
-           "sections with their sizes.\n\n"
-           "  --storage file|mmap  storage plugin used to open it (default mmap)\n"
+           "dimension and metric, the plugins it needs (and which of them are missing here), the\n"
+           "scorer and HNSW parameters, and its sections with their sizes. Only a storage plugin\n"
+           "is needed; without the index plugins the segment counts are not shown.\n\n"
+           "  --storage file|mmap  storage plugin used to open it (default mmap; the other one\n"
+           "                       is tried when it is missing)\n"
            "  --json               one JSON object (keys: path, bytes, docs, dim, metric,\n"
            "                       segments, generation, live, deleted, lexical_plugin, scorer,\n"
-           "                       scorer_params, vector_plugin, profile, hnsw, sections)\n"
+           "                       scorer_params, vector_plugin, profile, hnsw, missing_plugins,\n"
+           "                       sections; the segment counts are null without the plugins)\n"
            "  -h, --help           this text\n");
 }
 
-static const char *metric_text(uint32_t m)
+/* coll.meta: "key value" lines (see core/collection.c). */
+typedef struct Meta {
+    GHashTable *kv;             /* key -> value (first occurrence), owned strings */
+    GPtrArray *param_names;     /* scorer-param names, owned */
+    GArray *param_values;       /* double */
+} Meta;
+
+static void meta_parse(Meta *m, const char *data, size_t len)
 {
-    return m == VAJRA_METRIC_L2 ? "l2" : m == VAJRA_METRIC_IP ? "ip" : m == VAJRA_METRIC_COSINE ? "cosine" : "none";
+    m->kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    m->param_names = g_ptr_array_new_with_free_func(g_free);
+    m->param_values = g_array_new(FALSE, FALSE, sizeof(double));
+    char *text = g_strndup(data, len);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        char *sp = strchr(*l, ' ');
+        if (sp == NULL)
+            continue;
+        *sp = '\0';
+        const char *key = *l, *value = sp + 1;
+        if (strcmp(key, "scorer-param") == 0) {
+            const char *sp2 = strchr(value, ' ');
+            if (sp2 != NULL) {
+                double v = g_ascii_strtod(sp2 + 1, NULL);
+                g_ptr_array_add(m->param_names, g_strndup(value, (gsize)(sp2 - value)));
+                g_array_append_val(m->param_values, v);
+            }
+        } else if (!g_hash_table_contains(m->kv, key)) {
+            g_hash_table_insert(m->kv, g_strdup(key), g_strdup(value));
+        }
+    }
+    g_strfreev(lines);
+    g_free(text);
 }
 
-/* List the container's sections (a second, read-only open through the same storage plugin). */
-static void print_sections(VajraRegistry *reg, const char *storage, const char *path, int json)
+static void meta_clear(Meta *m)
 {
-    VajraPlugin *sp = NULL;
+    if (m->kv != NULL)
+        g_hash_table_destroy(m->kv);
+    if (m->param_names != NULL)
+        g_ptr_array_free(m->param_names, TRUE);
+    if (m->param_values != NULL)
+        g_array_free(m->param_values, TRUE);
+    memset(m, 0, sizeof *m);
+}
+
+static const char *meta_get(const Meta *m, const char *key)
+{
+    return g_hash_table_lookup(m->kv, key);
+}
+
+static unsigned meta_uint(const Meta *m, const char *key)
+{
+    const char *v = meta_get(m, key);
+    return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
+/* Load the storage plugin: the one asked for, else the other. NULL (error printed) when neither
+ * is on the search path. */
+static VajraPlugin *load_storage(VajraRegistry *reg, const char **name)
+{
+    const char *names[2] = {*name, strcmp(*name, "storage-mmap") == 0 ? "storage-file"
+                                                                       : "storage-mmap"};
     VajraError err = {0};
-    if (vajra_registry_load(reg, VAJRA_PLUGIN_STORAGE, storage, &sp, &err) != VAJRA_OK) {
-        if (json)
-            printf("[]");
-        return;
-    }
-    const VajraStorageOps *ops = vajra_plugin_vtable(sp);
-    VajraStorageContainer *c = NULL;
-    if (ops->open(vajra_plugin_state(sp), path, &c, &err) == VAJRA_OK) {
-        size_t n = ops->container_count(c);
-        if (json)
-            printf("[");
-        else
-            printf("\nSections (%zu):\n", n);
-        for (size_t i = 0; i < n; i++) {
-            const char *name = NULL;
-            const void *data = NULL;
-            size_t len = 0;
-            if (ops->container_section_at(c, i, &name, &data, &len, &err) != VAJRA_OK)
-                continue;
-            if (json) {
-                printf("%s{\"name\": ", i ? ", " : "");
-                cli_json_string(stdout, name);
-                printf(", \"bytes\": %zu}", len);
-            } else {
-                printf("  %-24s %12zu bytes\n", name, len);
-            }
+    for (int i = 0; i < 2; i++) {
+        VajraPlugin *p = NULL;
+        if (vajra_registry_load(reg, VAJRA_PLUGIN_STORAGE, names[i], &p, &err) == VAJRA_OK) {
+            *name = names[i];
+            return p;
         }
-        if (json)
-            printf("]");
-        ops->close(c);
-    } else if (json) {
-        printf("[]");
     }
-    vajra_plugin_unref(sp);
+    cli_error("info", "no storage plugin (storage-mmap or storage-file) could be loaded, so the "
+              "index cannot be read; searched %s", vajra_registry_search_path(reg));
+    return NULL;
 }
 
 int cmd_info(int argc, char **argv)
@@ -77,89 +115,181 @@ int cmd_info(int argc, char **argv)
     const char *storage = "storage-mmap";
     while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'j':
-            json = 1;
-            break;
+        case 'j': json = 1; break;
         case 's':
             storage = cli_storage_plugin(optarg);
             if (storage == NULL)
                 return cli_usage_error("info", "--storage takes file or mmap, not \"%s\"", optarg);
             break;
-        case 'h':
-            help();
-            return CLI_EXIT_OK;
-        default:
-            return cli_usage_error("info", "bad option");
+        case 'h': help(); return CLI_EXIT_OK;
+        default: return cli_usage_error("info", "bad option");
         }
     }
     if (argc - optind != 1)
         return cli_usage_error("info", "expected one INDEX argument");
     const char *path = argv[optind];
 
+    int status = CLI_EXIT_FAIL;
     VajraRegistry *reg = cli_registry("info");
-    if (reg == NULL)
-        return CLI_EXIT_FAIL;
-    VajraCollection *c = cli_open_collection("info", reg, path, storage);
-    if (c == NULL) {
-        vajra_registry_free(reg);
-        return CLI_EXIT_FAIL;
+    VajraPlugin *sp = NULL;
+    VajraStorageContainer *cont = NULL;
+    const VajraStorageOps *ops = NULL;
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    Meta meta = {0};
+    GPtrArray *missing = g_ptr_array_new();
+    if (reg == NULL || (sp = load_storage(reg, &storage)) == NULL)
+        goto out;
+    ops = vajra_plugin_vtable(sp);
+    if (ops->open(vajra_plugin_state(sp), path, &cont, &err) != VAJRA_OK) {
+        cli_error_vajra("info", &err);
+        goto out;
     }
+    const VajraSectionReader *sr = ops->container_sections(cont);
+    const void *mdata = NULL;
+    size_t mlen = 0;
+    if (sr->find(sr->self, "coll.meta", &mdata, &mlen, &err) != VAJRA_OK) {
+        cli_error("info", "%s: not a Vajra collection (no coll.meta section)", path);
+        goto out;
+    }
+    meta_parse(&meta, mdata, mlen);
+    if (meta_get(&meta, "vajra-collection") == NULL) {
+        cli_error("info", "%s: coll.meta is not a collection description", path);
+        goto out;
+    }
+    unsigned dim = meta_uint(&meta, "dim");
+
+    /* Which of the plugins the file names can be loaded here. */
+    const char *needed[3] = {meta_get(&meta, "lexical"), meta_get(&meta, "scorer"),
+                             dim ? meta_get(&meta, "vector") : NULL};
+    const VajraPluginKind kinds[3] = {VAJRA_PLUGIN_LEXICAL, VAJRA_PLUGIN_SCORER,
+                                      VAJRA_PLUGIN_VECTOR};
+    for (int i = 0; i < 3; i++) {
+        VajraPlugin *p = NULL;
+        if (needed[i] == NULL)
+            continue;
+        if (vajra_registry_load(reg, kinds[i], needed[i], &p, &err) == VAJRA_OK)
+            vajra_plugin_unref(p);
+        else
+            g_ptr_array_add(missing, (gpointer)needed[i]);
+    }
+    /* With every plugin present, open the collection for what only the plugins can read. */
     VajraCollectionInfo in;
-    vajra_collection_info(c, &in);
+    memset(&in, 0, sizeof in);
+    if (missing->len == 0) {
+        if ((c = cli_open_collection("info", reg, path, storage)) == NULL)
+            goto out;
+        vajra_collection_info(c, &in);
+    } else {
+        fprintf(stderr, "vajra info: warning: plugin%s not found on %s:", missing->len > 1 ? "s" : "",
+                vajra_registry_search_path(reg));
+        for (guint i = 0; i < missing->len; i++)
+            fprintf(stderr, " %s", (const char *)g_ptr_array_index(missing, i));
+        fprintf(stderr, " (this index cannot be searched here)\n");
+    }
+    /* The HNSW parameters: from the open index, else from coll.meta's "vector-params M efC efS
+     * seed" (files since the live-collection format carry it). */
+    VajraVectorParams meta_vp;
+    memset(&meta_vp, 0, sizeof meta_vp);
+    const VajraVectorParams *vp = c ? &in.vector_params : NULL;
+    const char *vps = meta_get(&meta, "vector-params");
+    unsigned long long seed = 0;
+    if (vp == NULL && vps != NULL &&
+        sscanf(vps, "%u %u %u %llu", &meta_vp.M, &meta_vp.ef_construction, &meta_vp.ef_search,
+               &seed) == 4) {
+        meta_vp.seed = seed;
+        vp = &meta_vp;
+    }
     struct stat sb;
     long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
-    const VajraVectorParams *vp = &in.vector_params;
+    size_t nsec = ops->container_count(cont);
 
     if (json) {
         printf("{\"path\": ");
         cli_json_string(stdout, path);
-        printf(", \"bytes\": %lld, \"docs\": %u, \"dim\": %u, \"metric\": ", bytes, in.doc_count,
-               in.dim);
-        cli_json_string(stdout, in.dim ? metric_text(in.metric) : NULL);
+        printf(", \"bytes\": %lld, \"docs\": %u, \"dim\": %u, \"metric\": ", bytes,
+               meta_uint(&meta, "docs"), dim);
+        cli_json_string(stdout, dim ? meta_get(&meta, "metric") : NULL);
         cli_live_info(c, 1);
         printf(", \"lexical_plugin\": ");
-        cli_json_string(stdout, in.lexical_plugin);
+        cli_json_string(stdout, meta_get(&meta, "lexical"));
         printf(", \"scorer\": ");
-        cli_json_string(stdout, in.scorer_plugin);
+        cli_json_string(stdout, meta_get(&meta, "scorer"));
         printf(", \"scorer_params\": {");
-        for (size_t i = 0; i < in.n_scorer_params; i++) {
+        for (guint i = 0; i < meta.param_names->len; i++) {
             printf("%s", i ? ", " : "");
-            cli_json_string(stdout, in.scorer_params[i].name);
+            cli_json_string(stdout, g_ptr_array_index(meta.param_names, i));
             printf(": ");
-            cli_json_number(stdout, in.scorer_params[i].value);
+            cli_json_number(stdout, g_array_index(meta.param_values, double, i));
         }
         printf("}, \"vector_plugin\": ");
-        cli_json_string(stdout, in.vector_plugin);
+        cli_json_string(stdout, dim ? meta_get(&meta, "vector") : NULL);
         printf(", \"profile\": ");
-        cli_json_string(stdout, in.profile);
+        cli_json_string(stdout, dim ? meta_get(&meta, "profile") : NULL);
         printf(", \"hnsw\": ");
-        if (in.dim)
+        if (dim && vp != NULL)
             printf("{\"M\": %u, \"ef_construction\": %u, \"ef_search\": %u, \"seed\": %llu}",
                    vp->M, vp->ef_construction, vp->ef_search, (unsigned long long)vp->seed);
         else
             printf("null");
-        printf(", \"sections\": ");
-        print_sections(reg, storage, path, 1);
-        printf("}\n");
+        printf(", \"missing_plugins\": [");
+        for (guint i = 0; i < missing->len; i++) {
+            printf("%s", i ? ", " : "");
+            cli_json_string(stdout, g_ptr_array_index(missing, i));
+        }
+        printf("], \"sections\": [");
     } else {
         printf("Index:      %s (%lld bytes)\n", path, bytes);
-        printf("Documents:  %u\n", in.doc_count);
+        printf("Documents:  %u\n", meta_uint(&meta, "docs"));
         cli_live_info(c, 0);
-        printf("Lexical:    %s, scorer %s", in.lexical_plugin, in.scorer_plugin);
-        for (size_t i = 0; i < in.n_scorer_params; i++)
-            printf("%s%s=%g", i ? ", " : " (", in.scorer_params[i].name,
-                   in.scorer_params[i].value);
-        printf("%s\n", in.n_scorer_params ? ")" : "");
-        if (in.dim)
+        printf("Lexical:    %s, scorer %s", meta_get(&meta, "lexical"), meta_get(&meta, "scorer"));
+        for (guint i = 0; i < meta.param_names->len; i++)
+            printf("%s%s=%g", i ? ", " : " (", (const char *)g_ptr_array_index(meta.param_names, i),
+                   g_array_index(meta.param_values, double, i));
+        printf("%s\n", meta.param_names->len ? ")" : "");
+        if (dim && vp != NULL)
             printf("Vectors:    %u dimensions, metric %s, %s profile \"%s\" (M=%u, "
                    "ef_construction=%u, ef_search=%u)\n",
-                   in.dim, metric_text(in.metric), in.vector_plugin, in.profile, vp->M,
-                   vp->ef_construction, vp->ef_search);
+                   dim, meta_get(&meta, "metric"), meta_get(&meta, "vector"),
+                   meta_get(&meta, "profile"), vp->M, vp->ef_construction, vp->ef_search);
+        else if (dim)
+            printf("Vectors:    %u dimensions, metric %s, %s profile \"%s\"\n", dim,
+                   meta_get(&meta, "metric"), meta_get(&meta, "vector"),
+                   meta_get(&meta, "profile"));
         else
             printf("Vectors:    none (lexical only)\n");
-        print_sections(reg, storage, path, 0);
+        if (missing->len) {
+            printf("Missing:   ");
+            for (guint i = 0; i < missing->len; i++)
+                printf(" %s", (const char *)g_ptr_array_index(missing, i));
+            printf(" (not found on the plugin search path)\n");
+        }
+        printf("\nSections (%zu):\n", nsec);
     }
+    for (size_t i = 0; i < nsec; i++) {
+        const char *name = NULL;
+        const void *data = NULL;
+        size_t len = 0;
+        if (ops->container_section_at(cont, i, &name, &data, &len, &err) != VAJRA_OK)
+            continue;
+        if (json) {
+            printf("%s{\"name\": ", i ? ", " : "");
+            cli_json_string(stdout, name);
+            printf(", \"bytes\": %zu}", len);
+        } else {
+            printf("  %-24s %12zu bytes\n", name, len);
+        }
+    }
+    if (json)
+        printf("]}\n");
+    status = CLI_EXIT_OK;
+out:
     vajra_collection_free(c);
+    meta_clear(&meta);
+    g_ptr_array_free(missing, TRUE);
+    if (cont != NULL)
+        ops->close(cont);
+    vajra_plugin_unref(sp);
     vajra_registry_free(reg);
-    return CLI_EXIT_OK;
+    return status;
 }

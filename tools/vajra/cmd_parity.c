@@ -11,7 +11,8 @@
 
 static void help(void)
 {
-    printf("Usage: vajra parity INDEX --queries Q.jsonl [OPTIONS]\n\n"
+    printf("Usage: vajra parity INDEX --queries Q.jsonl [--query-vectors FILE] [OPTIONS]\n"
+           "       vajra parity INDEX --query-vectors FILE   (vector side only)\n\n"
            "Run every query through the plugins' fast paths and through the core's reference\n"
            "traversals, and compare:\n"
            "  lexical: the pruned top-k against exhaustive scoring (a vajra_unfold over the\n"
@@ -25,7 +26,8 @@ static void help(void)
            "Exit status 0 when everything matches, 1 on any mismatch (the first few are printed).\n\n"
            "  --queries FILE             BEIR queries JSONL (text = title + text)\n"
            "  --query-vectors FILE       query vectors for the vector side\n"
-           "  --mode lexical|vector|all  (default all the inputs allow)\n"
+           "  --mode lexical|vector|all  (default all the inputs allow; --queries is needed only\n"
+           "                             for the lexical side)\n"
            "  --random N                 also N random 2-5 word lexical queries made from the\n"
            "                             queries' words (seeded: the same every run)\n"
            "  -k N                       hits compared per query (default 10)\n"
@@ -178,12 +180,16 @@ int cmd_parity(int argc, char **argv)
     }
     if (argc - optind != 1)
         return cli_usage_error("parity", "expected one INDEX argument");
-    if (queries_path == NULL)
-        return cli_usage_error("parity", "--queries is required");
-    int do_lex = strcmp(mode_s, "all") == 0 || strcmp(mode_s, "lexical") == 0;
-    int do_vec = strcmp(mode_s, "vector") == 0 || (strcmp(mode_s, "all") == 0 && qv_path);
-    if (!do_lex && !do_vec)
+    int all = strcmp(mode_s, "all") == 0;
+    if (!all && strcmp(mode_s, "lexical") != 0 && strcmp(mode_s, "vector") != 0)
         return cli_usage_error("parity", "--mode takes lexical, vector or all");
+    if (queries_path == NULL && qv_path == NULL)
+        return cli_usage_error("parity", "give --queries (lexical) and/or --query-vectors "
+                                         "(vector)");
+    int do_lex = strcmp(mode_s, "lexical") == 0 || (all && queries_path);
+    int do_vec = strcmp(mode_s, "vector") == 0 || (all && qv_path);
+    if (do_lex && queries_path == NULL)
+        return cli_usage_error("parity", "--mode lexical needs --queries");
     if (do_vec && qv_path == NULL)
         return cli_usage_error("parity", "--mode vector needs --query-vectors");
 
@@ -199,15 +205,15 @@ int cmd_parity(int argc, char **argv)
     char **rnd = NULL;
     size_t lex_n = 0, lex_bad = 0, vec_n = 0, vec_bad = 0, vec_flips = 0;
 
-    if (vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK ||
-        (qv_path && vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK)) {
+    if ((do_lex && vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK) ||
+        (do_vec && vajra_vectors_read(qv_path, &qv, &err) != VAJRA_OK)) {
         cli_error_vajra("parity", &err);
         goto out;
     }
     reg = cli_registry("parity");
     if (reg == NULL || (c = cli_open_single_segment("parity", reg, argv[optind], storage)) == NULL)
         goto out;
-    size_t nq = vajra_docset_count(queries);
+    size_t nq = queries ? vajra_docset_count(queries) : 0;
 
     if (do_lex) {
         const VajraLexicalIndex *lex = NULL;
@@ -241,7 +247,7 @@ int cmd_parity(int argc, char **argv)
         const VajraVectorVtable *vvt = vajra_collection_vector(c, &vi);
         VajraHnswGraph graph = {.struct_size = sizeof graph};
         if (vvt == NULL) {
-            cli_error("parity", "%s has no vectors", argv[optind]);
+            cli_check_query_dim("parity", argv[optind], 0, qv_path, qv.dim);
             goto out;
         }
         if (vvt->graph == NULL) { /* an optional slot: a non-HNSW plugin may not expose one */
@@ -256,11 +262,8 @@ int cmd_parity(int argc, char **argv)
             cli_error_vajra("parity", &err);
             goto out;
         }
-        if (qv.dim != graph.dim) {
-            cli_error("parity", "%s: query vectors have dimension %zu, the index has %u", qv_path,
-                      qv.dim, graph.dim);
+        if (cli_check_query_dim("parity", argv[optind], graph.dim, qv_path, qv.dim))
             goto out;
-        }
         VajraVectorParams vp;
         vvt->params(vi, &vp);
         uint32_t use_ef = ef ? ef : vp.ef_search;

@@ -1,4 +1,5 @@
 /* `vajra search INDEX "text"`: one lexical, vector or hybrid query, printing ranked titles. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +9,12 @@
 static void help(void)
 {
     printf(
-        "Usage: vajra search INDEX [\"TEXT\"] [OPTIONS]\n\n"
-        "Run one query against an index and print the ranked documents (rank, score, id, title).\n\n"
+        "Usage: vajra search INDEX [\"TEXT\" | -] [OPTIONS]\n"
+        "       vajra search INDEX --queries Q.jsonl [--query-vectors FILE] [--format trec|jsonl]\n\n"
+        "Run one query against an index and print the ranked documents (rank, score, id, title);\n"
+        "or, with --queries (or --query-vectors alone), every query of a file, as a TREC run or\n"
+        "JSONL. TEXT \"-\" reads the query text from standard input.\n\n"
+        "  --query-file FILE          read the query text from FILE (\"-\": standard input)\n"
         "  --mode lexical|vector|hybrid  (default: hybrid when both TEXT and a query vector are\n"
         "                             given, else whichever side was given)\n"
         "  --query-vector FILE[:ROW]  the query vector: row ROW (default 0) of a .npy or .fvecs\n"
@@ -27,11 +32,19 @@ static void help(void)
         "                             (rrf(k=60) ∘ ⟨(lexical ∘ π0), (vector ∘ π1)⟩)\n"
         "  --json                     {\"mode\", \"k\", \"retriever\", \"hits\": [{\"rank\", \"doc\",\n"
         "                             \"id\", \"score\", \"title\"}]}\n"
+        "Batch (every query of a file):\n"
+        "  --queries FILE             BEIR queries JSONL (text = title + text; \"-\" = stdin)\n"
+        "  --query-vectors FILE       query vectors (.npy/.fvecs), row i = query i; alone, the\n"
+        "                             queries are its rows, with ids \"0\", \"1\", ...\n"
+        "  --format trec|jsonl        trec (default): \"qid Q0 docid rank score run\" lines;\n"
+        "                             jsonl: {\"query_id\", \"hits\": [{\"rank\", \"id\", \"score\"}]}\n"
+        "  --run-name NAME            the run column of the TREC format (default vajra)\n"
+        "  -o, --output FILE          write there instead of standard output\n"
         "  -h, --help                 this text\n");
 }
 
 enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON,
-       OPT_PIPELINE };
+       OPT_PIPELINE, OPT_QFILE, OPT_QUERIES, OPT_QVS, OPT_FORMAT, OPT_RUN };
 
 int cmd_search(int argc, char **argv)
 {
@@ -46,13 +59,21 @@ int cmd_search(int argc, char **argv)
         {"storage", required_argument, NULL, OPT_STORAGE},
         {"json", no_argument, NULL, OPT_JSON},
         {"show-pipeline", no_argument, NULL, OPT_PIPELINE},
+        {"query-file", required_argument, NULL, OPT_QFILE},
+        {"queries", required_argument, NULL, OPT_QUERIES},
+        {"query-vectors", required_argument, NULL, OPT_QVS},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"run-name", required_argument, NULL, OPT_RUN},
+        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     const char *mode_s = NULL, *qv_spec = NULL, *storage = "storage-mmap";
+    const char *qfile = NULL, *queries_path = NULL, *qvs_path = NULL, *format_s = NULL;
+    const char *run_name = "vajra", *output = NULL;
     uint32_t k = 10, depth = 0, ef = 0, qrow = 0;
     int have_qrow = 0, json = 0, exact = 0, pipeline = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
-    while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "k:ho:", longopts, NULL)) != -1) {
         int r = cli_fusion_option("search", ch, optarg, &fusion);
         if (r < 0)
             return CLI_EXIT_USAGE;
@@ -61,6 +82,12 @@ int cmd_search(int argc, char **argv)
         switch (ch) {
         case OPT_MODE: mode_s = optarg; break;
         case OPT_QV: qv_spec = optarg; break;
+        case OPT_QFILE: qfile = optarg; break;
+        case OPT_QUERIES: queries_path = optarg; break;
+        case OPT_QVS: qvs_path = optarg; break;
+        case OPT_FORMAT: format_s = optarg; break;
+        case OPT_RUN: run_name = optarg; break;
+        case 'o': output = optarg; break;
         case OPT_EXACT: exact = 1; break;
         case OPT_PIPELINE: pipeline = 1; break;
         case OPT_JSON: json = 1; break;
@@ -93,22 +120,41 @@ int cmd_search(int argc, char **argv)
         }
     }
     int npos = argc - optind;
+    int batch = queries_path != NULL || qvs_path != NULL;
     if (npos < 1 || npos > 2)
         return cli_usage_error("search", "expected INDEX and an optional query TEXT");
     const char *path = argv[optind];
-    const char *text = npos == 2 ? argv[optind + 1] : NULL;
+    const char *text_arg = npos == 2 ? argv[optind + 1] : NULL;
+    if (batch && (text_arg || qfile || qv_spec))
+        return cli_usage_error("search", "--queries/--query-vectors run a file of queries: give "
+                                         "no TEXT, --query-file or --query-vector with them");
+    if (!batch && (format_s || output))
+        return cli_usage_error("search", "--format and --output are for --queries");
+    if (text_arg && qfile)
+        return cli_usage_error("search", "give the query TEXT or --query-file, not both");
+    if (text_arg && strcmp(text_arg, "-") == 0)
+        qfile = "-";
+    CliFormat format = CLI_FORMAT_TREC;
+    if (format_s && !cli_parse_format(format_s, &format))
+        return cli_usage_error("search", "--format takes trec or jsonl, not \"%s\"", format_s);
+    if (strpbrk(run_name, " \t\n") != NULL || run_name[0] == '\0')
+        return cli_usage_error("search", "--run-name must be one word");
+    int have_text = batch ? queries_path != NULL : (text_arg != NULL || qfile != NULL);
+    int have_vec = batch ? qvs_path != NULL : qv_spec != NULL;
     CliMode mode;
     if (mode_s != NULL) {
         if (!cli_parse_mode(mode_s, &mode))
             return cli_usage_error("search", "--mode takes lexical, vector or hybrid");
     } else {
-        mode = text && qv_spec ? CLI_MODE_HYBRID : qv_spec ? CLI_MODE_VECTOR : CLI_MODE_LEXICAL;
+        mode = have_text && have_vec ? CLI_MODE_HYBRID : have_vec ? CLI_MODE_VECTOR
+                                                                  : CLI_MODE_LEXICAL;
     }
-    if (mode != CLI_MODE_VECTOR && text == NULL)
-        return cli_usage_error("search", "%s search needs a query TEXT", cli_mode_name(mode));
-    if (mode != CLI_MODE_LEXICAL && qv_spec == NULL)
-        return cli_usage_error("search", "%s search needs --query-vector FILE[:ROW]",
-                               cli_mode_name(mode));
+    if (mode != CLI_MODE_VECTOR && !have_text)
+        return cli_usage_error("search", "%s search needs %s", cli_mode_name(mode),
+                               batch ? "--queries FILE" : "a query TEXT (or --query-file)");
+    if (mode != CLI_MODE_LEXICAL && !have_vec)
+        return cli_usage_error("search", "%s search needs %s", cli_mode_name(mode),
+                               batch ? "--query-vectors FILE" : "--query-vector FILE[:ROW]");
     if (depth == 0)
         depth = k > 100 ? k : 100;
 
@@ -119,8 +165,37 @@ int cmd_search(int argc, char **argv)
     CliSearcher s = {0};
     VajraHits hits = {0};
     VajraError err = {0};
+    VajraDocSet *queries = NULL;
+    FILE *out_f = NULL;
+    char *text_buf = NULL;
+    const char *text = text_arg;
     const float *vec = NULL;
-    if (qv_spec != NULL) {
+    if (qfile != NULL) {
+        if ((text_buf = cli_read_text("search", qfile)) == NULL)
+            goto out;
+        text = text_buf;
+    }
+    if (batch) {
+        if (queries_path != NULL &&
+            vajra_docset_read_jsonl(strcmp(queries_path, "-") == 0 ? "/dev/stdin" : queries_path,
+                                    NULL, &queries, &err) != VAJRA_OK) {
+            cli_error_vajra("search", &err);
+            goto out;
+        }
+        if (qvs_path != NULL) {
+            if (vajra_vectors_read(qvs_path, &qv, &err) != VAJRA_OK) {
+                cli_error_vajra("search", &err);
+                goto out;
+            }
+            if (queries != NULL && mode != CLI_MODE_LEXICAL &&
+                qv.rows != vajra_docset_count(queries)) {
+                cli_error("search", "%s: %zu vectors for %zu queries in %s (row i belongs to "
+                          "line i)", qvs_path, qv.rows, vajra_docset_count(queries),
+                          queries_path);
+                goto out;
+            }
+        }
+    } else if (qv_spec != NULL) {
         long row = have_qrow ? (long)qrow : 0;
         if (cli_read_vectors_spec("search", qv_spec, &qv, &row) != 0)
             goto out;
@@ -138,13 +213,22 @@ int cmd_search(int argc, char **argv)
         goto out;
     VajraCollectionInfo info;
     vajra_collection_info(c, &info);
-    if (vec != NULL && mode != CLI_MODE_LEXICAL && qv.dim != info.dim) {
-        cli_error("search", "%s: query vectors have dimension %zu, the index has %u", qv_spec,
-                  qv.dim, info.dim);
+    if (mode != CLI_MODE_LEXICAL &&
+        cli_check_query_dim("search", path, info.dim, batch ? qvs_path : qv_spec, qv.dim))
         goto out;
-    }
     if (cli_searcher_init("search", &s, c, mode, k, depth, exact ? VAJRA_EF_EXACT : ef, &fusion))
         goto out;
+    if (batch) {
+        out_f = output ? fopen(output, "w") : stdout;
+        if (out_f == NULL) {
+            cli_error("search", "%s: cannot create: %s", output, strerror(errno));
+            goto out;
+        }
+        if (cli_search_batch("search", &s, c, mode == CLI_MODE_VECTOR ? NULL : queries,
+                             mode == CLI_MODE_LEXICAL ? NULL : &qv, format, run_name, out_f) == 0)
+            status = CLI_EXIT_OK;
+        goto out;
+    }
     if (cli_searcher_run(&s, text, vec, &hits, &err) != VAJRA_OK) {
         cli_error_vajra("search", &err);
         goto out;
@@ -178,6 +262,12 @@ int cmd_search(int argc, char **argv)
     }
     status = CLI_EXIT_OK;
 out:
+    if (out_f != NULL && out_f != stdout && fclose(out_f) != 0 && status == CLI_EXIT_OK) {
+        cli_error("search", "%s: %s", output, strerror(errno));
+        status = CLI_EXIT_FAIL;
+    }
+    free(text_buf);
+    vajra_docset_free(queries);
     vajra_hits_clear(&hits);
     cli_searcher_clear(&s);
     vajra_collection_free(c);

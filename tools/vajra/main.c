@@ -33,7 +33,9 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun 'vajra COMMAND --help' for a command's options.\n"
-               "Plugins are found on $VAJRA_PLUGIN_PATH, then in %s.\n",
+               "Plugins are found on $VAJRA_PLUGIN_PATH, %sthen in %s.\n",
+            cli_build_tree_plugin_path() ? "else in the build tree (this binary is uninstalled), "
+                                         : "",
             vajra_plugin_install_dir());
 }
 
