@@ -419,6 +419,17 @@ void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out)
     out->storage_plugin = c->storage_name;
 }
 
+const VajraAttrSchema *vajra_collection_schema(const VajraCollection *c)
+{
+    if (c == NULL)
+        return NULL;
+    VajraCollection *m = (VajraCollection *)c;
+    pthread_mutex_lock(&m->write_lock); /* set once, by the first attributed batch */
+    const VajraAttrSchema *s = c->schema;
+    pthread_mutex_unlock(&m->write_lock);
+    return s;
+}
+
 void vajra_collection_counts(const VajraCollection *c, VajraCollectionCounts *out)
 {
     if (c == NULL || out == NULL || out->struct_size == 0)

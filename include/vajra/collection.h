@@ -156,6 +156,9 @@ VAJRA_API void vajra_collection_free(VajraCollection *c);
 /* ---- documents ---- */
 
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
+/* The attribute schema (declared at create, or inferred from the first batch with attributes);
+ * NULL while there is none. Borrowed: lives as long as the collection. Thread-safe. */
+VAJRA_API const struct VajraAttrSchema *vajra_collection_schema(const VajraCollection *c);
 /* Live committed documents. Thread-safe. */
 VAJRA_API uint32_t vajra_collection_count(const VajraCollection *c);
 /* External id / title ("" when it had none) of document number `doc` of the current snapshot

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "vajra/collection.h"
+#include "vajra/filter_expr.h"
 #include "vajra/fusion.h"
 #include "vajra/io.h"
 #include "vajra/registry.h"
@@ -136,9 +137,15 @@ int cli_parse_mode(const char *s, CliMode *out);
 
 typedef struct CliSearcher {
     CliMode mode;
-    uint32_t k, depth, dim;
+    uint32_t k, depth, dim, ef;
     VajraMorphism *m; /* the retriever for `mode` */
     void *query;      /* a value of the retriever's domain */
+    CliFusion fusion;
+    /* With a filter (or attributes wanted), searches go through the one-call API instead. */
+    struct VajraFilterExpr *filter;
+    VajraSearcher *vs;
+    VajraResults res; /* the last one-call answer (parallel to the hits) */
+    int with_attrs;
 } CliSearcher;
 
 /* Make the retriever for `mode` (hybrid: fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩ with each side fetching
@@ -151,6 +158,11 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
 vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec,
                               VajraHits *hits, VajraError *err);
 void cli_searcher_clear(CliSearcher *s);
+/* Search through the one-call API with an attribute filter (filter_text may be NULL) and,
+ * when with_attrs, the documents' attributes (in s->res after each run). Prints errors
+ * (a malformed filter shows its column); returns non-zero on failure. */
+int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
+                        const char *filter_text, int with_attrs);
 
 /* ---- queries (cli_search_batch.c) ---- */
 
@@ -210,6 +222,7 @@ int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument 
 
 typedef struct CliBuildOptions {
     const char *metric, *profile, *scorer, *stemmer;
+    const char *attr_schema; /* --attr-schema; NULL = inferred from the documents */
     uint32_t threads, batch, M, efc, efs;
     double k1, b;
     int have_k1, have_b, keep_stopwords, ignore_title;
@@ -219,7 +232,7 @@ typedef struct CliBuildOptions {
 enum {
     CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
     CLI_OPT_STEMMER, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
-    CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET
+    CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET, CLI_OPT_ATTR_SCHEMA
 };
 
 /* getopt_long entries for the build options (put them first in a command's table). */
@@ -237,7 +250,8 @@ enum {
     {"M", required_argument, NULL, CLI_OPT_M},                                                 \
     {"ef-construction", required_argument, NULL, CLI_OPT_EFC},                                 \
     {"ef-search", required_argument, NULL, CLI_OPT_EFS},                                       \
-    {"quiet", no_argument, NULL, CLI_OPT_QUIET}
+    {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                           \
+    {"attr-schema", required_argument, NULL, CLI_OPT_ATTR_SCHEMA}
 
 /* Help text for the build options. */
 #define CLI_BUILD_HELP                                                                         \
@@ -253,6 +267,9 @@ enum {
     "  --keep-stopwords           do not drop English stopwords\n"                            \
     "  --ignore-title             index the text only\n"                                       \
     "  --batch N                  documents per batch (default 4096)\n"                       \
+    "  --attr-schema SPEC         filterable attributes, e.g. \"lang:keyword, year:int\"\n"   \
+    "                             (default: inferred from the documents' other fields;\n"    \
+    "                             docs/filters.md)\n"                                         \
     "  -q, --quiet                no progress bar (drawn only on a terminal anyway); index\n"  \
     "                             also prints no summary: only errors\n"
 

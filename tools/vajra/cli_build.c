@@ -42,6 +42,7 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
         return 1;
     case CLI_OPT_PROFILE: o->profile = arg; return 1;
     case CLI_OPT_SCORER: o->scorer = arg; return 1;
+    case CLI_OPT_ATTR_SCHEMA: o->attr_schema = arg; return 1;
     case CLI_OPT_KEEP_STOP: o->keep_stopwords = 1; return 1;
     case CLI_OPT_IGNORE_TITLE: o->ignore_title = 1; return 1;
     case 'q':
@@ -109,6 +110,7 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
                 : strcmp(o->metric, "l2") == 0   ? VAJRA_METRIC_L2
                                                  : VAJRA_METRIC_IP;
     co.profile = o->profile;
+    co.attr_schema = o->attr_schema;
     co.M = o->M;
     co.ef_construction = o->efc;
     co.ef_search = o->efs;

@@ -292,6 +292,8 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     memset(s, 0, sizeof *s);
     s->mode = mode;
     s->k = k;
+    s->ef = ef;
+    s->fusion = *fusion;
     s->depth = depth < k ? k : depth;
     VajraCollectionInfo info;
     vajra_collection_info(c, &info);
@@ -328,9 +330,48 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     return 0;
 }
 
+int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
+                        const char *filter_text, int with_attrs)
+{
+    VajraError err = {0};
+    if (filter_text != NULL && vajra_filter_parse(filter_text, &s->filter, &err) != VAJRA_OK) {
+        cli_error(cmd, "--filter: %s", err.message);
+        return 1;
+    }
+    s->with_attrs = with_attrs;
+    if (vajra_searcher_new(c, &s->vs, &err) != VAJRA_OK) {
+        cli_error_vajra(cmd, &err);
+        return 1;
+    }
+    return 0;
+}
+
+static vajra_status run_one_call(CliSearcher *s, const char *text, const float *vec,
+                                 VajraHits *hits, VajraError *err)
+{
+    static const uint32_t modes[] = {VAJRA_MODE_LEXICAL, VAJRA_MODE_VECTOR, VAJRA_MODE_HYBRID};
+    const char *m = s->fusion.method;
+    VajraSearchRequest q = {.struct_size = sizeof q, .mode = modes[s->mode],
+                            .text = s->mode == CLI_MODE_VECTOR ? NULL : (text ? text : ""),
+                            .vector = s->mode == CLI_MODE_LEXICAL ? NULL : vec, .dim = s->dim,
+                            .k = s->k, .ef = s->ef, .depth = s->depth,
+                            .fusion = strcmp(m, "minmax") == 0   ? VAJRA_FUSE_MINMAX
+                                      : strcmp(m, "zscore") == 0 ? VAJRA_FUSE_ZSCORE
+                                                                 : VAJRA_FUSE_RRF,
+                            .rrf_k = s->fusion.rrf_k, .weight = s->fusion.weight,
+                            .filter = s->filter, .with_attrs = (uint32_t)s->with_attrs};
+    vajra_status st = vajra_searcher_search(s->vs, &q, &s->res, err);
+    hits->count = 0;
+    for (size_t i = 0; st == VAJRA_OK && i < s->res.count; i++)
+        st = vajra_hits_push(hits, s->res.items[i].doc, s->res.items[i].score, err);
+    return st;
+}
+
 vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec,
                               VajraHits *hits, VajraError *err)
 {
+    if (s->vs != NULL)
+        return run_one_call(s, text, vec, hits, err);
     switch (s->mode) {
     case CLI_MODE_LEXICAL:
         *(VajraTextQuery *)s->query = (VajraTextQuery){text ? text : "", s->k};
@@ -350,6 +391,9 @@ vajra_status cli_searcher_run(CliSearcher *s, const char *text, const float *vec
 
 void cli_searcher_clear(CliSearcher *s)
 {
+    vajra_results_clear(&s->res);
+    vajra_searcher_free(s->vs);
+    vajra_filter_free(s->filter);
     if (s->query != NULL)
         vajra_value_free(vajra_morphism_dom(s->m), s->query);
     vajra_morphism_unref(s->m);

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "cli_live.h"
+#include "vajra/attrs.h"
 
 void cli_live_defaults(CliLiveOptions *o)
 {
@@ -174,11 +175,22 @@ void cli_live_info(const VajraCollection *c, int json)
     }
     VajraCollectionCounts n;
     counts(c, &n);
+    const VajraAttrSchema *schema = vajra_collection_schema(c);
+    char spec[1024] = "";
+    if (schema != NULL)
+        vajra_attr_schema_format(schema, spec, sizeof spec);
     if (json) {
         printf(", \"segments\": %u, \"generation\": %llu, \"live\": %u, \"deleted\": %u",
                n.segments, (unsigned long long)n.generation, n.live, n.deleted);
+        printf(", \"attributes\": ");
+        if (schema != NULL)
+            cli_json_string(stdout, spec);
+        else
+            printf("null");
         return;
     }
+    if (schema != NULL)
+        printf("Attributes: %s\n", spec[0] ? spec : "(none)");
     printf("Segments:   %u (generation %llu): %u live documents, %u deleted%s\n", n.segments,
            (unsigned long long)n.generation, n.live, n.deleted,
            n.deleted ? " (dropped by 'vajra compact')" : "");

@@ -27,6 +27,9 @@ static void help(void)
         "                             (default 0.5)\n"
         "  --ef N                     HNSW beam width (default: the index's ef_search)\n"
         "  --exact                    exact vector search (scan every vector)\n"
+        "  --filter EXPR              only documents whose attributes pass EXPR, e.g.\n"
+        "                             'lang = \"en\" AND year >= 2020' (docs/filters.md)\n"
+        "  --with-attrs               print each hit's attributes (JSON)\n"
         "  --storage file|mmap        how to open the index (default mmap)\n"
         "  --show-pipeline            first print the retriever morphism, e.g.\n"
         "                             (rrf(k=60) ∘ ⟨(lexical ∘ π0), (vector ∘ π1)⟩)\n"
@@ -44,7 +47,8 @@ static void help(void)
 }
 
 enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON,
-       OPT_PIPELINE, OPT_QFILE, OPT_QUERIES, OPT_QVS, OPT_FORMAT, OPT_RUN };
+       OPT_PIPELINE, OPT_QFILE, OPT_QUERIES, OPT_QVS, OPT_FORMAT, OPT_RUN, OPT_FILTER,
+       OPT_WITH_ATTRS };
 
 int cmd_search(int argc, char **argv)
 {
@@ -64,14 +68,16 @@ int cmd_search(int argc, char **argv)
         {"query-vectors", required_argument, NULL, OPT_QVS},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"run-name", required_argument, NULL, OPT_RUN},
+        {"filter", required_argument, NULL, OPT_FILTER},
+        {"with-attrs", no_argument, NULL, OPT_WITH_ATTRS},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     const char *mode_s = NULL, *qv_spec = NULL, *storage = "storage-mmap";
     const char *qfile = NULL, *queries_path = NULL, *qvs_path = NULL, *format_s = NULL;
-    const char *run_name = "vajra", *output = NULL;
+    const char *run_name = "vajra", *output = NULL, *filter_text = NULL;
     uint32_t k = 10, depth = 0, ef = 0, qrow = 0;
-    int have_qrow = 0, json = 0, exact = 0, pipeline = 0, ch;
+    int have_qrow = 0, json = 0, exact = 0, pipeline = 0, with_attrs = 0, ch;
     CliFusion fusion = CLI_FUSION_DEFAULT;
     while ((ch = getopt_long(argc, argv, "k:ho:", longopts, NULL)) != -1) {
         int r = cli_fusion_option("search", ch, optarg, &fusion);
@@ -87,6 +93,8 @@ int cmd_search(int argc, char **argv)
         case OPT_QVS: qvs_path = optarg; break;
         case OPT_FORMAT: format_s = optarg; break;
         case OPT_RUN: run_name = optarg; break;
+        case OPT_FILTER: filter_text = optarg; break;
+        case OPT_WITH_ATTRS: with_attrs = 1; break;
         case 'o': output = optarg; break;
         case OPT_EXACT: exact = 1; break;
         case OPT_PIPELINE: pipeline = 1; break;
@@ -218,6 +226,9 @@ int cmd_search(int argc, char **argv)
         goto out;
     if (cli_searcher_init("search", &s, c, mode, k, depth, exact ? VAJRA_EF_EXACT : ef, &fusion))
         goto out;
+    if ((filter_text != NULL || with_attrs) &&
+        cli_searcher_filter("search", &s, c, filter_text, with_attrs))
+        goto out;
     if (batch) {
         out_f = output ? fopen(output, "w") : stdout;
         if (out_f == NULL) {
@@ -245,6 +256,8 @@ int cmd_search(int argc, char **argv)
             cli_json_number(stdout, hits.items[i].score);
             printf(", \"title\": ");
             cli_json_string(stdout, vajra_collection_doc_title(c, hits.items[i].doc));
+            if (with_attrs)
+                printf(", \"attrs\": %s", s.res.items[i].attrs);
             printf("}");
         }
         printf("]}\n");
@@ -258,6 +271,8 @@ int cmd_search(int argc, char **argv)
             printf("%3zu. %10.4f  %-8s %s\n", i + 1, hits.items[i].score,
                    vajra_collection_doc_id(c, hits.items[i].doc),
                    title && title[0] ? title : "(untitled)");
+            if (with_attrs)
+                printf("     %s\n", s.res.items[i].attrs);
         }
     }
     status = CLI_EXIT_OK;
