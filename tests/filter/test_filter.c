@@ -381,7 +381,8 @@ START_TEST(random_expressions_match_brute_force)
     uint64_t *w = g_new0(uint64_t, (nbits + 63) / 64);
     uint64_t *w2 = g_new0(uint64_t, (nbits + 63) / 64);
     size_t nonempty = 0, notall = 0;
-    for (int iter = 0; iter < 600; iter++) {
+    int iters = getenv("VAJRA_TEST_LIGHT") ? 200 : 600; /* valgrind runs fewer */
+    for (int iter = 0; iter < iters; iter++) {
         TNode *t = random_tree(g, 1 + iter % 5);
         GString *text = g_string_new(NULL);
         text_of(g, text, t);
@@ -433,8 +434,8 @@ START_TEST(random_expressions_match_brute_force)
         tnode_free(t);
     }
     /* The random filters are not all trivial. */
-    ck_assert_uint_gt(nonempty, 300);
-    ck_assert_uint_gt(notall, 300);
+    ck_assert_uint_gt(nonempty, (size_t)iters / 2);
+    ck_assert_uint_gt(notall, (size_t)iters / 2);
     g_free(w);
     g_free(w2);
     g_rand_free(g);
