@@ -189,17 +189,35 @@ vajra_status vajra_filter_in_strings(const char *field, const char *const *value
     return st;
 }
 
-vajra_status vajra_filter_in_ints(const char *field, const int64_t *values, size_t n,
-                                  VajraFilterExpr **out, VajraError *err)
+/* field IN [numbers]: ints[] or floats[] (the other NULL). */
+static vajra_status in_numbers(const char *field, const int64_t *ints, const double *floats,
+                               size_t n, VajraFilterExpr **out, VajraError *err)
 {
-    if (values == NULL && n > 0)
+    if (ints == NULL && floats == NULL && n > 0)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "filter: values are NULL");
     FilterValue *v = g_new0(FilterValue, n ? n : 1);
-    for (size_t i = 0; i < n; i++)
-        v[i].type = FV_INT, v[i].i = values[i];
+    for (size_t i = 0; i < n; i++) {
+        v[i].type = ints ? FV_INT : FV_FLOAT;
+        if (ints)
+            v[i].i = ints[i];
+        else
+            v[i].f = floats[i];
+    }
     vajra_status st = leaf(FN_IN, field, VAJRA_FILTER_EQ, v, n, out, err);
     g_free(v);
     return st;
+}
+
+vajra_status vajra_filter_in_ints(const char *field, const int64_t *values, size_t n,
+                                  VajraFilterExpr **out, VajraError *err)
+{
+    return in_numbers(field, values, NULL, n, out, err);
+}
+
+vajra_status vajra_filter_in_floats(const char *field, const double *values, size_t n,
+                                    VajraFilterExpr **out, VajraError *err)
+{
+    return in_numbers(field, NULL, values, n, out, err);
 }
 
 vajra_status vajra_filter_ids(const char *const *ids, size_t n, VajraFilterExpr **out,

@@ -119,6 +119,10 @@ VAJRA_API vajra_status vajra_filter_in_strings(const char *field, const char *co
 VAJRA_API vajra_status vajra_filter_in_ints(const char *field, const int64_t *values, size_t n,
                                             VajraFilterExpr **out, VajraError *err);
 
+/* field IN [numbers...] (each finite). */
+VAJRA_API vajra_status vajra_filter_in_floats(const char *field, const double *values, size_t n,
+                                              VajraFilterExpr **out, VajraError *err);
+
 /* The id allow-set: _id IN [ids...]. */
 VAJRA_API vajra_status vajra_filter_ids(const char *const *ids, size_t n, VajraFilterExpr **out,
                                         VajraError *err);

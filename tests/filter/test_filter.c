@@ -851,6 +851,14 @@ START_TEST(printing_and_constructors)
     vajra_filter_print(e, buf, sizeof buf);
     ck_assert_str_eq(buf, "year IN [1960, 1961]");
     vajra_filter_free(e);
+    const double ratings[] = {0.5, -2.0};
+    ck_assert_int_eq(vajra_filter_in_floats("rating", ratings, 2, &e, &err), VAJRA_OK);
+    vajra_filter_print(e, buf, sizeof buf);
+    ck_assert_str_eq(buf, "rating IN [0.5, -2.0]");
+    vajra_filter_free(e);
+    const double bad[] = {1.0, INFINITY};
+    ck_assert_int_eq(vajra_filter_in_floats("rating", bad, 2, &e, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(e);
 }
 END_TEST
 
