@@ -72,7 +72,7 @@ typedef enum VajraFilterOp {
 /* Parse filter text. An empty (or all-blank) text is TRUE (every document passes). Keywords
  * (AND OR NOT IN EXISTS TRUE FALSE) are case-insensitive. On success the caller owns *out; on
  * failure *out is NULL and err says where, e.g.
- *     filter: column 9: expected a value after '>='
+ *     filter: column 9: expected a value (a "string" or a number) after '>=', found a keyword
  *       year >= AND x
  *               ^
  * Errors: INVALID_ARGUMENT (syntax, depth, an integer out of the int64 range, a number that is
