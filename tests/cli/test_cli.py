@@ -545,6 +545,10 @@ class QueryInput(unittest.TestCase):
         single = run_json("search", INDEX, queries[2]["text"], "--query-vector",
                           cran("lsa128.queries.npy") + ":2")
         self.assertEqual([h["id"] for h in rows[2]["hits"]], [h["id"] for h in single["hits"]])
+        # Queries on standard input (a pipe).
+        with open(cran("queries.jsonl"), encoding="utf-8") as f:
+            p = run("search", INDEX, "--queries", "-", "-k", "5", check=0, input=f.read())
+        self.assertEqual([l.split() for l in p.stdout.splitlines()], lines)
         # Vector queries alone: ids are the row numbers.
         p = run("search", INDEX, "--query-vectors", cran("lsa128.queries.npy"), "-k", "1", check=0)
         self.assertEqual([l.split()[0] for l in p.stdout.splitlines()],

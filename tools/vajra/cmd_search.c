@@ -184,9 +184,20 @@ int cmd_search(int argc, char **argv)
         text = text_buf;
     }
     if (batch) {
-        if (queries_path != NULL &&
-            vajra_docset_read_jsonl(strcmp(queries_path, "-") == 0 ? "/dev/stdin" : queries_path,
-                                    NULL, &queries, &err) != VAJRA_OK) {
+        if (queries_path != NULL && strcmp(queries_path, "-") == 0) {
+            /* A pipe cannot be mapped: read it whole, then parse. */
+            char *buf = cli_read_text("search", "-");
+            if (buf == NULL)
+                goto out;
+            vajra_status st = vajra_docset_parse_jsonl(buf, strlen(buf), "standard input", NULL,
+                                                       &queries, &err);
+            free(buf);
+            if (st != VAJRA_OK) {
+                cli_error_vajra("search", &err);
+                goto out;
+            }
+        } else if (queries_path != NULL &&
+                   vajra_docset_read_jsonl(queries_path, NULL, &queries, &err) != VAJRA_OK) {
             cli_error_vajra("search", &err);
             goto out;
         }
