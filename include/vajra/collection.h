@@ -345,6 +345,10 @@ typedef struct VajraSearchRequest {
                              * vajra_filter_parse("lang = \"en\" AND year >= 2020")); NULL =
                              * all. Applied inside both searches, before fusion. Borrowed. */
     uint32_t with_attrs;    /* 1 = fill VajraResult.attrs */
+    const struct VajraQueryStats *stats; /* lexical statistics to score with instead of this
+                             * collection's own (e.g. summed over the shards of a distributed
+                             * collection: see vajra_collection_query_stats); NULL = the
+                             * collection-wide statistics of this collection. Borrowed. */
 } VajraSearchRequest;
 
 /* One result. Strings borrowed from the snapshot the results pin (valid until
@@ -371,6 +375,30 @@ typedef struct VajraResults {
 
 /* Release the array and the snapshot pin; leaves an empty, reusable value. NULL is fine. */
 VAJRA_API void vajra_results_clear(VajraResults *results);
+
+/* The lexical statistics one query needs, as plain arrays so that the statistics of several
+ * collections (the shards of one distributed collection) can be summed element by element:
+ * two collections with the same analyzer give the same `terms` in the same order for the same
+ * text, so summing doc_count, total_length, doc_freq[i] and coll_freq[i] gives the statistics of
+ * their union. Deleted documents count until a compaction (as within one collection). */
+typedef struct VajraQueryStats {
+    uint32_t struct_size;  /* sizeof(VajraQueryStats) */
+    uint32_t reserved;
+    uint64_t doc_count;    /* N */
+    uint64_t total_length; /* Σ document lengths */
+    size_t n_terms;
+    char **terms;          /* the query's distinct analysed terms, in first-occurrence order */
+    uint64_t *doc_freq;    /* per term */
+    uint64_t *coll_freq;   /* per term */
+} VajraQueryStats;
+
+/* Fill *out with this collection's statistics for `text` (summed over its segments, as of the
+ * committed state current at the call). Caller owns the arrays (vajra_query_stats_clear).
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT, VAJRA_ERR_ENCODING, VAJRA_ERR_NO_MEMORY. Thread-safe. */
+VAJRA_API vajra_status vajra_collection_query_stats(VajraCollection *c, const char *text,
+                                                    VajraQueryStats *out, VajraError *err);
+/* Free the arrays; leaves an empty value. NULL is fine. */
+VAJRA_API void vajra_query_stats_clear(VajraQueryStats *stats);
 
 /* A reusable per-thread search handle (scratch for every index, fusion buffers): the fast way to
  * run many searches. One thread at a time per searcher; any number of searchers per collection.
