@@ -120,49 +120,6 @@ vajra_status vajra_reference_lexical_search(const VajraLexicalVtable *vt,
     return vajra_reference_lexical_search_filtered(vt, index, scorer, query, k, NULL, out, err);
 }
 
-vajra_status vajra_lexical_stats_check(const VajraLexicalStats *stats, VajraError *err)
-{
-    if (stats == NULL)
-        return VAJRA_OK;
-    if (stats->struct_size < sizeof(VajraLexicalStats))
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "lexical stats: struct_size %u (at least %zu)", stats->struct_size,
-                               sizeof(VajraLexicalStats));
-    double avg = stats->collection.avg_doc_length;
-    if (!(avg > 0.0) || avg > 1e300) /* rejects NaN, ∞, 0 and negatives */
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "lexical stats: avg_doc_length %g (must be finite and > 0; use "
-                               "vajra_collection_stats_init)", avg);
-    if (stats->n_terms > 0 && stats->terms == NULL)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "lexical stats: %zu terms but no table", stats->n_terms);
-    return VAJRA_OK;
-}
-
-vajra_status vajra_lexical_stats_term(const VajraLexicalStats *stats, const char *term,
-                                      VajraTermStats *out, VajraError *err)
-{
-    if (stats == NULL || term == NULL || out == NULL)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical stats: NULL argument");
-    vajra_status st = VAJRA_OK;
-    size_t i = 0;
-    while (i < stats->n_terms &&
-           (stats->terms[i].term == NULL || strcmp(stats->terms[i].term, term) != 0))
-        i++;
-    if (i < stats->n_terms)
-        *out = stats->terms[i].stats;
-    else if (stats->term_stats != NULL)
-        st = stats->term_stats(stats->user, term, out, err);
-    else
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "lexical stats: no collection statistics for term '%s'", term);
-    if (st == VAJRA_OK && out->doc_freq == 0)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "lexical stats: term '%s' has doc_freq 0 but is in the index",
-                               term);
-    return st;
-}
-
 vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *vt,
                                                      const VajraLexicalIndex *index,
                                                      const VajraScorer *scorer, const char *query,

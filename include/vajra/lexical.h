@@ -283,6 +283,36 @@ VAJRA_API vajra_status vajra_lexical_stats_term(const VajraLexicalStats *stats, 
  * Returns VAJRA_OK or VAJRA_ERR_INVALID_ARGUMENT (message names the problem). Thread-safe. */
 VAJRA_API vajra_status vajra_lexical_stats_check(const VajraLexicalStats *stats, VajraError *err);
 
+/* Sums a query's statistics over the parts of a collection: what a caller holding K segments
+ * passes to each segment's search_stats. Opaque; reused across queries (its buffers only grow).
+ * One builder per thread (not thread-safe); the parts are only read. */
+typedef struct VajraLexicalStatsBuilder VajraLexicalStatsBuilder;
+
+/* Caller owns *out (vajra_lexical_stats_builder_free). Errors: VAJRA_ERR_NO_MEMORY,
+ * VAJRA_ERR_INVALID_ARGUMENT (NULL out). */
+VAJRA_API vajra_status vajra_lexical_stats_builder_new(VajraLexicalStatsBuilder **out,
+                                                       VajraError *err);
+/* NULL is a no-op. Statistics gathered with it are invalid afterwards. */
+VAJRA_API void vajra_lexical_stats_builder_free(VajraLexicalStatsBuilder *b);
+
+/* Fill *out with the statistics of `query` over parts[0 .. n_parts): collection = the sums of
+ * the parts' collection_stats (avgdl by vajra_collection_stats_init); terms = each distinct
+ * analysed query term present in some part, with the sums of the parts' term_stats (n_parts
+ * look-ups per term). The query is analysed once, with vt->analyze on parts[0] and `scratch` (a
+ * scratch of parts[0]); all parts must share their analyzer options. Deleted documents count
+ * (as in Lucene) until a merge drops them. *out points into the builder: valid until its next
+ * gather or free; pass it to every part's search_stats. Cost: one analysis + n_parts hash
+ * look-ups per distinct term; no allocation on a warm builder except the analysed terms.
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT, VAJRA_ERR_UNSUPPORTED (vtable version < 3 or no
+ * term_stats / collection_stats slot), the analyzer's errors, VAJRA_ERR_NO_MEMORY.
+ * Thread-safety: one builder and one scratch per thread; the parts may be searched meanwhile. */
+VAJRA_API vajra_status vajra_lexical_stats_gather(VajraLexicalStatsBuilder *b,
+                                                  const VajraLexicalVtable *vt,
+                                                  const VajraLexicalIndex *const *parts,
+                                                  size_t n_parts, VajraLexicalScratch *scratch,
+                                                  const char *query, VajraLexicalStats *out,
+                                                  VajraError *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,6 +87,7 @@ typedef struct Parts {
     VajraLexicalTermStats *terms;
     size_t n_terms, terms_cap;
     int callback_calls;
+    VajraLexicalStatsBuilder *builder;
 } Parts;
 
 static void parts_build(Parts *p, LexFixture *fx, const VajraScorer *scorer, const VajraDocSet *docs,
@@ -124,6 +125,7 @@ static void parts_build(Parts *p, LexFixture *fx, const VajraScorer *scorer, con
         total += len;
     }
     p->off[n_parts] = (uint32_t)all.count;
+    ck_assert_int_eq(vajra_lexical_stats_builder_new(&p->builder, &err), VAJRA_OK);
     vajra_collection_stats_init(&p->coll, n_docs, total);
 }
 
@@ -135,6 +137,7 @@ static void parts_free(Parts *p)
     }
     vajra_term_bag_clear(&p->bag);
     free(p->terms);
+    vajra_lexical_stats_builder_free(p->builder);
 }
 
 /* df and cf of an analysed term summed over the parts' postings accessor (and checked against
@@ -168,12 +171,28 @@ static vajra_status parts_callback(void *user, const char *term, VajraTermStats 
     return VAJRA_OK;
 }
 
-/* The statistics of `query`: analysed once (part 0), each distinct term's sums in a table; or,
- * with use_callback, an empty table and the callback. */
-static VajraLexicalStats parts_stats(Parts *p, const char *query, int use_callback)
+enum { STATS_TABLE, STATS_CALLBACK, STATS_BUILDER };
+
+/* The statistics of `query`: analysed once (part 0), each distinct term's sums (over the postings
+ * accessor) in a table; or an empty table and the callback; or vajra_lexical_stats_gather. */
+static VajraLexicalStats parts_stats(Parts *p, const char *query, int how)
 {
     VajraError err = {0};
-    p->bag.count = 0;
+    if (how == STATS_BUILDER) {
+        VajraLexicalStats st;
+        ck_assert_msg(vajra_lexical_stats_gather(p->builder, p->vt,
+                                                 (const VajraLexicalIndex *const *)p->ix, p->n,
+                                                 p->sc[0], query, &st, &err) == VAJRA_OK,
+                      "%s", err.message);
+        ck_assert_uint_eq(st.collection.doc_count, p->coll.doc_count);
+        ck_assert_uint_eq(st.collection.total_length, p->coll.total_length);
+        for (size_t i = 0; i < st.n_terms; i++) {
+            VajraTermStats ts = parts_term_stats(p, st.terms[i].term);
+            ck_assert_uint_eq(ts.doc_freq, st.terms[i].stats.doc_freq);
+            ck_assert_uint_eq(ts.collection_freq, st.terms[i].stats.collection_freq);
+        }
+        return st;
+    }
     vajra_term_bag_clear(&p->bag);
     ck_assert_msg(p->vt->analyze(p->ix[0], p->sc[0], query, &p->bag, &err) == VAJRA_OK, "%s",
                   err.message);
@@ -183,7 +202,7 @@ static VajraLexicalStats parts_stats(Parts *p, const char *query, int use_callba
         p->terms = realloc(p->terms, p->terms_cap * sizeof *p->terms);
     }
     VajraLexicalStats st = {.struct_size = sizeof st, .collection = p->coll};
-    if (use_callback) {
+    if (how == STATS_CALLBACK) {
         st.term_stats = parts_callback;
         st.user = p;
         return st;
@@ -269,7 +288,7 @@ static size_t parts_equal_single(LexFixture *fx, const VajraScorer *part_scorer,
     for (size_t ki = 0; ki < 2; ki++) {
         for (guint q = 0; q < query_texts->len; q++) {
             const char *text = g_ptr_array_index(query_texts, q);
-            VajraLexicalStats st = parts_stats(&p, text, q % 3 == 2);
+            VajraLexicalStats st = parts_stats(&p, text, (int)(q % 3));
             parts_search(&p, text, ks[ki], NULL, &st, &got);
             ck_assert_int_eq(fx->vt->search(full, fsc, text, ks[ki], &want, &err), VAJRA_OK);
             char what[96];
@@ -402,7 +421,7 @@ static void split_filtered_for(const char *scorer)
         for (guint q = 0; q < query_texts->len; q++) {
             const char *text = g_ptr_array_index(query_texts, q);
             uint32_t k = q % 2 ? 10 : 100;
-            VajraLexicalStats st = parts_stats(&p, text, 0);
+            VajraLexicalStats st = parts_stats(&p, text, q % 2 ? STATS_TABLE : STATS_BUILDER);
             parts_search(&p, text, k, pf, &st, &got);
             ck_assert_int_eq(fx.vt->search_filtered(full, fsc, text, k, gf, &want, &err),
                              VAJRA_OK);
@@ -645,7 +664,7 @@ START_TEST(test_split_wordnet)
     for (guint q = 0; q < texts->len; q++) {
         const char *text = g_ptr_array_index(texts, q);
         uint32_t k = q % 2 ? 10 : 100;
-        VajraLexicalStats st = parts_stats(&p, text, 0);
+        VajraLexicalStats st = parts_stats(&p, text, q % 2 ? STATS_TABLE : STATS_BUILDER);
         parts_search(&p, text, k, NULL, &st, &got);
         ck_assert_int_eq(fx.vt->search(full, fsc, text, k, &want, &err), VAJRA_OK);
         compare_hits(&got, &want, "wordnet K=4", text, 0);
