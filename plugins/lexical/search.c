@@ -45,16 +45,22 @@
 typedef struct Cursor {
     const uint32_t *docs; /* the term's postings */
     const float *imp;     /* the term's impacts; NULL: scored on the fly (search_stats) */
-    const uint32_t *tfs;  /* the term's frequencies (scored cursors) */
-    double tw;            /* the term's weight under the supplied statistics (scored cursors) */
     const uint32_t *blk_last; /* the term's blocks: last document, bound */
     const float *blk_max;
     uint32_t blk, n_blk;  /* current block (all earlier blocks end before the current doc) */
     uint32_t pos, end;
     uint32_t term;
+    uint32_t aux; /* scored cursors: index of their ScoredTerm in the scratch */
     double w;  /* qtf */
     double ub; /* qtf · term bound */
 } Cursor;
+
+/* What a scored cursor needs besides its Cursor (kept apart so the normal path's cursors do not
+ * grow). */
+typedef struct ScoredTerm {
+    const uint32_t *tfs; /* the term's frequencies */
+    double tw;           /* the term's weight under the supplied statistics */
+} ScoredTerm;
 
 typedef struct HeapItem {
     float score;
@@ -73,6 +79,8 @@ struct VajraLexicalScratch {
     size_t heap_cap;
     float *sblk;    /* block bounds of scored cursors (search_stats) */
     size_t sblk_cap;
+    ScoredTerm *scored; /* one per scored cursor (search_stats) */
+    size_t scored_cap;
     /* search_stats: the scorer and the statistics scored cursors use */
     float (*score)(const void *instance, const VajraCollectionStats *coll, double weight,
                    uint32_t tf, uint32_t doc_len);
@@ -122,6 +130,7 @@ void lex_scratch_free(VajraLexicalScratch *s)
     free(s->prefix);
     free(s->heap);
     free(s->sblk);
+    free(s->scored);
     free(s->acc);
     free(s->bits);
     free(s);
@@ -313,8 +322,8 @@ static inline __attribute__((always_inline)) double posting_score(const VajraLex
 {
     if (!scored || c->imp != NULL)
         return (double)c->imp[pos];
-    return (double)s->score(s->score_inst, &s->coll, c->tw, c->tfs[pos],
-                            s->doc_len[c->docs[pos]]);
+    const ScoredTerm *x = &s->scored[c->aux];
+    return (double)s->score(s->score_inst, &s->coll, x->tw, x->tfs[pos], s->doc_len[c->docs[pos]]);
 }
 
 /* Add the contributions of lists c[i], i < upto, to `score` for `doc`, visiting them by
@@ -541,7 +550,8 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     const LexFlat *f = &ix->flat;
     const VajraScorerVtable *sv = ix->scorer.vtable;
-    int same_coll = 0, any_scored = 0;
+    int same_coll = 0;
+    uint32_t n_scored = 0;
     size_t sblk_used = 0;
     if (stats != NULL) {
         /* Room for the block bounds of every query term (filled below; no pointer moves later). */
@@ -550,7 +560,8 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
             if (i == 0 || s->ids[i] != s->ids[i - 1])
                 blocks += ix->blk_off[s->ids[i] + 1] - ix->blk_off[s->ids[i]];
         if (blocks > SIZE_MAX / sizeof(float) ||
-            !grow((void **)&s->sblk, &s->sblk_cap, (size_t)blocks, sizeof *s->sblk))
+            !grow((void **)&s->sblk, &s->sblk_cap, (size_t)blocks, sizeof *s->sblk) ||
+            !grow((void **)&s->scored, &s->scored_cap, s->n_ids, sizeof *s->scored))
             return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
         same_coll = stats->collection.doc_count == ix->coll.doc_count &&
                     stats->collection.total_length == ix->coll.total_length &&
@@ -570,9 +581,10 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
         uint64_t lo = f->post_off[t], hi = f->post_off[t + 1];
         const float *imp = ix->impact + lo, *blk_max = ix->blk_max + ix->blk_off[t];
         float term_ub = ix->term_ub[t];
-        double tw = 0.0;
+        uint32_t aux = 0;
         if (stats != NULL) {
             VajraTermStats gts;
+            double tw;
             st = vajra_lexical_stats_term(stats, f->term_blob + f->term_off[t], &gts, err);
             if (st != VAJRA_OK)
                 return st;
@@ -591,14 +603,13 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
                 sblk_used += ix->blk_off[t + 1] - ix->blk_off[t];
                 imp = NULL;
                 blk_max = b;
-                any_scored = 1;
+                s->scored[n_scored] = (ScoredTerm){f->post_tfs + lo, tw};
+                aux = n_scored++;
             }
         }
         Cursor cu = {
             .docs = f->post_docs + lo,
             .imp = imp,
-            .tfs = f->post_tfs + lo,
-            .tw = tw,
             .blk_last = ix->blk_last + ix->blk_off[t],
             .blk_max = blk_max,
             .blk = 0,
@@ -606,6 +617,7 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
             .pos = 0,
             .end = (uint32_t)(hi - lo),
             .term = t,
+            .aux = aux,
             .w = (double)(j - i),
             .ub = (double)(j - i) * (double)term_ub,
         };
@@ -636,7 +648,7 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
     if (!grow((void **)&s->heap, &s->heap_cap, kk, sizeof *s->heap))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
 
-    size_t hn = any_scored ? topk_search_scored(s, n, kk, filter) : topk_search(s, n, kk, filter);
+    size_t hn = n_scored ? topk_search_scored(s, n, kk, filter) : topk_search(s, n, kk, filter);
     if ((st = vajra_hits_reserve(out, hn, err)) != VAJRA_OK)
         return st;
     for (size_t i = 0; i < hn; i++)
