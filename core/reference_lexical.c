@@ -9,6 +9,11 @@
  * The filtered form is the same unfold over the same postings and statistics (of the whole
  * index); only the final ranking keeps just the documents passing the filter. The unfiltered
  * search is the filtered one with no filter.
+ *
+ * The stats form (vajra_reference_lexical_search_stats) is the same unfold again, with the
+ * collection statistics and each term's statistics supplied by the caller (those of a whole
+ * collection this index is one part of) instead of counted here. The filtered search is the stats
+ * one with no stats.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +30,7 @@ typedef struct RefState {
     const VajraLexicalVtable *vt;
     const VajraLexicalIndex *index;
     const VajraScorer *scorer;
+    const VajraLexicalStats *stats; /* NULL: count the statistics here */
     VajraCollectionStats coll;
 
     RefTerm *terms;
@@ -41,30 +47,38 @@ typedef struct RefState {
     uint8_t *matched; /* per document: contains at least one query term */
 } RefState;
 
-/* Open the current term: fetch its postings and compute its weight from stats counted here. */
-static void ref_open_term(RefState *s)
+/* Open the current term: fetch its postings and compute its weight from stats counted here (or
+ * supplied by the caller). */
+static vajra_status ref_open_term(RefState *s, VajraError *err)
 {
     s->vt->postings(s->index, s->terms[s->term].text, &s->view);
     VajraTermStats ts = {.doc_freq = s->view.count, .collection_freq = 0};
     for (size_t i = 0; i < s->view.count; i++)
         ts.collection_freq += s->view.tfs[i];
+    if (s->stats != NULL && s->view.count > 0) {
+        vajra_status st = vajra_lexical_stats_term(s->stats, s->terms[s->term].text, &ts, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
     s->weight = s->view.count ? s->scorer->vtable->term_weight(s->scorer->instance, &s->coll, &ts)
                               : 0.0;
     s->posting = 0;
     s->term_open = 1;
+    return VAJRA_OK;
 }
 
 /* One step: score one posting (or open / close a term, or finish). */
 static vajra_status ref_step(void *state, VajraStep *next, VajraError *err)
 {
-    (void)err;
     RefState *s = state;
     if (s->term == s->n_terms) {
         *next = VAJRA_STEP_DONE;
         return VAJRA_OK;
     }
     if (!s->term_open) {
-        ref_open_term(s);
+        vajra_status st = ref_open_term(s, err);
+        if (st != VAJRA_OK)
+            return st;
     } else if (s->posting == s->view.count) {
         s->term++;
         s->term_open = 0;
@@ -112,6 +126,17 @@ vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *v
                                                      uint32_t k, const VajraDocFilter *filter,
                                                      VajraHits *out, VajraError *err)
 {
+    return vajra_reference_lexical_search_stats(vt, index, scorer, query, k, filter, NULL, out,
+                                                err);
+}
+
+vajra_status vajra_reference_lexical_search_stats(const VajraLexicalVtable *vt,
+                                                  const VajraLexicalIndex *index,
+                                                  const VajraScorer *scorer, const char *query,
+                                                  uint32_t k, const VajraDocFilter *filter,
+                                                  const VajraLexicalStats *stats, VajraHits *out,
+                                                  VajraError *err)
+{
     if (vt == NULL || index == NULL || scorer == NULL || scorer->vtable == NULL ||
         query == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
@@ -121,6 +146,9 @@ vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *v
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "reference lexical search: bad filter (struct_size %u, words %s)",
                                filter->struct_size, filter->words ? "set" : "NULL");
+    vajra_status st = vajra_lexical_stats_check(stats, err);
+    if (st != VAJRA_OK)
+        return st;
     if (vt->analyze == NULL || vt->postings == NULL || vt->doc_count == NULL ||
         vt->doc_length == NULL || vt->scratch_new == NULL || vt->scratch_free == NULL)
         return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
@@ -129,8 +157,8 @@ vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *v
 
     VajraLexicalScratch *scratch = NULL;
     VajraTermBag bag = {0};
-    RefState s = {.vt = vt, .index = index, .scorer = scorer};
-    vajra_status st = vt->scratch_new(index, &scratch, err);
+    RefState s = {.vt = vt, .index = index, .scorer = scorer, .stats = stats};
+    st = vt->scratch_new(index, &scratch, err);
     if (st == VAJRA_OK)
         st = vt->analyze(index, scratch, query, &bag, err);
     if (st == VAJRA_OK)
@@ -143,6 +171,8 @@ vajra_status vajra_reference_lexical_search_filtered(const VajraLexicalVtable *v
     for (uint32_t d = 0; d < n; d++)
         total += vt->doc_length(index, d);
     vajra_collection_stats_init(&s.coll, n, total);
+    if (stats != NULL)
+        s.coll = stats->collection;
 
     s.acc = calloc(n ? n : 1, sizeof *s.acc);
     s.matched = calloc(n ? n : 1, 1);

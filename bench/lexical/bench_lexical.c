@@ -9,6 +9,14 @@
  * Usage: bench-lexical [DATA_DIR]   (else $VAJRA_DATA_DIR, else ../shared/data)
  * Run under: flock /tmp/vajra-heavy.lock meson test -C BUILD --benchmark --suite lexical -v
  * Output: a human line starting with '#' and a JSON line starting with '{' per figure set.
+ *
+ * Then the collection-wide statistics path (search_stats, vtable version 3): the corpus split in
+ * 4 contiguous parts, each its own index, every query = gather the statistics over the parts
+ * (vajra_lexical_stats_gather) + search_stats on each part + merge of the parts' top-k, against
+ * the same split searched with each part's own statistics (today's segments: cheaper, but
+ * scores differ from one index), and search_stats on the one full index with its own statistics
+ * (which must cost what search costs). The 4-part results are checked equal to the full index's
+ * on every query (exit 1 otherwise).
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +86,69 @@ static double timed_pass(const VajraLexicalVtable *vt, VajraLexicalIndex *ix,
     double elapsed = now() - t0;
     vajra_hits_clear(&hits);
     return elapsed;
+}
+
+#define N_PARTS 4
+
+enum { MODE_FULL_OWN_STATS, MODE_PARTS_GLOBAL, MODE_PARTS_OWN };
+
+typedef struct Split {
+    const VajraLexicalVtable *vt;
+    VajraLexicalIndex *full;
+    VajraLexicalScratch *full_sc;
+    VajraLexicalIndex *ix[N_PARTS];
+    VajraLexicalScratch *sc[N_PARTS];
+    uint32_t off[N_PARTS];
+    VajraLexicalStatsBuilder *builder;
+    VajraHits part, merged;
+} Split;
+
+/* One query in `mode`; merged hits carry global numbers. */
+static void split_query(Split *s, int mode, const char *text, uint32_t k)
+{
+    VajraError err = {0};
+    VajraLexicalStats st, own;
+    if (mode == MODE_FULL_OWN_STATS) {
+        if (vajra_lexical_stats_gather(s->builder, s->vt,
+                                       (const VajraLexicalIndex *const *)&s->full, 1, s->full_sc,
+                                       text, &own, &err) != VAJRA_OK ||
+            s->vt->search_stats(s->full, s->full_sc, text, k, NULL, &own, &s->merged, &err) !=
+                VAJRA_OK)
+            die("search_stats (full)", &err);
+        return;
+    }
+    if (mode == MODE_PARTS_GLOBAL &&
+        vajra_lexical_stats_gather(s->builder, s->vt, (const VajraLexicalIndex *const *)s->ix,
+                                   N_PARTS, s->sc[0], text, &st, &err) != VAJRA_OK)
+        die("gather", &err);
+    s->merged.count = 0;
+    for (size_t i = 0; i < N_PARTS; i++) {
+        vajra_status rc = mode == MODE_PARTS_GLOBAL
+                              ? s->vt->search_stats(s->ix[i], s->sc[i], text, k, NULL, &st,
+                                                    &s->part, &err)
+                              : s->vt->search(s->ix[i], s->sc[i], text, k, &s->part, &err);
+        if (rc != VAJRA_OK)
+            die("search (part)", &err);
+        for (size_t j = 0; j < s->part.count; j++)
+            if (vajra_hits_push(&s->merged, s->off[i] + s->part.items[j].doc,
+                                s->part.items[j].score, &err) != VAJRA_OK)
+                die("merge", &err);
+    }
+    vajra_hits_sort(&s->merged);
+    if (s->merged.count > k)
+        s->merged.count = k;
+}
+
+static double split_pass(Split *s, int mode, const VajraDocSet *queries, uint32_t k, double *lat)
+{
+    size_t nq = vajra_docset_count(queries);
+    double t0 = now();
+    for (size_t q = 0; q < nq; q++) {
+        double a = now();
+        split_query(s, mode, vajra_docset_doc(queries, q)->text, k);
+        lat[q] = (now() - a) * 1e3;
+    }
+    return now() - t0;
 }
 
 int main(int argc, char **argv)
@@ -151,6 +222,57 @@ int main(int argc, char **argv)
     }
     printf("# parity with the reference on %zu wordnet queries (k=10): %zu mismatches\n", checked,
            mismatches);
+
+    /* The statistics path: 4 parts with collection-wide statistics. */
+    Split sp = {.vt = vt, .full = ix, .full_sc = sc};
+    if (vajra_lexical_stats_builder_new(&sp.builder, &err) != VAJRA_OK)
+        die("builder", &err);
+    for (size_t i = 0; i < N_PARTS; i++) {
+        size_t lo = nd * i / N_PARTS, hi = nd * (i + 1) / N_PARTS;
+        VajraDocBatch b = {batch.docs + lo, hi - lo};
+        sp.off[i] = (uint32_t)lo;
+        if (vt->create(vajra_plugin_state(lexp), &opts, &sp.ix[i], &err) != VAJRA_OK ||
+            vt->add_batch(sp.ix[i], &b, &err) != VAJRA_OK || vt->commit(sp.ix[i], &err) != VAJRA_OK ||
+            vt->scratch_new(sp.ix[i], &sp.sc[i], &err) != VAJRA_OK)
+            die("build part", &err);
+    }
+    size_t split_mismatches = 0;
+    for (size_t q = 0; q < nq; q++) {
+        const char *text = vajra_docset_doc(queries, q)->text;
+        split_query(&sp, MODE_PARTS_GLOBAL, text, 10);
+        if (vt->search(ix, sc, text, 10, &fast, &err) != VAJRA_OK)
+            die("search", &err);
+        int same = fast.count == sp.merged.count;
+        for (size_t i = 0; same && i < fast.count; i++)
+            same = fast.items[i].doc == sp.merged.items[i].doc &&
+                   fast.items[i].score == sp.merged.items[i].score;
+        split_mismatches += !same;
+    }
+    printf("# %d parts with collection-wide statistics vs one index on %zu wordnet queries (k=10): "
+           "%zu mismatches (scores compared bit for bit)\n", N_PARTS, nq, split_mismatches);
+    mismatches += split_mismatches;
+    const char *mode_name[] = {"full index, search_stats with its own stats",
+                               "4 parts, search_stats with summed stats (gather + 4 searches + merge)",
+                               "4 parts, search with each part's own stats (+ merge)"};
+    const char *mode_key[] = {"full_own_stats", "parts4_global_stats", "parts4_own_stats"};
+    for (size_t ki = 0; ki < 2; ki++)
+        for (int mode = 0; mode < 3; mode++) {
+            split_pass(&sp, mode, queries, ks[ki], lat); /* warm-up */
+            double elapsed = split_pass(&sp, mode, queries, ks[ki], lat);
+            double p50 = percentile(lat, nq, 0.50), p95 = percentile(lat, nq, 0.95);
+            printf("# vajra lexical-bm25 wordnet: %s; top-%u p50 %.4f ms p95 %.4f ms QPS %.0f\n",
+                   mode_name[mode], ks[ki], p50, p95, (double)nq / elapsed);
+            printf("{\"peer\":\"vajra\",\"set\":\"wordnet\",\"mode\":\"%s\",\"k\":%u,"
+                   "\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"qps\":%.1f,\"threads\":1}\n",
+                   mode_key[mode], ks[ki], p50, p95, (double)nq / elapsed);
+        }
+    for (size_t i = 0; i < N_PARTS; i++) {
+        vt->scratch_free(sp.sc[i]);
+        vt->free(sp.ix[i]);
+    }
+    vajra_hits_clear(&sp.part);
+    vajra_hits_clear(&sp.merged);
+    vajra_lexical_stats_builder_free(sp.builder);
 
     vajra_hits_clear(&fast);
     vajra_hits_clear(&ref);

@@ -36,9 +36,10 @@
 extern "C" {
 #endif
 
-/* Version 2 added search_filtered. Callers check `version >= 2 && slot != NULL` before calling a
- * slot added after version 1; plugins built against version 1 keep working without it. */
-#define VAJRA_LEXICAL_VTABLE_VERSION 2
+/* Version 2 added search_filtered; version 3 added search_stats, term_stats and collection_stats.
+ * Callers check `version >= N && slot != NULL` before calling a slot added in version N; plugins
+ * built against an older version keep working without it. */
+#define VAJRA_LEXICAL_VTABLE_VERSION 3
 
 /* Stemmer choice (Snowball, through libstemmer). Pinned values: they are saved in index files. */
 typedef enum VajraStemmer {
@@ -74,6 +75,44 @@ typedef struct VajraPostingsView {
     const uint32_t *tfs;
     size_t count;
 } VajraPostingsView;
+
+/* Collection-wide statistics of one analysed term (an entry of VajraLexicalStats.terms). */
+typedef struct VajraLexicalTermStats {
+    const char *term;     /* the analysed term, as vt->analyze returns it; NUL-terminated */
+    VajraTermStats stats; /* df and cf summed over every part of the collection */
+} VajraLexicalTermStats;
+
+/* Where a part's search finds collection-wide term statistics when the table has no entry:
+ * fill *out for the analysed term `term` and return VAJRA_OK, or return an error (with err
+ * filled), which the search returns as it is. Called from the searching thread, at most once per
+ * distinct query term present in the part, before any posting is scored. */
+typedef vajra_status (*VajraTermStatsFn)(void *user, const char *term, VajraTermStats *out,
+                                         VajraError *err);
+
+/* Statistics a search should score with instead of the index's own: those of a whole collection
+ * of which this index is one part (a segment of a live collection, a shard on another rank).
+ * With the sums of every part's collection_stats and term_stats (including documents the parts
+ * have deleted, as Lucene does), every part scores each document exactly as one index over all
+ * the parts' documents would (same scorer calls on the same arguments), so the parts' top-k
+ * merged by (score descending, global document number ascending) is that index's top-k.
+ *
+ * For each distinct analysed query term that has postings in the index, the search takes the
+ * first entry of `terms` with an equal string, else calls `term_stats`; neither →
+ * VAJRA_ERR_INVALID_ARGUMENT naming the term. Terms absent from the index need no entry.
+ * Typical use: analyse the query once, sum the parts' term_stats into `terms` (K look-ups per
+ * term for K parts, or one MPI_Allreduce of the df/cf arrays over N ranks), and pass the same
+ * struct to every part. Borrowed for the duration of the call; read-only, so one struct may serve
+ * many parts and threads at once. */
+typedef struct VajraLexicalStats {
+    uint32_t struct_size;            /* sizeof(VajraLexicalStats) */
+    uint32_t reserved;               /* 0 */
+    VajraCollectionStats collection; /* fill with vajra_collection_stats_init(ΣN, Σ length);
+                                      * avg_doc_length must be finite and > 0 */
+    const VajraLexicalTermStats *terms; /* may be NULL when n_terms == 0 */
+    size_t n_terms;
+    VajraTermStatsFn term_stats; /* may be NULL */
+    void *user;                  /* passed to term_stats */
+} VajraLexicalStats;
 
 /* Opaque, defined by each plugin. */
 typedef struct VajraLexicalIndex VajraLexicalIndex;
@@ -167,6 +206,35 @@ typedef struct VajraLexicalVtable {
     vajra_status (*search_filtered)(const VajraLexicalIndex *index, VajraLexicalScratch *scratch,
                                     const char *query, uint32_t k, const VajraDocFilter *filter,
                                     VajraHits *out, VajraError *err);
+
+    /* ---- version 3 (optional) ---- */
+
+    /* As search_filtered, but scored with the collection-wide statistics `stats` (NULL = the
+     * index's own: exactly search_filtered). Each distinct query term t present in the index
+     * gets the weight w = term_weight(&stats->collection, global stats of t) and each posting
+     * the score score(&stats->collection, w, tf, doc_len); a document's score is, as always,
+     * (float) Σ qtf · score summed in double. So the hits are exactly
+     * vajra_reference_lexical_search_stats with the same stats, and, when stats are the sums
+     * over parts, exactly a single index over all the parts' documents (see VajraLexicalStats).
+     * Pruning stays exact: block and term bounds are taken from the scorer's upper_bound over
+     * the (max tf, min length) of each block of postings, which do not depend on statistics;
+     * a scorer without upper_bound is scored exhaustively over the query terms' postings.
+     * Errors: as search_filtered; VAJRA_ERR_INVALID_ARGUMENT (stats->struct_size too small,
+     * avg_doc_length not finite and > 0, a term without statistics or with doc_freq 0), the
+     * term_stats callback's errors, VAJRA_ERR_BAD_VALUE (the scorer's bound is not finite under
+     * these statistics). Thread-safety: as search (the callback runs on the calling thread). */
+    vajra_status (*search_stats)(const VajraLexicalIndex *index, VajraLexicalScratch *scratch,
+                                 const char *query, uint32_t k, const VajraDocFilter *filter,
+                                 const VajraLexicalStats *stats, VajraHits *out,
+                                 VajraError *err);
+    /* This index's own statistics of an analysed term: df and cf over its committed documents
+     * (both 0 for an unknown term or before the first commit). O(1). Never fails. Concurrent
+     * readers: as search. */
+    void (*term_stats)(const VajraLexicalIndex *index, const char *term, VajraTermStats *out);
+    /* This index's own collection statistics (N, total length, avgdl by
+     * vajra_collection_stats_init) as of the last commit; zeros (avgdl 1) before it. O(1).
+     * Never fails. Concurrent readers: as search. */
+    void (*collection_stats)(const VajraLexicalIndex *index, VajraCollectionStats *out);
 } VajraLexicalVtable;
 
 /* The reference search: exhaustive scoring, written as a vajra_unfold over the accessor (one step
@@ -190,6 +258,60 @@ VAJRA_API vajra_status vajra_reference_lexical_search_filtered(const VajraLexica
                                                                const char *query, uint32_t k,
                                                                const VajraDocFilter *filter,
                                                                VajraHits *out, VajraError *err);
+
+/* The reference scored with collection-wide statistics: exactly
+ * vajra_reference_lexical_search_filtered, except that the collection statistics are
+ * stats->collection and each distinct query term with postings in the index takes its term
+ * statistics from stats (the `terms` table, else the callback) instead of counting them. stats
+ * NULL = the filtered reference. Errors: as the filtered reference; VAJRA_ERR_INVALID_ARGUMENT
+ * (bad stats, a term without statistics), the callback's errors. Same contract otherwise. */
+VAJRA_API vajra_status vajra_reference_lexical_search_stats(
+    const VajraLexicalVtable *vt, const VajraLexicalIndex *index, const VajraScorer *scorer,
+    const char *query, uint32_t k, const VajraDocFilter *filter, const VajraLexicalStats *stats,
+    VajraHits *out, VajraError *err);
+
+/* Look up the collection-wide statistics of an analysed term in `stats` as a search does: the
+ * first equal entry of stats->terms, else stats->term_stats. Returns VAJRA_OK with *out filled;
+ * VAJRA_ERR_INVALID_ARGUMENT (no entry and no callback: the message names the term, or
+ * doc_freq 0), or the callback's error. Thread-safe if the callback is. For plugins and
+ * references, so every implementation resolves terms the same way. */
+VAJRA_API vajra_status vajra_lexical_stats_term(const VajraLexicalStats *stats, const char *term,
+                                                VajraTermStats *out, VajraError *err);
+
+/* Check the collection part of `stats` as every implementation does: struct_size at least
+ * sizeof(VajraLexicalStats), avg_doc_length finite and > 0. NULL stats is valid (own stats).
+ * Returns VAJRA_OK or VAJRA_ERR_INVALID_ARGUMENT (message names the problem). Thread-safe. */
+VAJRA_API vajra_status vajra_lexical_stats_check(const VajraLexicalStats *stats, VajraError *err);
+
+/* Sums a query's statistics over the parts of a collection: what a caller holding K segments
+ * passes to each segment's search_stats. Opaque; reused across queries (its buffers only grow).
+ * One builder per thread (not thread-safe); the parts are only read. */
+typedef struct VajraLexicalStatsBuilder VajraLexicalStatsBuilder;
+
+/* Caller owns *out (vajra_lexical_stats_builder_free). Errors: VAJRA_ERR_NO_MEMORY,
+ * VAJRA_ERR_INVALID_ARGUMENT (NULL out). */
+VAJRA_API vajra_status vajra_lexical_stats_builder_new(VajraLexicalStatsBuilder **out,
+                                                       VajraError *err);
+/* NULL is a no-op. Statistics gathered with it are invalid afterwards. */
+VAJRA_API void vajra_lexical_stats_builder_free(VajraLexicalStatsBuilder *b);
+
+/* Fill *out with the statistics of `query` over parts[0 .. n_parts): collection = the sums of
+ * the parts' collection_stats (avgdl by vajra_collection_stats_init); terms = each distinct
+ * analysed query term present in some part, with the sums of the parts' term_stats (n_parts
+ * look-ups per term). The query is analysed once, with vt->analyze on parts[0] and `scratch` (a
+ * scratch of parts[0]); all parts must share their analyzer options. Deleted documents count
+ * (as in Lucene) until a merge drops them. *out points into the builder: valid until its next
+ * gather or free; pass it to every part's search_stats. Cost: one analysis + n_parts hash
+ * look-ups per distinct term; no allocation on a warm builder except the analysed terms.
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT, VAJRA_ERR_UNSUPPORTED (vtable version < 3 or no
+ * term_stats / collection_stats slot), the analyzer's errors, VAJRA_ERR_NO_MEMORY.
+ * Thread-safety: one builder and one scratch per thread; the parts may be searched meanwhile. */
+VAJRA_API vajra_status vajra_lexical_stats_gather(VajraLexicalStatsBuilder *b,
+                                                  const VajraLexicalVtable *vt,
+                                                  const VajraLexicalIndex *const *parts,
+                                                  size_t n_parts, VajraLexicalScratch *scratch,
+                                                  const char *query, VajraLexicalStats *out,
+                                                  VajraError *err);
 
 #ifdef __cplusplus
 }

@@ -15,8 +15,10 @@
  *
  * Pruning stays exact for ANY scorer: an index that precomputes s for each posting (as
  * lexical-bm25 does) takes each term's bound as the exact maximum of its postings' scores. The
- * optional `upper_bound` slot lets indexes that cannot enumerate postings cheaply ask the scorer
- * instead; a scorer that fills it promises the bound is never below a real score.
+ * optional `upper_bound` slot lets an index ask the scorer instead where it cannot precompute:
+ * lexical-bm25's search_stats (scoring with another collection's statistics) bounds each block of
+ * postings with it; a scorer that fills it promises the bound is never below a real score, for any
+ * weight (negative included). Without it, such searches stay exact but do not prune.
  *
  * Rules for implementations (see docs/writing-a-scorer.md):
  *   - term_weight and score are pure functions of their arguments and the instance's parameters:
@@ -94,9 +96,11 @@ typedef struct VajraScorerVtable {
     float (*score)(const void *instance, const VajraCollectionStats *coll, double weight,
                    uint32_t tf, uint32_t doc_len);
 
-    /* Optional (NULL = not declared). A bound ≥ score(weight, tf, dl) for every tf ≤ max_tf and
-     * dl ≥ min_doc_len (dl ≥ tf). lexical-bm25 does not need it: it evaluates `score` over each
-     * term's postings at commit and keeps the exact maximum. */
+    /* Optional (NULL = not declared). A bound ≥ score(coll, weight, tf, dl) for every
+     * 1 ≤ tf ≤ max_tf and dl ≥ max(min_doc_len, tf), for every weight (negative included) and
+     * every coll. lexical-bm25's normal search does not need it (it keeps each term's exact
+     * maximum, computed at commit); its search_stats bounds blocks of postings with it under the
+     * supplied statistics, and scores exhaustively when it is NULL. */
     float (*upper_bound)(const void *instance, const VajraCollectionStats *coll, double weight,
                          uint32_t max_tf, uint32_t min_doc_len);
 } VajraScorerVtable;

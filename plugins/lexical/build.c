@@ -77,6 +77,9 @@ void lex_free(VajraLexicalIndex *ix)
     free(ix->blk_off);
     free(ix->blk_last);
     free(ix->blk_max);
+    free(ix->term_cf);
+    free(ix->blk_max_tf);
+    free(ix->blk_min_len);
     lex_analyzer_clear(&ix->analyzer);
     if (ix->term_ids != NULL) {
         g_hash_table_destroy(ix->term_ids);
@@ -431,6 +434,9 @@ vajra_status lex_derive(VajraLexicalIndex *ix, VajraError *err)
     free(ix->blk_off);
     free(ix->blk_last);
     free(ix->blk_max);
+    free(ix->term_cf);
+    free(ix->blk_max_tf);
+    free(ix->blk_min_len);
     uint64_t n_blocks = 0;
     for (uint64_t t = 0; t < f->n_terms; t++)
         n_blocks += (f->post_off[t + 1] - f->post_off[t] + LEX_BLOCK - 1) / LEX_BLOCK;
@@ -439,7 +445,11 @@ vajra_status lex_derive(VajraLexicalIndex *ix, VajraError *err)
     ix->blk_off = alloc_array(f->n_terms + 1, sizeof *ix->blk_off);
     ix->blk_last = alloc_array(n_blocks, sizeof *ix->blk_last);
     ix->blk_max = alloc_array(n_blocks, sizeof *ix->blk_max);
-    if (!ix->impact || !ix->term_ub || !ix->blk_off || !ix->blk_last || !ix->blk_max) {
+    ix->term_cf = alloc_array(f->n_terms, sizeof *ix->term_cf);
+    ix->blk_max_tf = alloc_array(n_blocks, sizeof *ix->blk_max_tf);
+    ix->blk_min_len = alloc_array(n_blocks, sizeof *ix->blk_min_len);
+    if (!ix->impact || !ix->term_ub || !ix->blk_off || !ix->blk_last || !ix->blk_max ||
+        !ix->term_cf || !ix->blk_max_tf || !ix->blk_min_len) {
         ix->committed = 0;
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     }
@@ -450,6 +460,7 @@ vajra_status lex_derive(VajraLexicalIndex *ix, VajraError *err)
         VajraTermStats ts = {.doc_freq = hi - lo, .collection_freq = 0};
         for (uint64_t p = lo; p < hi; p++)
             ts.collection_freq += f->post_tfs[p];
+        ix->term_cf[t] = ts.collection_freq;
         double w = sv->term_weight(inst, &ix->coll, &ts);
         float ub = 0.0f;
         for (uint64_t p = lo; p < hi; p++) {
@@ -471,9 +482,16 @@ vajra_status lex_derive(VajraLexicalIndex *ix, VajraError *err)
         for (uint64_t p = lo; p < hi; p += LEX_BLOCK, b++) {
             uint64_t e = p + LEX_BLOCK < hi ? p + LEX_BLOCK : hi;
             float bm = 0.0f;
-            for (uint64_t q = p; q < e; q++)
+            uint32_t max_tf = 0, min_len = UINT32_MAX;
+            for (uint64_t q = p; q < e; q++) {
                 bm = ix->impact[q] > bm ? ix->impact[q] : bm;
+                uint32_t tf = f->post_tfs[q], len = f->doc_len[f->post_docs[q]];
+                max_tf = tf > max_tf ? tf : max_tf;
+                min_len = len < min_len ? len : min_len;
+            }
             ix->blk_max[b] = bm;
+            ix->blk_max_tf[b] = max_tf;
+            ix->blk_min_len[b] = min_len;
             ix->blk_last[b] = f->post_docs[e - 1];
         }
         ix->blk_off[t + 1] = b;

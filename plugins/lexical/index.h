@@ -15,6 +15,10 @@
  *   term_ub[T]            max(0, max impact) of each term: the exact MaxScore bound
  *   blk_off[T+1]          blocks of LEX_BLOCK postings of term t: [blk_off[t], blk_off[t+1])
  *   blk_last[B], blk_max[B]  last document and max(0, max impact) of each block
+ *   term_cf[T]            Σ tf of each term (its collection frequency)
+ *   blk_max_tf[B], blk_min_len[B]  largest tf and smallest document length in each block: what
+ *                         a bound needs that does not depend on statistics, so search_stats can
+ *                         bound a block under moved statistics with the scorer's upper_bound
  *
  * Pending state (building): documents added since the last commit.
  */
@@ -69,6 +73,9 @@ struct VajraLexicalIndex {
     uint64_t *blk_off;
     uint32_t *blk_last;
     float *blk_max;
+    uint64_t *term_cf;
+    uint32_t *blk_max_tf;
+    uint32_t *blk_min_len;
     VajraCollectionStats coll;
 
     /* ---- building (exclusive access) ---- */
@@ -145,6 +152,10 @@ vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, con
 vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
                                  const char *query, uint32_t k, const VajraDocFilter *filter,
                                  VajraHits *out, VajraError *err);
+/* search_filtered scored with collection-wide statistics (NULL = own: search_filtered). */
+vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
+                              const char *query, uint32_t k, const VajraDocFilter *filter,
+                              const VajraLexicalStats *stats, VajraHits *out, VajraError *err);
 vajra_status lex_analyze(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *text,
                          VajraTermBag *out, VajraError *err);
 

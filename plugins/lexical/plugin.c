@@ -26,6 +26,26 @@ static void lex_postings(const VajraLexicalIndex *ix, const char *term, VajraPos
     out->count = (size_t)(hi - lo);
 }
 
+static void lex_term_stats(const VajraLexicalIndex *ix, const char *term, VajraTermStats *out)
+{
+    *out = (VajraTermStats){0};
+    if (ix == NULL || !ix->committed || term == NULL)
+        return;
+    uint32_t t = lex_term_find(ix, term, strlen(term));
+    if (t == UINT32_MAX)
+        return;
+    out->doc_freq = ix->flat.post_off[t + 1] - ix->flat.post_off[t];
+    out->collection_freq = ix->term_cf[t];
+}
+
+static void lex_collection_stats(const VajraLexicalIndex *ix, VajraCollectionStats *out)
+{
+    if (ix != NULL && ix->committed)
+        *out = ix->coll;
+    else
+        vajra_collection_stats_init(out, 0, 0);
+}
+
 static const VajraScorer *lex_scorer(const VajraLexicalIndex *ix) { return &ix->scorer; }
 
 static const char *lex_doc_id(const VajraLexicalIndex *ix, uint32_t doc)
@@ -67,6 +87,9 @@ static const VajraLexicalVtable lex_vtable = {
     .save = lex_save,
     .load = lex_load,
     .search_filtered = lex_search_filtered,
+    .search_stats = lex_search_stats,
+    .term_stats = lex_term_stats,
+    .collection_stats = lex_collection_stats,
 };
 
 static const VajraPluginDescriptor desc = {

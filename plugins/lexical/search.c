@@ -16,6 +16,17 @@
  * result is the exhaustive one restricted to the filter. Term and collection statistics (hence
  * impacts and bounds) are the whole index's. search() is this code with no filter.
  *
+ * Collection-wide statistics (search_stats, vtable version 3): a term whose weight under the
+ * supplied statistics differs from its weight under the index's own (or any term, when the
+ * collection statistics differ) gets a "scored" cursor: each posting is scored on the fly with
+ * score(collection, w, tf, doc_len) — the very call the precomputed impacts came from, so a single
+ * index over all the parts would hold the same float — and its block bounds are the scorer's
+ * upper_bound(collection, w, block max tf, block min length), clipped at 0; the term bound is the
+ * largest block bound. These depend only on (tf, length) data stored per block, so they stay
+ * valid however the statistics move. A scorer without upper_bound gets infinite bounds: every
+ * list stays essential and the search is exhaustive over the query terms' postings (exact).
+ * topk_search is compiled twice (SCORED 0 / 1) so the normal path carries none of this.
+ *
  * Scores are summed in double from float impacts and rounded to float once, exactly as the
  * reference does, so fast and reference scores agree to the bit whenever the double sums are
  * exact (always, for the few terms and moderate ranges of a query).
@@ -33,15 +44,23 @@
 
 typedef struct Cursor {
     const uint32_t *docs; /* the term's postings */
-    const float *imp;     /* the term's impacts */
+    const float *imp;     /* the term's impacts; NULL: scored on the fly (search_stats) */
     const uint32_t *blk_last; /* the term's blocks: last document, bound */
     const float *blk_max;
     uint32_t blk, n_blk;  /* current block (all earlier blocks end before the current doc) */
     uint32_t pos, end;
     uint32_t term;
+    uint32_t aux; /* scored cursors: index of their ScoredTerm in the scratch */
     double w;  /* qtf */
     double ub; /* qtf · term bound */
 } Cursor;
+
+/* What a scored cursor needs besides its Cursor (kept apart so the normal path's cursors do not
+ * grow). */
+typedef struct ScoredTerm {
+    const uint32_t *tfs; /* the term's frequencies */
+    double tw;           /* the term's weight under the supplied statistics */
+} ScoredTerm;
 
 typedef struct HeapItem {
     float score;
@@ -58,6 +77,16 @@ struct VajraLexicalScratch {
     size_t cur_cap;
     HeapItem *heap;
     size_t heap_cap;
+    float *sblk;    /* block bounds of scored cursors (search_stats) */
+    size_t sblk_cap;
+    ScoredTerm *scored; /* one per scored cursor (search_stats) */
+    size_t scored_cap;
+    /* search_stats: the scorer and the statistics scored cursors use */
+    float (*score)(const void *instance, const VajraCollectionStats *coll, double weight,
+                   uint32_t tf, uint32_t doc_len);
+    const void *score_inst;
+    const uint32_t *doc_len;
+    VajraCollectionStats coll;
     double *acc;    /* LEX_WINDOW accumulators, all zero between windows */
     uint64_t *bits; /* LEX_WINDOW bits: which accumulators are in use, all zero between windows */
     VajraTermBag *bag; /* analyze(): where terms go */
@@ -100,6 +129,8 @@ void lex_scratch_free(VajraLexicalScratch *s)
     free(s->cur);
     free(s->prefix);
     free(s->heap);
+    free(s->sblk);
+    free(s->scored);
     free(s->acc);
     free(s->bits);
     free(s);
@@ -283,11 +314,26 @@ static inline int cannot_enter(double bound, float theta)
     return (float)bound < theta;
 }
 
+/* The score of posting `pos` of c: its precomputed impact, or (scored cursors, SCORED only) the
+ * scorer's value under the supplied statistics. */
+static inline __attribute__((always_inline)) double posting_score(const VajraLexicalScratch *s,
+                                                                  const Cursor *c, uint32_t pos,
+                                                                  const int scored)
+{
+    if (!scored || c->imp != NULL)
+        return (double)c->imp[pos];
+    const ScoredTerm *x = &s->scored[c->aux];
+    return (double)s->score(s->score_inst, &s->coll, x->tw, x->tfs[pos], s->doc_len[c->docs[pos]]);
+}
+
 /* Add the contributions of lists c[i], i < upto, to `score` for `doc`, visiting them by
  * decreasing bound and giving up as soon as even the remaining bounds cannot lift the document
  * into the heap. Returns 0 when the document was pruned. */
-static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint32_t doc,
-                              float theta, double *score)
+static inline __attribute__((always_inline)) int probe_lists(const VajraLexicalScratch *s,
+                                                             Cursor *c, const double *prefix,
+                                                             size_t upto, uint32_t doc,
+                                                             float theta, double *score,
+                                                             const int scored)
 {
     for (size_t i = upto; i-- > 0;) {
         if (cannot_enter(*score + prefix[i], theta))
@@ -307,7 +353,7 @@ static inline int probe_lists(Cursor *c, const double *prefix, size_t upto, uint
             ci->pos = ci->blk * LEX_BLOCK;
         cursor_seek(ci, doc);
         if (ci->pos < ci->end && ci->docs[ci->pos] == doc)
-            *score += ci->w * (double)ci->imp[ci->pos];
+            *score += ci->w * posting_score(s, ci, ci->pos, scored);
     }
     return 1;
 }
@@ -335,7 +381,9 @@ static inline uint64_t filter_word(const VajraDocFilter *f, uint64_t w)
  * candidate offered to the heap. The essential set is fixed for a window's probing (lists dropped
  * mid-window were already accumulated for it) and shrinks for the next window.
  * Documents failing `filter` (NULL: none fail) are dropped from a window before it is visited. */
-static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilter *filter)
+static inline __attribute__((always_inline)) size_t
+topk_search_impl(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilter *filter,
+                 const int scored)
 {
     Cursor *c = s->cur;
     const double *prefix = s->prefix;
@@ -360,10 +408,18 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk, const Vaj
             const float *imp = ci->imp;
             uint32_t pos = ci->pos, end = ci->end;
             double w = ci->w;
-            for (; pos < end && docs[pos] < limit; pos++) {
-                uint32_t d = docs[pos] - base;
-                acc[d] += w * (double)imp[pos];
-                bits[d >> 6] |= UINT64_C(1) << (d & 63);
+            if (!scored || imp != NULL) {
+                for (; pos < end && docs[pos] < limit; pos++) {
+                    uint32_t d = docs[pos] - base;
+                    acc[d] += w * (double)imp[pos];
+                    bits[d >> 6] |= UINT64_C(1) << (d & 63);
+                }
+            } else {
+                for (; pos < end && docs[pos] < limit; pos++) {
+                    uint32_t d = docs[pos] - base;
+                    acc[d] += w * posting_score(s, ci, pos, scored);
+                    bits[d >> 6] |= UINT64_C(1) << (d & 63);
+                }
             }
             ci->pos = pos;
         }
@@ -387,7 +443,7 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk, const Vaj
                 if (done)
                     continue; /* only clearing the window */
                 uint32_t doc = base + d;
-                if (probe_lists(c, prefix, ess_window, doc, theta, &score) &&
+                if (probe_lists(s, c, prefix, ess_window, doc, theta, &score, scored) &&
                     topk_offer(&top, (HeapItem){(float)score, doc})) {
                     theta = topk_theta(&top);
                     while (ess < n && cannot_enter(prefix[ess], theta))
@@ -400,6 +456,19 @@ static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk, const Vaj
     return top.n;
 }
 
+/* The normal path (precomputed impacts only) and the one with scored cursors. */
+static size_t topk_search(VajraLexicalScratch *s, size_t n, size_t kk,
+                          const VajraDocFilter *filter)
+{
+    return topk_search_impl(s, n, kk, filter, 0);
+}
+
+static size_t topk_search_scored(VajraLexicalScratch *s, size_t n, size_t kk,
+                                 const VajraDocFilter *filter)
+{
+    return topk_search_impl(s, n, kk, filter, 1);
+}
+
 vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *query,
                         uint32_t k, VajraHits *out, VajraError *err)
 {
@@ -409,6 +478,39 @@ vajra_status lex_search(const VajraLexicalIndex *ix, VajraLexicalScratch *s, con
 vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
                                  const char *query, uint32_t k, const VajraDocFilter *filter,
                                  VajraHits *out, VajraError *err)
+{
+    return lex_search_stats(ix, s, query, k, filter, NULL, out, err);
+}
+
+/* Bounds of the blocks of term t under the supplied statistics and weight w into b[]; returns
+ * the term bound (their maximum; all ≥ 0), INFINITY without upper_bound, NAN if the scorer gave
+ * a NaN. */
+static float scored_block_bounds(const VajraLexicalIndex *ix, const VajraCollectionStats *coll,
+                                 uint32_t t, double w, float *b)
+{
+    const VajraScorerVtable *sv = ix->scorer.vtable;
+    uint64_t lo = ix->blk_off[t], hi = ix->blk_off[t + 1];
+    if (sv->upper_bound == NULL) {
+        for (uint64_t i = lo; i < hi; i++)
+            b[i - lo] = INFINITY;
+        return INFINITY;
+    }
+    float ub = 0.0f;
+    for (uint64_t i = lo; i < hi; i++) {
+        float x = sv->upper_bound(ix->scorer.instance, coll, w, ix->blk_max_tf[i],
+                                  ix->blk_min_len[i]);
+        if (isnan(x))
+            return NAN;
+        x = x > 0.0f ? x : 0.0f;
+        b[i - lo] = x;
+        ub = x > ub ? x : ub;
+    }
+    return ub;
+}
+
+vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *s,
+                              const char *query, uint32_t k, const VajraDocFilter *filter,
+                              const VajraLexicalStats *stats, VajraHits *out, VajraError *err)
 {
     if (ix == NULL || s == NULL || query == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lexical-bm25: NULL argument");
@@ -422,13 +524,16 @@ vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratc
                                "lexical-bm25: scratch belongs to another index");
     if (!ix->committed)
         return vajra_error_set(err, VAJRA_ERR_STATE, "lexical-bm25: search before commit");
+    vajra_status st = vajra_lexical_stats_check(stats, err);
+    if (st != VAJRA_OK)
+        return st;
     out->count = 0;
     if (k == 0 || (filter != NULL && filter->passing == 0))
         return VAJRA_OK;
 
     const char *use;
     char *fixed;
-    vajra_status st = query_text(ix, query, &use, &fixed, err);
+    st = query_text(ix, query, &use, &fixed, err);
     if (st != VAJRA_OK)
         return st;
     s->n_ids = 0;
@@ -444,6 +549,28 @@ vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratc
         !grow((void **)&s->prefix, &s->cur_cap, s->n_ids, sizeof *s->prefix))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     const LexFlat *f = &ix->flat;
+    const VajraScorerVtable *sv = ix->scorer.vtable;
+    int same_coll = 0;
+    uint32_t n_scored = 0;
+    size_t sblk_used = 0;
+    if (stats != NULL) {
+        /* Room for the block bounds of every query term (filled below; no pointer moves later). */
+        uint64_t blocks = 0;
+        for (size_t i = 0; i < s->n_ids; i++)
+            if (i == 0 || s->ids[i] != s->ids[i - 1])
+                blocks += ix->blk_off[s->ids[i] + 1] - ix->blk_off[s->ids[i]];
+        if (blocks > SIZE_MAX / sizeof(float) ||
+            !grow((void **)&s->sblk, &s->sblk_cap, (size_t)blocks, sizeof *s->sblk) ||
+            !grow((void **)&s->scored, &s->scored_cap, s->n_ids, sizeof *s->scored))
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+        same_coll = stats->collection.doc_count == ix->coll.doc_count &&
+                    stats->collection.total_length == ix->coll.total_length &&
+                    stats->collection.avg_doc_length == ix->coll.avg_doc_length;
+        s->score = sv->score;
+        s->score_inst = ix->scorer.instance;
+        s->doc_len = f->doc_len;
+        s->coll = stats->collection;
+    }
     size_t n = 0;
     uint64_t matches_bound = 0;
     for (size_t i = 0; i < s->n_ids;) {
@@ -452,18 +579,47 @@ vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratc
         while (j < s->n_ids && s->ids[j] == t)
             j++;
         uint64_t lo = f->post_off[t], hi = f->post_off[t + 1];
+        const float *imp = ix->impact + lo, *blk_max = ix->blk_max + ix->blk_off[t];
+        float term_ub = ix->term_ub[t];
+        uint32_t aux = 0;
+        if (stats != NULL) {
+            VajraTermStats gts;
+            double tw;
+            st = vajra_lexical_stats_term(stats, f->term_blob + f->term_off[t], &gts, err);
+            if (st != VAJRA_OK)
+                return st;
+            tw = sv->term_weight(ix->scorer.instance, &stats->collection, &gts);
+            VajraTermStats lts = {.doc_freq = hi - lo, .collection_freq = ix->term_cf[t]};
+            /* The same statistics give the same weight, hence the very impacts precomputed. */
+            if (!same_coll || tw != sv->term_weight(ix->scorer.instance, &ix->coll, &lts)) {
+                float *b = s->sblk + sblk_used;
+                term_ub = scored_block_bounds(ix, &stats->collection, t, tw, b);
+                if (isnan(term_ub))
+                    return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                           "lexical-bm25: scorer %s gave a NaN bound for term "
+                                           "'%s' under the supplied statistics",
+                                           ix->scorer.name ? ix->scorer.name : "(unnamed)",
+                                           f->term_blob + f->term_off[t]);
+                sblk_used += ix->blk_off[t + 1] - ix->blk_off[t];
+                imp = NULL;
+                blk_max = b;
+                s->scored[n_scored] = (ScoredTerm){f->post_tfs + lo, tw};
+                aux = n_scored++;
+            }
+        }
         Cursor cu = {
             .docs = f->post_docs + lo,
-            .imp = ix->impact + lo,
+            .imp = imp,
             .blk_last = ix->blk_last + ix->blk_off[t],
-            .blk_max = ix->blk_max + ix->blk_off[t],
+            .blk_max = blk_max,
             .blk = 0,
             .n_blk = (uint32_t)(ix->blk_off[t + 1] - ix->blk_off[t]),
             .pos = 0,
             .end = (uint32_t)(hi - lo),
             .term = t,
+            .aux = aux,
             .w = (double)(j - i),
-            .ub = (double)(j - i) * (double)ix->term_ub[t],
+            .ub = (double)(j - i) * (double)term_ub,
         };
         matches_bound += hi - lo;
         /* Insertion by (ub, term): a stable, deterministic order. */
@@ -492,7 +648,7 @@ vajra_status lex_search_filtered(const VajraLexicalIndex *ix, VajraLexicalScratc
     if (!grow((void **)&s->heap, &s->heap_cap, kk, sizeof *s->heap))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
 
-    size_t hn = topk_search(s, n, kk, filter);
+    size_t hn = n_scored ? topk_search_scored(s, n, kk, filter) : topk_search(s, n, kk, filter);
     if ((st = vajra_hits_reserve(out, hn, err)) != VAJRA_OK)
         return st;
     for (size_t i = 0; i < hn; i++)

@@ -66,7 +66,10 @@ static float bm25plus_score(const void *instance, const VajraCollectionStats *co
 static float bm25plus_upper_bound(const void *instance, const VajraCollectionStats *coll,
                                   double weight, uint32_t max_tf, uint32_t min_doc_len)
 {
-    return bm25plus_score(instance, coll, weight, max_tf, min_doc_len);
+    if (!(weight > 0.0))
+        return 0.0f; /* w ≤ 0: every score is ≤ 0 (the factor of w is > 0), the corner would be
+                      * the minimum */
+    return bm25plus_score(instance, coll, weight, max_tf, min_doc_len ? min_doc_len : 1);
 }
 
 static const VajraScorerVtable bm25plus_vtable = {

@@ -81,6 +81,8 @@ static float tfidf_score(const void *instance, const VajraCollectionStats *coll,
 static float tfidf_upper_bound(const void *instance, const VajraCollectionStats *coll,
                                double weight, uint32_t max_tf, uint32_t min_doc_len)
 {
+    if (!(weight > 0.0))
+        return 0.0f; /* w ≤ 0: every score is ≤ 0, since (1 + ln tf) / √dl > 0 */
     return tfidf_score(instance, coll, weight, max_tf, min_doc_len ? min_doc_len : 1);
 }
 
