@@ -32,6 +32,13 @@ struct VajraSearcher {
     const VajraDocFilter **eff; /* per segment of the current search: NULL = every doc passes */
     uint32_t eff_cap;
     GString *key;               /* the request filter's canonical text */
+    /* Collection-wide lexical statistics for the current query (several segments, or a
+     * caller's from other shards). */
+    VajraLexicalStatsBuilder *sb;
+    const VajraLexicalIndex **parts;
+    uint32_t parts_cap;
+    GArray *term_table;        /* VajraLexicalTermStats, from a caller's VajraQueryStats */
+    const VajraQueryStats *ext; /* the request's statistics, or NULL */
 };
 
 static void seg_scratch_free(gpointer p)
@@ -73,6 +80,10 @@ void vajra_searcher_free(VajraSearcher *s)
     vajra_hits_clear(&s->fused);
     g_free(s->eff);
     g_string_free(s->key, TRUE);
+    vajra_lexical_stats_builder_free(s->sb);
+    g_free(s->parts);
+    if (s->term_table != NULL)
+        g_array_unref(s->term_table);
     free(s);
 }
 
@@ -220,6 +231,62 @@ static uint32_t plus(uint32_t a, uint32_t b)
 }
 
 /* Lexical top-k over every segment of `snap`, into out (snapshot-relative numbers). */
+static int has_stats_slots(const VajraLexicalVtable *vt)
+{
+    return vt->version >= 3 && vt->search_stats != NULL && vt->term_stats != NULL &&
+           vt->collection_stats != NULL;
+}
+
+/* The statistics this query is scored with: the caller's (other shards included), else the sums
+ * over the snapshot's segments when there are several (one segment: its own, the fast path).
+ * *out NULL = each segment's own. */
+static vajra_status query_stats(VajraSearcher *s, const Snapshot *snap, const char *text,
+                                VajraLexicalStats *buf, const VajraLexicalStats **out,
+                                VajraError *err)
+{
+    const VajraLexicalVtable *vt = s->c->lvt;
+    *out = NULL;
+    if (!has_stats_slots(vt) || (s->ext == NULL && snap->nseg <= 1) || snap->nseg == 0)
+        return VAJRA_OK;
+    if (s->ext != NULL) {
+        const VajraQueryStats *q = s->ext;
+        if (q->struct_size < sizeof(VajraQueryStats) || (q->n_terms > 0 && q->terms == NULL))
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "search: bad stats");
+        if (s->term_table == NULL)
+            s->term_table = g_array_new(FALSE, FALSE, sizeof(VajraLexicalTermStats));
+        g_array_set_size(s->term_table, 0);
+        for (size_t i = 0; i < q->n_terms; i++) {
+            VajraLexicalTermStats t = {q->terms[i], {q->doc_freq[i], q->coll_freq[i]}};
+            g_array_append_val(s->term_table, t);
+        }
+        *buf = (VajraLexicalStats){.struct_size = sizeof *buf,
+                                   .terms = (const VajraLexicalTermStats *)(void *)
+                                                s->term_table->data,
+                                   .n_terms = q->n_terms};
+        vajra_collection_stats_init(&buf->collection, q->doc_count, q->total_length);
+        *out = buf;
+        return VAJRA_OK;
+    }
+    if (s->sb == NULL) {
+        vajra_status st = vajra_lexical_stats_builder_new(&s->sb, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
+    if (s->parts_cap < snap->nseg) {
+        s->parts = g_renew(const VajraLexicalIndex *, s->parts, snap->nseg);
+        s->parts_cap = snap->nseg;
+    }
+    for (uint32_t i = 0; i < snap->nseg; i++)
+        s->parts[i] = snap->segs[i].seg->lex;
+    SegScratch *sc = NULL;
+    vajra_status st = seg_scratch(s, snap->segs[0].seg, &sc, err);
+    if (st == VAJRA_OK)
+        st = vajra_lexical_stats_gather(s->sb, vt, s->parts, snap->nseg, sc->lex, text, buf, err);
+    if (st == VAJRA_OK)
+        *out = buf;
+    return st;
+}
+
 static vajra_status search_lexical(VajraSearcher *s, const Snapshot *snap, const char *text,
                                    uint32_t k, VajraHits *out, VajraError *err)
 {
@@ -227,16 +294,23 @@ static vajra_status search_lexical(VajraSearcher *s, const Snapshot *snap, const
     const VajraLexicalVtable *vt = c->lvt;
     int filtered = vt->version >= 2 && vt->search_filtered != NULL;
     out->count = 0;
+    VajraLexicalStats buf;
+    const VajraLexicalStats *stats = NULL;
+    vajra_status qst = query_stats(s, snap, text, &buf, &stats, err);
+    if (qst != VAJRA_OK)
+        return qst;
     for (uint32_t i = 0; i < snap->nseg; i++) {
         const SegView *v = &snap->segs[i];
         const VajraDocFilter *f = s->eff[i];
         SegScratch *sc = NULL;
         vajra_status st = seg_scratch(s, v->seg, &sc, err);
         if (st == VAJRA_OK) {
-            if (f == NULL)
-                st = vt->search(v->seg->lex, sc->lex, text, k, &s->part, err);
-            else if (f->passing == 0)
+            if (f != NULL && f->passing == 0)
                 s->part.count = 0;
+            else if (stats != NULL) /* collection-wide statistics: scores as one index's */
+                st = vt->search_stats(v->seg->lex, sc->lex, text, k, f, stats, &s->part, err);
+            else if (f == NULL)
+                st = vt->search(v->seg->lex, sc->lex, text, k, &s->part, err);
             else if (filtered)
                 st = vt->search_filtered(v->seg->lex, sc->lex, text, k, f, &s->part, err);
             else /* k + failing hits always hold the passing top k */
@@ -465,6 +539,7 @@ vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q
     Snapshot *snap = coll_pin(s->c);
     prune_scratch(s, snap);
     const VajraHits *answer = NULL;
+    s->ext = req.stats;
     st = prepare_filters(s, snap, req.filter, err);
     if (st == VAJRA_OK && mode != VAJRA_MODE_VECTOR) {
         st = search_lexical(s, snap, req.text, depth, &s->lex, err);
@@ -513,6 +588,7 @@ static vajra_status lex_apply(void *self, const void *in, void *out, VajraError 
     const Retriever *r = self;
     const VajraTextQuery *q = in;
     Snapshot *snap = coll_pin(r->s->c);
+    r->s->ext = NULL;
     vajra_status st = prepare_filters(r->s, snap, NULL, err);
     if (st == VAJRA_OK)
         st = search_lexical(r->s, snap, q->text ? q->text : "", q->k, out, err);
@@ -622,5 +698,91 @@ vajra_status vajra_collection_hybrid_retriever(VajraCollection *c, VajraMorphism
     VajraMorphism *parts[] = {lex, vec, p0, p1, lex0, vec1, both};
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         vajra_morphism_unref(parts[i]);
+    return st;
+}
+
+/* ---- statistics for summing across collections (shards) ---- */
+
+void vajra_query_stats_clear(VajraQueryStats *q)
+{
+    if (q == NULL)
+        return;
+    for (size_t i = 0; i < q->n_terms; i++)
+        g_free(q->terms[i]);
+    g_free(q->terms);
+    g_free(q->doc_freq);
+    g_free(q->coll_freq);
+    uint32_t size = q->struct_size;
+    memset(q, 0, sizeof *q);
+    q->struct_size = size;
+}
+
+vajra_status vajra_collection_query_stats(VajraCollection *c, const char *text,
+                                          VajraQueryStats *out, VajraError *err)
+{
+    if (c == NULL || text == NULL || out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "query stats: NULL argument");
+    const VajraLexicalVtable *vt = c->lvt;
+    if (!has_stats_slots(vt))
+        return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                               "query stats: lexical plugin %s has no statistics slots",
+                               c->lexical_name);
+    memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
+    Snapshot *snap = coll_pin(c);
+    /* Analyse with any index of the collection (an empty one when it has no segment yet): the
+     * analyzer options are the collection's, so every shard lists the same terms. */
+    VajraLexicalIndex *tmp = NULL;
+    const VajraLexicalIndex *any = snap->nseg > 0 ? snap->segs[0].seg->lex : NULL;
+    VajraLexicalScratch *scratch = NULL;
+    VajraTermBag bag = {0};
+    vajra_status st = VAJRA_OK;
+    if (any == NULL) {
+        VajraLexicalOptions lo = {.struct_size = sizeof lo, .analyzer = c->analyzer,
+                                  .ignore_title = c->ignore_title, .scorer = c->scorer};
+        st = vt->create(vajra_plugin_state(c->lex_plugin), &lo, &tmp, err);
+        any = tmp;
+    }
+    if (st == VAJRA_OK)
+        st = vt->scratch_new(any, &scratch, err);
+    if (st == VAJRA_OK)
+        st = vt->analyze(any, scratch, text, &bag, err);
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    GPtrArray *terms = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; st == VAJRA_OK && i < bag.count; i++)
+        if (g_hash_table_add(seen, bag.terms[i]))
+            g_ptr_array_add(terms, g_strdup(bag.terms[i]));
+    if (st == VAJRA_OK) {
+        out->n_terms = terms->len;
+        out->doc_freq = g_new0(uint64_t, terms->len + 1);
+        out->coll_freq = g_new0(uint64_t, terms->len + 1);
+        for (uint32_t s = 0; s < snap->nseg; s++) {
+            const VajraLexicalIndex *ix = snap->segs[s].seg->lex;
+            VajraCollectionStats cs;
+            vt->collection_stats(ix, &cs);
+            out->doc_count += cs.doc_count;
+            out->total_length += cs.total_length;
+            for (guint t = 0; t < terms->len; t++) {
+                VajraTermStats ts = {0};
+                vt->term_stats(ix, g_ptr_array_index(terms, t), &ts);
+                out->doc_freq[t] += ts.doc_freq;
+                out->coll_freq[t] += ts.collection_freq;
+            }
+        }
+        g_ptr_array_add(terms, NULL);
+        out->terms = (char **)g_ptr_array_free(terms, FALSE);
+        terms = NULL;
+    }
+    if (terms != NULL)
+        g_ptr_array_free(terms, TRUE);
+    g_hash_table_unref(seen);
+    vajra_term_bag_clear(&bag);
+    if (scratch != NULL)
+        vt->scratch_free(scratch);
+    if (tmp != NULL)
+        vt->free(tmp);
+    snapshot_unref(snap);
+    if (st != VAJRA_OK)
+        vajra_query_stats_clear(out);
     return st;
 }

@@ -346,15 +346,12 @@ class Lifecycle(LiveTestCase):
         self.assertRegex(text, r"\nSegments: +1 \(generation \d+\): 1399 live documents, 0 "
                                r"deleted\n")
 
-    @unittest.expectedFailure
     def test_added_document_ranks_before_compaction(self):
-        # KNOWN GAP (core): BM25 statistics are per segment until a compaction
-        # (collection.h, "Live collections"), so a document added to a large collection is
-        # scored in its small segment with N = 1 and df = 1: an exact copy of document 184,
-        # added under another id, is not even in the top 100 for its own title (the original is
-        # first). DESIGN.md section 10 asks for collection-wide statistics (document count,
-        # document frequencies, average length passed to each segment's search); with them the
-        # copy ties its original. Remove expectedFailure when the core does that.
+        # BM25 over segments uses collection-wide statistics (document count, document
+        # frequencies, average length summed over the segments, as DESIGN.md section 10 and
+        # Lucene's IndexSearcher do): an exact copy of document 184 added under another id, in
+        # its own one-document segment, ties its original before any compaction. (With
+        # per-segment statistics it was not even in the top 100.)
         src = next(i for i, d in enumerate(CORPUS) if d["_id"] == "184")
         docs = write_jsonl(self.path("copy.jsonl"), [dict(CORPUS[src], _id="copy-184")])
         run("add", self.idx, docs, "--vectors", write_npy(self.path("c.npy"), [VECTORS[src]]),

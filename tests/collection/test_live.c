@@ -652,6 +652,124 @@ START_TEST(same_operations_same_bytes_for_any_thread_count)
 }
 END_TEST
 
+/* Collection-wide statistics: a collection committed in 5 segments (no deletions) answers every
+ * Cranfield query exactly as one built in a single commit — lexical and hybrid, same ids, same
+ * order, scores within 1e-6 relative; and 3 separate collections (shards) searched with their
+ * summed VajraQueryStats, merged by score, answer as the single one too. */
+typedef struct ShardHit {
+    uint32_t key; /* shard * 1000 + its document number: the single index's order */
+    float score;
+    char *id;
+} ShardHit;
+
+static int shard_hit_cmp(const void *pa, const void *pb)
+{
+    const ShardHit *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->key < b->key ? -1 : a->key > b->key;
+}
+
+static VajraCollection *build_parts(size_t first, size_t count, size_t parts)
+{
+    VajraCollection *c = create((uint32_t)doc_vecs.dim, "fast");
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    VajraError err = {0};
+    size_t step = (count + parts - 1) / parts;
+    for (size_t s = 0; s < count; s += step) {
+        VajraDocBatch b = {all.docs + first + s, count - s < step ? count - s : step};
+        ck_assert_int_eq(vajra_collection_add(c, &b, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    }
+    return c;
+}
+
+static void same_results(const VajraResults *a, const VajraResults *b, size_t qi)
+{
+    ck_assert_uint_eq(a->count, b->count);
+    for (size_t i = 0; i < a->count; i++) {
+        ck_assert_msg(strcmp(a->items[i].id, b->items[i].id) == 0, "query %zu rank %zu: %s vs %s",
+                      qi, i, a->items[i].id, b->items[i].id);
+        double tol = 1e-6 * fabs((double)b->items[i].score);
+        ck_assert_msg(fabs((double)a->items[i].score - b->items[i].score) <= tol,
+                      "query %zu rank %zu: %.9g vs %.9g", qi, i, a->items[i].score,
+                      b->items[i].score);
+    }
+}
+
+START_TEST(segments_score_with_collection_wide_statistics)
+{
+    VajraCollection *one = build_parts(0, 1400, 1), *five = build_parts(0, 1400, 5);
+    VajraCollectionCounts n = {.struct_size = sizeof n};
+    vajra_collection_counts(five, &n);
+    ck_assert_uint_eq(n.segments, 5);
+    VajraCollection *shard[3] = {build_parts(0, 500, 1), build_parts(500, 400, 2),
+                                 build_parts(900, 500, 1)};
+    VajraResults a = {0}, b = {0}, part = {0};
+    VajraError err = {0};
+    for (size_t qi = 0; qi < vajra_docset_count(queries); qi++) {
+        const char *text = vajra_docset_doc(queries, qi)->text;
+        for (uint32_t mode = VAJRA_MODE_LEXICAL; mode <= VAJRA_MODE_HYBRID; mode += 2) {
+            VajraSearchRequest q = {.text = text, .vector = query_vecs.data + qi * query_vecs.dim,
+                                    .dim = (uint32_t)query_vecs.dim, .k = 10, .mode = mode,
+                                    .ef = VAJRA_EF_EXACT};
+            search(one, &q, &a);
+            search(five, &q, &b);
+            same_results(&b, &a, qi);
+        }
+        /* Shards: sum the statistics, search each with them, merge by (score, shard order). */
+        VajraQueryStats sum = {0}, local = {0};
+        for (int s = 0; s < 3; s++) {
+            ck_assert_int_eq(vajra_collection_query_stats(shard[s], text, &local, &err), VAJRA_OK);
+            if (s == 0) {
+                sum = local;
+                memset(&local, 0, sizeof local);
+                continue;
+            }
+            ck_assert_uint_eq(local.n_terms, sum.n_terms);
+            sum.doc_count += local.doc_count;
+            sum.total_length += local.total_length;
+            for (size_t t = 0; t < sum.n_terms; t++) {
+                ck_assert_str_eq(local.terms[t], sum.terms[t]);
+                sum.doc_freq[t] += local.doc_freq[t];
+                sum.coll_freq[t] += local.coll_freq[t];
+            }
+            vajra_query_stats_clear(&local);
+        }
+        VajraSearchRequest q = {.text = text, .k = 10, .mode = VAJRA_MODE_LEXICAL, .stats = &sum};
+        search(one, &(VajraSearchRequest){.text = text, .k = 10, .mode = VAJRA_MODE_LEXICAL}, &a);
+        ShardHit hits[30];
+        size_t m = 0;
+        for (int sh = 0; sh < 3; sh++) {
+            search(shard[sh], &q, &part);
+            for (size_t h = 0; h < part.count; h++) /* shards hold contiguous ranges in order */
+                hits[m++] = (ShardHit){(uint32_t)sh * 1000 + part.items[h].doc,
+                                       part.items[h].score, g_strdup(part.items[h].id)};
+        }
+        qsort(hits, m, sizeof *hits, shard_hit_cmp);
+        ck_assert_uint_ge(m, a.count);
+        for (size_t i = 0; i < a.count; i++) {
+            ck_assert_msg(strcmp(hits[i].id, a.items[i].id) == 0, "query %zu rank %zu: %s vs %s",
+                          qi, i, hits[i].id, a.items[i].id);
+            ck_assert_msg(fabs((double)hits[i].score - a.items[i].score) <=
+                              1e-6 * fabs((double)a.items[i].score),
+                          "query %zu rank %zu: shards %.9g vs one %.9g", qi, i, hits[i].score,
+                          a.items[i].score);
+        }
+        for (size_t i = 0; i < m; i++)
+            g_free(hits[i].id);
+        vajra_query_stats_clear(&sum);
+    }
+    vajra_results_clear(&a);
+    vajra_results_clear(&b);
+    vajra_results_clear(&part);
+    vajra_collection_free(one);
+    vajra_collection_free(five);
+    for (int s = 0; s < 3; s++)
+        vajra_collection_free(shard[s]);
+}
+END_TEST
+
 static Suite *live_suite(void)
 {
     Suite *s = suite_create("live");
@@ -662,6 +780,7 @@ static Suite *live_suite(void)
     tcase_add_test(tc, uncommitted_documents_are_invisible);
     tcase_add_test(tc, misuse_gets_clear_errors);
     tcase_add_test(tc, same_operations_same_bytes_for_any_thread_count);
+    tcase_add_test(tc, segments_score_with_collection_wide_statistics);
     suite_add_tcase(s, tc);
     return s;
 }
