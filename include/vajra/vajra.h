@@ -5,6 +5,7 @@
 #include "vajra/attrs.h"
 #include "vajra/collection.h"
 #include "vajra/cpu.h"
+#include "vajra/embedder.h"
 #include "vajra/eval.h"
 #include "vajra/filter.h"
 #include "vajra/filter_expr.h"
