@@ -75,6 +75,14 @@ typedef struct VajraAnalyzerOptions {
     const char *language;      /* NULL = by `stemmer` (see above) */
 } VajraAnalyzerOptions;
 
+/* Put options in the form an index saves: a `language` naming one of the historical stemmer
+ * values ("english"/"en", "porter", "none", ASCII case-insensitive) becomes that `stemmer` value
+ * with language NULL; "" becomes NULL; any other name is left as it is (the lexical plugin checks
+ * it against libstemmer's list). Call this before keeping options you will save yourself (a
+ * collection's own metadata), so that a saved "english" and a saved default are the same thing.
+ * Pure (no allocation); thread-safe on distinct options. NULL is a no-op. */
+VAJRA_API void vajra_analyzer_options_normalize(VajraAnalyzerOptions *opts);
+
 /* Options for create (and load). */
 typedef struct VajraLexicalOptions {
     uint32_t struct_size;          /* sizeof(VajraLexicalOptions) */
