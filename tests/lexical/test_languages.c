@@ -240,6 +240,46 @@ START_TEST(test_names_and_persistence)
 }
 END_TEST
 
+/* Random mixed-script text (CJK, half-width kana, combining and voicing marks, Latin, digits,
+ * punctuation) through every CJK mode: never an error, every term valid UTF-8 and non-empty, and
+ * every term made of CJK characters at most two characters long. */
+START_TEST(test_cjk_random_text)
+{
+    static const gunichar pool[] = {0x6771, 0x4EAC, 0x3042, 0x3093, 0x30AB, 0x30FC, 0xFF76, 0xFF9E,
+                                    0xFF9F, 0x3099, 0x0301, 0xAC00, 0xD55C, 0x3131, 0xF900, 0x2F00,
+                                    0x337B, 'a', 'Z', '7', ' ', ',', 0x3002, 0x00E9, 0x0416, 0x3005};
+    const char *modes[] = {"chinese", "japanese", "korean", "cjk"};
+    GRand *rng = g_rand_new_with_seed(14);
+    for (size_t m = 0; m < 4; m++) {
+        Built b = build("ja.jsonl", modes[m]);
+        for (int round = 0; round < 300; round++) {
+            GString *t = g_string_new(NULL);
+            int len = g_rand_int_range(rng, 0, 40);
+            for (int i = 0; i < len; i++)
+                g_string_append_unichar(t, pool[g_rand_int_range(rng, 0, G_N_ELEMENTS(pool))]);
+            VajraTermBag bag = {0};
+            VajraError err = {0};
+            ck_assert_msg(fx.vt->analyze(b.ix, b.scratch, t->str, &bag, &err) == VAJRA_OK, "%s", err.message);
+            for (size_t i = 0; i < bag.count; i++) {
+                const char *term = bag.terms[i];
+                ck_assert(term[0] != '\0' && g_utf8_validate(term, -1, NULL));
+                gunichar c0 = g_utf8_get_char(term);
+                GUnicodeScript sc = g_unichar_get_script(c0);
+                if (sc == G_UNICODE_SCRIPT_HAN || sc == G_UNICODE_SCRIPT_HIRAGANA || sc == G_UNICODE_SCRIPT_HANGUL)
+                    ck_assert_msg(g_utf8_strlen(term, -1) <= 2, "\"%s\" from \"%s\"", term, t->str);
+            }
+            VajraHits hits = {0};
+            ck_assert_int_eq(fx.vt->search(b.ix, b.scratch, t->str, 5, &hits, &err), VAJRA_OK);
+            vajra_hits_clear(&hits);
+            vajra_term_bag_clear(&bag);
+            g_string_free(t, TRUE);
+        }
+        built_free(&b);
+    }
+    g_rand_free(rng);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("languages");
@@ -251,6 +291,7 @@ int main(void)
     tcase_add_test(t, test_arabic);
     tcase_add_test(t, test_cjk);
     tcase_add_test(t, test_names_and_persistence);
+    tcase_add_test(t, test_cjk_random_text);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
