@@ -206,6 +206,14 @@ START_TEST(test_names_and_persistence)
         VajraSectionWriter w = mem_sections_writer(m);
         ck_assert_int_eq(fx.vt->save(b, &w, &err), VAJRA_OK);
         len[i] = mem_sections_bytes(m, &bytes[i]);
+        /* Format 1 (what every index was before languages) unless a language is set. */
+        size_t ml = 0, ll = 0;
+        const unsigned char *meta = mem_sections_data(m, "lex.meta", &ml);
+        uint32_t format;
+        memcpy(&format, meta + 8, 4);
+        ck_assert_uint_eq(format, i == 2 ? 2 : 1);
+        ck_assert(i == 2 ? mem_sections_data(m, "lex.lang", &ll) != NULL
+                         : mem_sections_data(m, "lex.lang", &ll) == NULL);
         if (i == 2) { /* reload the French index: queries are analysed in French */
             VajraSectionReader r = mem_sections_reader(m);
             VajraLexicalIndex *l = NULL;
