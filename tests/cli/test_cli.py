@@ -161,6 +161,22 @@ class Plugins(unittest.TestCase):
             self.assertEqual(names["embedder-lsa"]["kind"], "embedder")
             self.assertEqual(names["embedder-lsa"]["kind_id"], 6)
 
+    def test_unknown_kinds_listed(self):
+        """Kinds are open: a plugin of a kind this build does not know is listed by its declared
+        kind name; one that cannot load (kind 0) is listed as skipped with the reason."""
+        fixtures = os.environ.get("VAJRA_FIXTURE_DIR")
+        if not fixtures:
+            self.skipTest("VAJRA_FIXTURE_DIR not set")
+        env = {"VAJRA_PLUGIN_PATH": fixtures + ":" + os.environ.get("VAJRA_PLUGIN_PATH", "")}
+        j = json.loads(run("plugins", "--json", check=0, env=env).stdout)
+        names = {p["name"]: p for p in j["plugins"]}
+        self.assertEqual(names["fixture-newkind"]["kind"], "reranker")
+        self.assertEqual(names["fixture-newkind"]["kind_id"], 4242)
+        self.assertEqual(names["fixture-v10"]["kind"], "scorer")
+        skipped = {os.path.basename(s["file"]): s["error"] for s in j["skipped"]}
+        self.assertIn("kind 0", skipped["fixture-kind0.so"])
+        self.assertIn("reranker", run("plugins", check=0, env=env).stdout)
+
 
 class Languages(unittest.TestCase):
     """--language (and its alias --stemmer): CJK bigrams, a Snowball language, refusals, info."""
