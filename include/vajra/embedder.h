@@ -20,8 +20,8 @@
  * and be non-NULL. The required slots (create, free, dim, embed) are checked by the caller once
  * (vajra_embedder_vtable_check).
  *
- * Parameters are strings (a neural wrapper wants paths and names, LSA wants numbers); each
- * plugin documents its keys, refuses unknown keys and bad values with VAJRA_ERR_INVALID_ARGUMENT
+ * Parameters are VajraKeyValue strings (vajra/params.h: a neural wrapper wants paths and names,
+ * LSA wants numbers); each plugin documents its keys, refuses unknown keys and bad values with VAJRA_ERR_INVALID_ARGUMENT
  * naming the key, and copies what it keeps.
  *
  * Thread-safety: create, train, load and free need exclusive access to the embedder. embed, dim
@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "vajra/export.h"
+#include "vajra/params.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
 
@@ -50,12 +51,6 @@ extern "C" {
 #endif
 
 #define VAJRA_EMBEDDER_VTABLE_VERSION 1
-
-/* One parameter. Both strings are borrowed for the duration of the call. */
-typedef struct VajraKeyValue {
-    const char *key;
-    const char *value;
-} VajraKeyValue;
 
 /* Opaque, defined by each plugin. */
 typedef struct VajraEmbedder VajraEmbedder;
@@ -125,26 +120,6 @@ typedef struct VajraEmbedderVtable {
  * Pure; thread-safe. */
 VAJRA_API vajra_status vajra_embedder_vtable_check(const VajraEmbedderVtable *vt,
                                                    VajraError *err);
-
-/* The value of `key` in params (last one wins), or NULL. Pure; thread-safe. */
-VAJRA_API const char *vajra_kv_get(const VajraKeyValue *params, size_t n, const char *key);
-
-/* Refuse keys not in `known` (NULL-terminated): VAJRA_ERR_INVALID_ARGUMENT naming the first
- * unknown key and `who`, VAJRA_OK otherwise. Pure; thread-safe. */
-VAJRA_API vajra_status vajra_kv_check_keys(const VajraKeyValue *params, size_t n,
-                                           const char *const *known, const char *who,
-                                           VajraError *err);
-
-/* Parse params[key] as an unsigned integer in [min, max] (absent → *out = dflt). Errors:
- * VAJRA_ERR_INVALID_ARGUMENT naming `who` and the key. Pure; thread-safe. */
-VAJRA_API vajra_status vajra_kv_u32(const VajraKeyValue *params, size_t n, const char *key,
-                                    uint32_t dflt, uint32_t min, uint32_t max, uint32_t *out,
-                                    const char *who, VajraError *err);
-
-/* Parse params[key] as a 64-bit unsigned integer (absent → dflt). Errors as vajra_kv_u32. */
-VAJRA_API vajra_status vajra_kv_u64(const VajraKeyValue *params, size_t n, const char *key,
-                                    uint64_t dflt, uint64_t *out, const char *who,
-                                    VajraError *err);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,7 @@
 #include "vajra/kernel.h"
 #include "vajra/lexical.h"
 #include "vajra/morphism.h"
+#include "vajra/params.h"
 #include "vajra/plugin.h"
 #include "vajra/registry.h"
 #include "vajra/scorer.h"
