@@ -31,39 +31,45 @@ static void gaussian_fill(double *x, size_t n, uint64_t seed)
     }
 }
 
-/* Y (N × l, column-major) = A · X (X: V × l, column-major). */
+/* Dense matrices here are row-major (row i at i * l), so the sparse products run along
+ * contiguous rows; LAPACKE's LAPACK_ROW_MAJOR entry points take them as they are. */
+
+/* Y (N × l) = A · X (X: V × l). */
 static void csr_mul(const LsaCsr *a, const double *x, size_t l, double *y)
 {
     memset(y, 0, a->rows * l * sizeof *y);
-    for (size_t i = 0; i < a->rows; i++)
+    for (size_t i = 0; i < a->rows; i++) {
+        double *yi = y + i * l;
         for (size_t p = a->ptr[i]; p < a->ptr[i + 1]; p++) {
-            const double v = a->val[p];
-            const size_t j = a->col[p];
+            const double v = a->val[p], *xj = x + (size_t)a->col[p] * l;
             for (size_t c = 0; c < l; c++)
-                y[i + c * a->rows] += v * x[j + c * a->cols];
+                yi[c] += v * xj[c];
         }
+    }
 }
 
-/* Z (V × l, column-major) = Aᵀ · Y (Y: N × l, column-major). */
+/* Z (V × l) = Aᵀ · Y (Y: N × l). */
 static void csr_mul_t(const LsaCsr *a, const double *y, size_t l, double *z)
 {
     memset(z, 0, a->cols * l * sizeof *z);
-    for (size_t i = 0; i < a->rows; i++)
+    for (size_t i = 0; i < a->rows; i++) {
+        const double *yi = y + i * l;
         for (size_t p = a->ptr[i]; p < a->ptr[i + 1]; p++) {
             const double v = a->val[p];
-            const size_t j = a->col[p];
+            double *zj = z + (size_t)a->col[p] * l;
             for (size_t c = 0; c < l; c++)
-                z[j + c * a->cols] += v * y[i + c * a->rows];
+                zj[c] += v * yi[c];
         }
+    }
 }
 
-/* Replace the m × l column-major matrix by an orthonormal basis of its columns (Q of its QR). */
+/* Replace the rows × l matrix by an orthonormal basis of its columns (Q of its QR). */
 static int orthonormalize(double *m, size_t rows, size_t l, double *tau)
 {
     lapack_int r = (lapack_int)rows, c = (lapack_int)l;
-    if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, r, c, m, r, tau) != 0)
+    if (LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, r, c, m, c, tau) != 0)
         return -1;
-    return LAPACKE_dorgqr(LAPACK_COL_MAJOR, r, c, c, m, r, tau) != 0 ? -1 : 0;
+    return LAPACKE_dorgqr(LAPACK_ROW_MAJOR, r, c, c, m, c, tau) != 0 ? -1 : 0;
 }
 
 vajra_status lsa_randomized_svd(const LsaCsr *a, uint32_t k, uint32_t oversample,
@@ -106,23 +112,30 @@ vajra_status lsa_randomized_svd(const LsaCsr *a, uint32_t k, uint32_t oversample
     }
     /* Bᵀ = Aᵀ Q (V × l); its left singular vectors are A's right singular vectors. */
     csr_mul_t(a, y, l, z);
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)v, (lapack_int)l, z, (lapack_int)v, s, u,
-                       (lapack_int)v, vt, (lapack_int)l) != 0)
+    if (LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)v, (lapack_int)l, z, (lapack_int)l, s, u,
+                       (lapack_int)l, vt, (lapack_int)l) != 0)
         goto lapack_failed;
-    /* Fix signs: each vector's largest-magnitude entry positive (ties: the first). */
+    /* Keep the first k columns as a V × k column-major matrix, each sign-fixed: its
+     * largest-magnitude entry positive (ties: the first). */
+    double *w_out = malloc(v * k * sizeof *w_out);
+    if (w_out == NULL) {
+        st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "embedder-lsa: out of memory");
+        goto out;
+    }
     for (size_t c = 0; c < k; c++) {
-        double *col = u + c * v;
+        double *col = w_out + c * v;
         size_t best = 0;
-        for (size_t i = 1; i < v; i++)
+        for (size_t i = 0; i < v; i++) {
+            col[i] = u[i * l + c];
             if (fabs(col[i]) > fabs(col[best]))
                 best = i;
+        }
         if (col[best] < 0)
             for (size_t i = 0; i < v; i++)
                 col[i] = -col[i];
         sv[c] = s[c];
     }
-    *w = u;
-    u = NULL;
+    *w = w_out;
     goto out;
 lapack_failed:
     st = vajra_error_set(err, VAJRA_ERR_INTERNAL, "embedder-lsa: a LAPACK routine failed");
