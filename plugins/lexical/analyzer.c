@@ -14,7 +14,7 @@ vajra_status lex_analyzer_options_resolve(const VajraAnalyzerOptions *in, VajraA
     if (in->language != NULL && in->language[0] != '\0') {
         LexLanguage lang;
         if (!lex_language_find(in->language, &lang)) {
-            char names[200];
+            char names[180];
             lex_language_names(names, sizeof names);
             return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                    "lexical-bm25: unknown language \"%.40s\" (known: %s)",

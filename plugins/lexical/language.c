@@ -83,10 +83,16 @@ void lex_language_names(char *buf, size_t cap)
     if (cap == 0)
         return;
     buf[0] = '\0';
-    GString *s = g_string_new(NULL);
+    GString *s = g_string_new("chinese, japanese, korean, cjk, none");
     for (const char **l = sb_stemmer_list(); *l != NULL; l++)
-        g_string_append_printf(s, "%s%s", s->len ? ", " : "", *l);
-    g_string_append(s, ", chinese, japanese, korean, cjk, none");
+        g_string_append_printf(s, ", %s", *l);
+    if (s->len >= cap && cap > 8) { /* cut after the last whole name that fits, then "..." */
+        g_string_truncate(s, cap - 6);
+        char *comma = strrchr(s->str, ',');
+        if (comma != NULL)
+            g_string_truncate(s, (gsize)(comma - s->str));
+        g_string_append(s, ", ...");
+    }
     g_strlcpy(buf, s->str, cap);
     g_string_free(s, TRUE);
 }
