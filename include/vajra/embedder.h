@@ -43,6 +43,7 @@
 
 #include "vajra/export.h"
 #include "vajra/params.h"
+#include "vajra/registry.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
 
@@ -120,6 +121,34 @@ typedef struct VajraEmbedderVtable {
  * Pure; thread-safe. */
 VAJRA_API vajra_status vajra_embedder_vtable_check(const VajraEmbedderVtable *vt,
                                                    VajraError *err);
+
+/* ---- convenience for callers (a collection, a tool): plugin + vtable + instance in one ---- */
+
+/* An embedder instance with the plugin reference that keeps its code loaded. */
+typedef struct VajraEmbedderRef {
+    VajraPlugin *plugin;            /* a reference owned by this struct */
+    const VajraEmbedderVtable *vt;  /* checked with vajra_embedder_vtable_check */
+    VajraEmbedder *self;
+} VajraEmbedderRef;
+
+/* Load the embedder plugin `name` from `reg`, check its vtable and create an instance from
+ * params (untrained if the model needs training). On success *out owns a plugin reference and
+ * the instance (vajra_embedder_ref_clear). On error *out is zeroed.
+ * Errors: those of vajra_registry_load, vajra_embedder_vtable_check and create. Thread-safe. */
+VAJRA_API vajra_status vajra_embedder_ref_create(VajraRegistry *reg, const char *name,
+                                                 const VajraKeyValue *params, size_t n_params,
+                                                 VajraEmbedderRef *out, VajraError *err);
+
+/* As vajra_embedder_ref_create, but the instance is loaded from sections `save` wrote (the
+ * plugin's `load` slot; VAJRA_ERR_UNSUPPORTED when it has none). The reader's owner must outlive
+ * the instance when the plugin keeps pointers into it (both shipped embedders do). */
+VAJRA_API vajra_status vajra_embedder_ref_load(VajraRegistry *reg, const char *name,
+                                               const VajraKeyValue *params, size_t n_params,
+                                               const VajraSectionReader *r,
+                                               VajraEmbedderRef *out, VajraError *err);
+
+/* Free the instance, then drop the plugin reference; zeroes *ref. NULL or zeroed: no-op. */
+VAJRA_API void vajra_embedder_ref_clear(VajraEmbedderRef *ref);
 
 #ifdef __cplusplus
 }

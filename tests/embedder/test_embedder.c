@@ -337,6 +337,41 @@ START_TEST(test_vtable_growth_rules)
 }
 END_TEST
 
+/* The caller-side convenience: plugin + check + instance, and back from sections. */
+START_TEST(test_embedder_ref)
+{
+    VajraError err = {0};
+    VajraEmbedderRef r, l, bad;
+    VajraKeyValue kv[] = {{"dim", "16"}};
+    ck_assert_msg(vajra_embedder_ref_create(P.reg, "embedder-lsa", kv, 1, &r, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_uint_eq(r.vt->dim(r.self), 16);
+    ck_assert_int_eq(r.vt->train(r.self, texts, n_texts, &err), VAJRA_OK);
+    MemSections *m = mem_sections_new();
+    VajraSectionWriter w = mem_sections_writer(m);
+    ck_assert_int_eq(r.vt->save(r.self, &w, &err), VAJRA_OK);
+    VajraSectionReader rd = mem_sections_reader(m);
+    ck_assert_msg(vajra_embedder_ref_load(P.reg, "embedder-lsa", NULL, 0, &rd, &l, &err) == VAJRA_OK, "%s", err.message);
+    float a[16], b[16];
+    const char *q[] = {"pressure distribution on a wing"};
+    ck_assert_int_eq(r.vt->embed(r.self, q, 1, a, &err), VAJRA_OK);
+    ck_assert_int_eq(l.vt->embed(l.self, q, 1, b, &err), VAJRA_OK);
+    ck_assert_int_eq(memcmp(a, b, sizeof a), 0);
+    /* Errors leave the ref zeroed. */
+    VajraKeyValue badkv[] = {{"dim", "0"}};
+    ck_assert_int_eq(vajra_embedder_ref_create(P.reg, "embedder-lsa", badkv, 1, &bad, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(bad.plugin);
+    ck_assert_int_eq(vajra_embedder_ref_create(P.reg, "embedder-nope", NULL, 0, &bad, &err), VAJRA_ERR_NOT_FOUND);
+    ck_assert_int_eq(vajra_embedder_ref_create(P.reg, "lexical-bm25", NULL, 0, &bad, &err), VAJRA_ERR_ABI_MISMATCH);
+    ck_assert_ptr_nonnull(strstr(err.message, "embedder"));
+    ck_assert_ptr_null(bad.self);
+    vajra_embedder_ref_clear(&l);
+    vajra_embedder_ref_clear(&r);
+    vajra_embedder_ref_clear(&r); /* zeroed: no-op */
+    vajra_embedder_ref_clear(NULL);
+    mem_sections_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("embedder");
@@ -349,6 +384,7 @@ int main(void)
     tcase_add_test(t, test_lsa_concurrent_embed);
     tcase_add_test(t, test_table_embedder);
     tcase_add_test(t, test_vtable_growth_rules);
+    tcase_add_test(t, test_embedder_ref);
     suite_add_tcase(s, t);
     SRunner *r = srunner_create(s);
     srunner_run_all(r, CK_NORMAL);
