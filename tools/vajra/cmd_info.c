@@ -88,20 +88,21 @@ static unsigned meta_uint(const Meta *m, const char *key)
     return v ? (unsigned)strtoul(v, NULL, 10) : 0;
 }
 
-/* The analyzer language: coll.meta's "language NAME" when the collection records one, else the
- * first segment's lexical index ("s0.lex.lang", written by lexical-bm25 for any language other
- * than english/porter/none), else the stemmer value of the "analyzer" line. "?" when unknown. */
+/* The analyzer language: the first segment's lexical index ("s0.lex.lang", the canonical name,
+ * written by lexical-bm25 for any language other than english/porter/none), else coll.meta's
+ * "language NAME" when the collection records one (an empty collection), else the stemmer value
+ * of the "analyzer" line. "?" when unknown. */
 static void analyzer_language(const Meta *m, const VajraSectionReader *sr, char *out, size_t cap)
 {
     const char *lang = meta_get(m, "language"), *an = meta_get(m, "analyzer");
     const void *data = NULL;
     size_t len = 0;
     unsigned stemmer = 0;
-    if (lang != NULL && lang[0] != '\0')
+    if (sr->find(sr->self, "s0.lex.lang", &data, &len, NULL) == VAJRA_OK && len > 1 &&
+        memchr(data, '\0', len) == (const char *)data + len - 1)
+        g_strlcpy(out, data, cap); /* canonical ("french" even when asked for as "fr") */
+    else if (lang != NULL && lang[0] != '\0')
         g_strlcpy(out, lang, cap);
-    else if (sr->find(sr->self, "s0.lex.lang", &data, &len, NULL) == VAJRA_OK && len > 1 &&
-             memchr(data, '\0', len) == (const char *)data + len - 1)
-        g_strlcpy(out, data, cap);
     else if (an != NULL && sscanf(an, "%u", &stemmer) == 1)
         g_strlcpy(out, stemmer == VAJRA_STEMMER_PORTER ? "porter"
                        : stemmer == VAJRA_STEMMER_NONE ? "none"
