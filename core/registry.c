@@ -19,7 +19,8 @@ struct VajraPlugin {
     char *path;     /* canonical path (realpath), the plugin's identity */
     char *name;     /* copied from the descriptor so messages survive dlclose */
     void *handle;
-    const VajraPluginDescriptor *desc;
+    const VajraPluginDescriptor *desc; /* &desc_copy once initialised */
+    VajraPluginDescriptor desc_copy;   /* the plugin's descriptor, tail past its size zeroed */
     void *state;
     VajraHost host;
     VajraPlugin *kernel_owner;  /* non-kernel plugins: a reference on the kernel they were given */
@@ -38,7 +39,7 @@ struct VajraRegistry {
     const VajraKernelOps *kernel_ops;
 };
 
-static const char *kind_name(uint32_t kind)
+const char *vajra_plugin_kind_builtin_name(uint32_t kind)
 {
     switch (kind) {
     case VAJRA_PLUGIN_KERNEL: return "kernel";
@@ -46,9 +47,28 @@ static const char *kind_name(uint32_t kind)
     case VAJRA_PLUGIN_VECTOR: return "vector";
     case VAJRA_PLUGIN_STORAGE: return "storage";
     case VAJRA_PLUGIN_SCORER: return "scorer";
+    case VAJRA_PLUGIN_EMBEDDER: return "embedder";
     }
-    return "unknown";
+    return NULL;
 }
+
+/* A kind for messages: its built-in name, else "kind N". */
+typedef struct KindText {
+    char s[32];
+} KindText;
+
+static KindText kind_text(uint32_t kind)
+{
+    KindText t;
+    const char *n = vajra_plugin_kind_builtin_name(kind);
+    if (n != NULL)
+        g_strlcpy(t.s, n, sizeof t.s);
+    else
+        g_snprintf(t.s, sizeof t.s, "kind %u", kind);
+    return t;
+}
+
+#define kind_name(k) (kind_text(k).s)
 
 const char *vajra_plugin_install_dir(void) { return VAJRA_PLUGIN_INSTALL_DIR; }
 
@@ -172,7 +192,7 @@ static vajra_status check_descriptor(const char *path, const VajraPluginDescript
     if (d == NULL)
         return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
                                "plugin %s: its entry function returned no descriptor", path);
-    if (d->struct_size < sizeof(VajraPluginDescriptor) && d->struct_size < 8)
+    if (d->struct_size < VAJRA_PLUGIN_DESCRIPTOR_SIZE_1_0 && d->struct_size < 8)
         return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
                                "plugin %s: descriptor size %u is too small to be one", path,
                                d->struct_size);
@@ -181,17 +201,18 @@ static vajra_status check_descriptor(const char *path, const VajraPluginDescript
                                "plugin %s was built for plugin ABI %u.%u; this library speaks ABI "
                                "%u.%u (the major versions must match)",
                                path, d->abi_major, d->abi_minor, VAJRA_ABI_MAJOR, VAJRA_ABI_MINOR);
-    if (d->struct_size < sizeof(VajraPluginDescriptor))
+    if (d->struct_size < VAJRA_PLUGIN_DESCRIPTOR_SIZE_1_0)
         return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
-                               "plugin %s: descriptor size %u is smaller than ABI %u.%u's %zu",
-                               path, d->struct_size, VAJRA_ABI_MAJOR, VAJRA_ABI_MINOR,
-                               sizeof(VajraPluginDescriptor));
+                               "plugin %s: descriptor size %u is smaller than ABI %u.0's %zu",
+                               path, d->struct_size, VAJRA_ABI_MAJOR,
+                               (size_t)VAJRA_PLUGIN_DESCRIPTOR_SIZE_1_0);
     if (d->name == NULL || d->name[0] == '\0' || d->vtable == NULL)
         return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
                                "plugin %s: descriptor has no name or no vtable", path);
-    if (d->kind < VAJRA_PLUGIN_KERNEL || d->kind > VAJRA_PLUGIN_SCORER)
-        return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH, "plugin %s (%s): unknown kind %u",
-                               path, d->name, d->kind);
+    /* Kinds are open (plugin.h): any non-zero number is a kind; 0 means "any" to callers. */
+    if (d->kind == 0)
+        return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH, "plugin %s (%s): kind 0 is not a kind",
+                               path, d->name);
     if (expected_kind != 0 && d->kind != (uint32_t)expected_kind)
         return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
                                "plugin %s (%s) is a %s plugin; a %s plugin was expected", path,
@@ -274,6 +295,9 @@ vajra_status vajra_registry_load_file(VajraRegistry *reg, const char *path,
     p->path = g_strdup(canonical);
     p->name = g_strdup(desc->name);
     p->handle = handle;
+    /* Read only the bytes the plugin declared; newer fields it does not have stay zero. */
+    memcpy(&p->desc_copy, desc,
+           desc->struct_size < sizeof p->desc_copy ? desc->struct_size : sizeof p->desc_copy);
     p->host.struct_size = sizeof p->host;
     p->host.abi_major = VAJRA_ABI_MAJOR;
     p->host.abi_minor = VAJRA_ABI_MINOR;
@@ -300,7 +324,7 @@ vajra_status vajra_registry_load_file(VajraRegistry *reg, const char *path,
             return st;
         }
     }
-    p->desc = desc;
+    p->desc = &p->desc_copy;
 
     g_mutex_lock(&reg->lock);
     VajraPlugin *winner = find_loaded(reg, canonical, NULL);
@@ -514,6 +538,14 @@ const VajraPluginDescriptor *vajra_plugin_descriptor(const VajraPlugin *p)
 }
 
 const void *vajra_plugin_vtable(const VajraPlugin *p) { return p ? p->desc->vtable : NULL; }
+
+const char *vajra_plugin_kind_name(const VajraPlugin *p)
+{
+    if (p == NULL)
+        return NULL;
+    const char *n = vajra_plugin_kind_builtin_name(p->desc->kind);
+    return n != NULL ? n : p->desc->kind_name;
+}
 void *vajra_plugin_state(const VajraPlugin *p) { return p ? p->state : NULL; }
 const char *vajra_plugin_path(const VajraPlugin *p) { return p ? p->path : NULL; }
 const VajraHost *vajra_plugin_host(const VajraPlugin *p) { return p ? &p->host : NULL; }

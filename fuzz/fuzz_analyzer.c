@@ -16,11 +16,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CONFIGS 3
+#define CONFIGS 6
 static const VajraAnalyzerOptions configs[CONFIGS] = {
     {.stemmer = VAJRA_STEMMER_ENGLISH},                                   /* the defaults */
     {.stemmer = VAJRA_STEMMER_PORTER, .keep_stopwords = 1},
     {.stemmer = VAJRA_STEMMER_NONE, .max_token_length = 3, .repair_utf8 = 1},
+    {.language = "japanese", .repair_utf8 = 1},                         /* CJK bigrams */
+    {.language = "greek"},
+    {.language = "arabic", .max_token_length = 5},
 };
 
 typedef struct Setup {

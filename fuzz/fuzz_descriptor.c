@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    uint32_t expected = data[0] % 7u; /* 0 = any, 1..5 the kinds, 6 an unknown kind */
+    uint32_t expected = data[0] % 8u; /* 0 = any, 1..6 the built-in kinds, 7 another kind */
     fixture_set()(data + 1, size - 1);
 
     /* A fresh registry each time (a loaded path is cached per registry). Its search path is the
@@ -50,9 +50,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (st == VAJRA_OK) {
         const VajraPluginDescriptor *d = vajra_plugin_descriptor(p);
         if (d == NULL || d->abi_major != VAJRA_ABI_MAJOR ||
-            d->struct_size < sizeof(VajraPluginDescriptor) || d->name == NULL ||
+            d->struct_size < VAJRA_PLUGIN_DESCRIPTOR_SIZE_1_0 || d->name == NULL ||
             d->name[0] == '\0' || d->vtable == NULL || *(const uint32_t *)d->vtable == 0 ||
-            d->kind < VAJRA_PLUGIN_KERNEL || d->kind > VAJRA_PLUGIN_SCORER ||
+            d->kind == 0 ||
             (expected != 0 && d->kind != expected) ||
             (d->required_cpu & vajra_cpu_features()) != d->required_cpu)
             abort(); /* accepted a descriptor the rules refuse */

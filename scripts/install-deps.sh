@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   meson ninja-build pkg-config gcc g++          # build
   libglib2.0-dev libstemmer-dev libjansson-dev libxxhash-dev check   # library + tests
+  liblapacke-dev libblas-dev                    # embedder-lsa (randomised SVD)
   valgrind clang libclang-rt-14-dev             # memcheck, fuzzing
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # NEON kernel under qemu
   libxapian-dev libsqlite3-dev libhnswlib-dev   # peers, for bench/compare

@@ -51,14 +51,37 @@ typedef enum VajraStemmer {
 /* How text becomes terms. All-zero means the defaults, documented per field (docs/lexical.md):
  * UTF-8 text is split on characters that are neither letters nor digits (combining marks stay
  * inside a word), each token is case-folded and NFKC-normalised, English stopwords are dropped,
- * tokens longer than max_token_length characters are dropped, the rest are stemmed. */
+ * tokens longer than max_token_length characters are dropped, the rest are stemmed.
+ *
+ * `language` (added after the first four fields; zero-initialised callers get NULL) picks the
+ * language by name: any Snowball algorithm libstemmer lists ("french", "german", "russian",
+ * "greek", "arabic", ... — 29 in libstemmer 2.2) or its ISO 639-1 code ("fr", ...), with that
+ * language's stopwords (stopwords-iso); or a CJK mode — "chinese"/"zh", "japanese"/"ja",
+ * "korean"/"ko", "cjk" — where runs of Han, Hiragana, Katakana and Hangul become overlapping
+ * character bigrams (a lone character stays a unigram), as Lucene's CJKAnalyzer does, and other
+ * words are folded but not stemmed. NULL or "" = the `stemmer` field decides (the behaviour of
+ * every index made before languages existed). "english", "porter" and "none" are the same as
+ * the matching `stemmer` value with language NULL (same terms, same saved bytes). An unknown name
+ * is VAJRA_ERR_INVALID_ARGUMENT listing the known ones. The string is borrowed for the call;
+ * whoever keeps the options keeps the string alive (an index keeps its own canonical copy). */
 typedef struct VajraAnalyzerOptions {
-    uint32_t stemmer;          /* VajraStemmer; default VAJRA_STEMMER_ENGLISH */
-    uint32_t keep_stopwords;   /* 0 = drop the English stopword list (default); 1 = keep all */
-    uint32_t max_token_length; /* in characters; 0 = default 64; at most 1024 */
+    uint32_t stemmer;          /* VajraStemmer; default VAJRA_STEMMER_ENGLISH; ignored when
+                                * `language` names another language */
+    uint32_t keep_stopwords;   /* 0 = drop the language's stopwords (default); 1 = keep all */
+    uint32_t max_token_length; /* in characters; 0 = default 64; at most 1024 (CJK bigrams are
+                                * not limited) */
     uint32_t repair_utf8;      /* 0 = invalid UTF-8 is VAJRA_ERR_ENCODING naming the document
                                 * (default); 1 = repair it (g_utf8_make_valid) and go on */
+    const char *language;      /* NULL = by `stemmer` (see above) */
 } VajraAnalyzerOptions;
+
+/* Put options in the form an index saves: a `language` naming one of the historical stemmer
+ * values ("english"/"en", "porter", "none", ASCII case-insensitive) becomes that `stemmer` value
+ * with language NULL; "" becomes NULL; any other name is left as it is (the lexical plugin checks
+ * it against libstemmer's list). Call this before keeping options you will save yourself (a
+ * collection's own metadata), so that a saved "english" and a saved default are the same thing.
+ * Pure (no allocation); thread-safe on distinct options. NULL is a no-op. */
+VAJRA_API void vajra_analyzer_options_normalize(VajraAnalyzerOptions *opts);
 
 /* Options for create (and load). */
 typedef struct VajraLexicalOptions {

@@ -50,7 +50,9 @@ VAJRA_API vajra_status vajra_registry_new(const VajraRegistryOptions *opts, Vajr
 VAJRA_API void vajra_registry_free(VajraRegistry *reg);
 
 /* Load the plugin file at `path` (any name), check it and init it. A file already loaded returns
- * the same plugin with one more reference. `expected_kind` 0 accepts any kind.
+ * the same plugin with one more reference. `expected_kind` 0 accepts any kind; any other number
+ * (built in or not, see VajraPluginKind) must equal the plugin's kind. A plugin of a kind this
+ * library does not know loads like any other: its vtable is the caller's to interpret.
  * Caller owns the returned reference (vajra_plugin_unref).
  * Errors: VAJRA_ERR_NOT_FOUND (no such file), VAJRA_ERR_PLUGIN_LOAD (not a loadable object, or
  * no entry symbol), VAJRA_ERR_ABI_MISMATCH (major, struct size, kind or vtable version),
@@ -93,7 +95,14 @@ VAJRA_API const char *vajra_registry_search_path(VajraRegistry *reg);
 VAJRA_API VajraPlugin *vajra_plugin_ref(VajraPlugin *p);
 /* Drop a reference; the last one runs fini and dlclose (unless VAJRA_NO_DLCLOSE=1). */
 VAJRA_API void vajra_plugin_unref(VajraPlugin *p);
+/* The plugin's descriptor as this library reads it: a copy whose fields past the plugin's own
+ * struct_size are zero (struct_size itself is the plugin's). Borrowed, valid while p lives. */
 VAJRA_API const VajraPluginDescriptor *vajra_plugin_descriptor(const VajraPlugin *p);
+/* The kind's name: "kernel", "lexical", "vector", "storage", "scorer", "embedder" for the
+ * built-in kinds, else the descriptor's kind_name, else NULL. Borrowed. */
+VAJRA_API const char *vajra_plugin_kind_name(const VajraPlugin *p);
+/* The name of a built-in kind number, NULL for any other. Static string. Thread-safe. */
+VAJRA_API const char *vajra_plugin_kind_builtin_name(uint32_t kind);
 VAJRA_API const void *vajra_plugin_vtable(const VajraPlugin *p);
 VAJRA_API void *vajra_plugin_state(const VajraPlugin *p);
 VAJRA_API const char *vajra_plugin_path(const VajraPlugin *p);

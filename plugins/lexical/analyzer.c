@@ -11,6 +11,31 @@ vajra_status lex_analyzer_options_resolve(const VajraAnalyzerOptions *in, VajraA
                                           VajraError *err)
 {
     *out = *in;
+    if (in->language != NULL && in->language[0] != '\0') {
+        LexLanguage lang;
+        if (!lex_language_find(in->language, &lang)) {
+            char names[180];
+            lex_language_names(names, sizeof names);
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "lexical-bm25: unknown language \"%.40s\" (known: %s)",
+                                   in->language, names);
+        }
+        /* The three languages that existed as stemmer values stay in that form, so their
+         * indexes are byte-identical to those made before languages existed. */
+        out->language = NULL;
+        if (strcmp(lang.name, "english") == 0)
+            out->stemmer = VAJRA_STEMMER_ENGLISH;
+        else if (strcmp(lang.name, "porter") == 0)
+            out->stemmer = VAJRA_STEMMER_PORTER;
+        else if (strcmp(lang.name, "none") == 0)
+            out->stemmer = VAJRA_STEMMER_NONE;
+        else {
+            out->language = lang.name;
+            out->stemmer = 0;
+        }
+    } else {
+        out->language = NULL;
+    }
     if (out->stemmer > VAJRA_STEMMER_NONE)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "lexical-bm25: unknown stemmer %u (0 english, 1 porter, 2 none)",
@@ -30,8 +55,21 @@ vajra_status lex_analyzer_init(LexAnalyzer *a, const VajraAnalyzerOptions *opts,
 {
     memset(a, 0, sizeof *a);
     a->opts = *opts;
-    if (opts->stemmer != VAJRA_STEMMER_NONE) {
-        const char *algo = opts->stemmer == VAJRA_STEMMER_PORTER ? "porter" : "english";
+    const char *algo = NULL;
+    a->english_stop = 1;
+    if (opts->language != NULL) {
+        LexLanguage lang;
+        if (!lex_language_find(opts->language, &lang))
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "lexical-bm25: unknown language \"%.40s\"", opts->language);
+        algo = lang.stemmer;
+        a->english_stop = (lang.flags & LEX_LANG_ENGLISH_STOP) != 0;
+        a->cjk = (lang.flags & LEX_LANG_CJK) != 0;
+        a->stop_iso = lex_stop_list(lang.iso);
+    } else if (opts->stemmer != VAJRA_STEMMER_NONE) {
+        algo = opts->stemmer == VAJRA_STEMMER_PORTER ? "porter" : "english";
+    }
+    if (algo != NULL) {
         a->stemmer = sb_stemmer_new(algo, "UTF_8");
         if (a->stemmer == NULL)
             return vajra_error_set(err, VAJRA_ERR_NOT_FOUND,
@@ -55,6 +93,108 @@ void lex_analyzer_clear(LexAnalyzer *a)
     memset(a, 0, sizeof *a);
 }
 
+static int is_stop(const LexAnalyzer *a, const char *term, size_t len)
+{
+    if (a->opts.keep_stopwords)
+        return 0;
+    return (a->english_stop && lex_is_stopword(term, len)) || lex_stop_list_has(a->stop_iso, term, len);
+}
+
+/* ---- CJK runs: overlapping bigrams ---- */
+
+/* A character that starts or continues a CJK run. */
+static int is_cjk(gunichar c)
+{
+    switch (g_unichar_get_script(c)) {
+    case G_UNICODE_SCRIPT_HAN:
+    case G_UNICODE_SCRIPT_HIRAGANA:
+    case G_UNICODE_SCRIPT_KATAKANA:
+    case G_UNICODE_SCRIPT_HANGUL:
+        return g_unichar_isalnum(c);
+    default:
+        return c == 0x30FC || c == 0xFF70; /* prolonged sound marks (script Common) */
+    }
+}
+
+/* A character that joins the CJK character before it (combining and half-width voicing marks). */
+static int is_cjk_joiner(gunichar c) { return g_unichar_ismark(c) || c == 0xFF9E || c == 0xFF9F; }
+
+/* Compatibility forms whose NFKC form differs (half/full width, compatibility ideographs,
+ * Kangxi radicals, enclosed and squared forms, Hangul compatibility jamo). */
+static int cjk_needs_nfkc(gunichar c)
+{
+    return (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) ||
+           (c >= 0x2F00 && c <= 0x2FDF) || (c >= 0x3130 && c <= 0x318F) ||
+           (c >= 0x3200 && c <= 0x33FF) || (c >= 0x2F800 && c <= 0x2FA1F);
+}
+
+/* A stopword-filtered term that is not stemmed. */
+static vajra_status emit_plain(LexAnalyzer *a, const char *term, size_t len, LexTermFn fn,
+                               void *user, VajraError *err)
+{
+    if (is_stop(a, term, len))
+        return VAJRA_OK;
+    return fn(user, term, len, err);
+}
+
+/* One normalised character of a run: emit the bigram it ends. */
+static vajra_status cjk_push(LexAnalyzer *a, const char *c, size_t clen, LexTermFn fn, void *user,
+                             VajraError *err)
+{
+    if (clen > sizeof a->cjk_prev)
+        return VAJRA_OK;
+    vajra_status st = VAJRA_OK;
+    if (a->cjk_prev_len > 0) {
+        char bi[16];
+        memcpy(bi, a->cjk_prev, a->cjk_prev_len);
+        memcpy(bi + a->cjk_prev_len, c, clen);
+        st = emit_plain(a, bi, a->cjk_prev_len + clen, fn, user, err);
+    }
+    memcpy(a->cjk_prev, c, clen);
+    a->cjk_prev_len = clen;
+    a->cjk_run++;
+    return st;
+}
+
+/* Normalise the pending character with its marks and push the result into the run. */
+static vajra_status cjk_flush_cluster(LexAnalyzer *a, LexTermFn fn, void *user, VajraError *err)
+{
+    if (a->cjk_clu_len == 0)
+        return VAJRA_OK;
+    const char *s = a->cjk_clu;
+    size_t len = a->cjk_clu_len;
+    char *norm = NULL;
+    gunichar first = g_utf8_get_char(s);
+    if ((size_t)(g_utf8_next_char(s) - s) < len || cjk_needs_nfkc(first)) {
+        norm = g_utf8_normalize(s, (gssize)len, G_NORMALIZE_NFKC);
+        if (norm != NULL) {
+            s = norm;
+            len = strlen(norm);
+        }
+    }
+    a->cjk_clu_len = 0;
+    vajra_status st = VAJRA_OK;
+    for (const char *q = s; q < s + len && st == VAJRA_OK; q = g_utf8_next_char(q)) {
+        size_t ql = (size_t)(g_utf8_next_char(q) - q);
+        if (g_unichar_ismark(g_utf8_get_char(q)))
+            continue; /* a mark NFKC could not compose */
+        st = cjk_push(a, q, ql, fn, user, err);
+    }
+    g_free(norm);
+    return st;
+}
+
+/* End the current run: a run of one character is emitted as a unigram. */
+static vajra_status cjk_end_run(LexAnalyzer *a, LexTermFn fn, void *user, VajraError *err)
+{
+    vajra_status st = cjk_flush_cluster(a, fn, user, err);
+    if (st == VAJRA_OK && a->cjk_run == 1)
+        st = emit_plain(a, a->cjk_prev, a->cjk_prev_len, fn, user, err);
+    a->cjk_prev_len = 0;
+    a->cjk_run = 0;
+    return st;
+}
+
 /* A finished token (already lowercased if ASCII): fold, filter, stem, emit. */
 static vajra_status emit_token(LexAnalyzer *a, char *tok, size_t len, int ascii, LexTermFn fn,
                                void *user, VajraError *err)
@@ -71,7 +211,7 @@ static vajra_status emit_token(LexAnalyzer *a, char *tok, size_t len, int ascii,
         len = strlen(norm);
     }
     vajra_status st = VAJRA_OK;
-    if (!a->opts.keep_stopwords && lex_is_stopword(term, len))
+    if (is_stop(a, term, len))
         goto done;
     if (a->stemmer != NULL) {
         const sb_symbol *stem = sb_stemmer_stem(a->stemmer, (const sb_symbol *)term, (int)len);
@@ -100,9 +240,11 @@ vajra_status lex_analyze_text(LexAnalyzer *a, const char *text, size_t len, LexT
     size_t tlen = 0, tchars = 0; /* bytes and characters of the current token */
     int ascii = 1;               /* the current token is all ASCII */
     int in_token = 0;
+    int in_cjk = 0; /* a CJK run is open */
+    a->cjk_prev_len = a->cjk_run = a->cjk_clu_len = 0;
     while (p < end) {
         unsigned char ch = (unsigned char)*p;
-        int is_word;
+        int is_word, cjk_char = 0;
         size_t clen;
         char lower = 0;
         if (ch < 0x80) {
@@ -114,7 +256,22 @@ vajra_status lex_analyze_text(LexAnalyzer *a, const char *text, size_t len, LexT
             clen = (size_t)(g_utf8_next_char(p) - p);
             if (p + clen > end) /* a character cut by `len`: stop there */
                 break;
-            is_word = g_unichar_isalnum(c) || (in_token && g_unichar_ismark(c));
+            if (a->cjk && in_cjk && is_cjk_joiner(c)) {
+                if (a->cjk_clu_len + clen <= sizeof a->cjk_clu) {
+                    memcpy(a->cjk_clu + a->cjk_clu_len, p, clen);
+                    a->cjk_clu_len += clen;
+                }
+                p += clen;
+                continue;
+            }
+            cjk_char = a->cjk && is_cjk(c);
+            is_word = !cjk_char && (g_unichar_isalnum(c) || (in_token && g_unichar_ismark(c)));
+        }
+        if (in_cjk && !cjk_char) { /* anything that is not CJK ends the run */
+            vajra_status st = cjk_end_run(a, fn, user, err);
+            if (st != VAJRA_OK)
+                return st;
+            in_cjk = 0;
         }
         if (is_word) {
             in_token = 1;
@@ -141,8 +298,20 @@ vajra_status lex_analyze_text(LexAnalyzer *a, const char *text, size_t len, LexT
             tlen = tchars = 0;
             ascii = 1;
         }
+        if (cjk_char) { /* a new CJK character: the previous one is complete */
+            vajra_status st = cjk_flush_cluster(a, fn, user, err);
+            if (st != VAJRA_OK)
+                return st;
+            if (clen <= sizeof a->cjk_clu) {
+                memcpy(a->cjk_clu, p, clen);
+                a->cjk_clu_len = clen;
+            }
+            in_cjk = 1;
+        }
         p += clen;
     }
+    if (in_cjk)
+        return cjk_end_run(a, fn, user, err);
     if (in_token && tchars <= max_chars)
         return emit_token(a, a->tok, tlen, ascii, fn, user, err);
     return VAJRA_OK;

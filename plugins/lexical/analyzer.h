@@ -3,8 +3,11 @@
  * Tokens are maximal runs of letters and digits (g_unichar_isalnum; combining marks continue a
  * run). ASCII tokens are lowercased in place; tokens with other characters are case-folded and
  * NFKC-normalised (g_utf8_casefold + g_utf8_normalize, a small allocation per such token).
- * Tokens longer than max_token_length characters are dropped, then stopwords (see stopwords.c),
- * then the Snowball stemmer runs. The text must already be valid UTF-8.
+ * Tokens longer than max_token_length characters are dropped, then stopwords (see stopwords.c and
+ * language.h), then the Snowball stemmer runs. In a CJK mode (language.h), runs of Han,
+ * Hiragana, Katakana and Hangul characters (each NFKC-normalised with its combining marks) become
+ * overlapping bigrams, a run of one character a unigram; they are stopword-filtered but not
+ * stemmed. The text must already be valid UTF-8.
  *
  * An analyzer owns one stemmer, which is not thread-safe: one analyzer per thread.
  */
@@ -13,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "language.h"
 #include "vajra/lexical.h"
 
 #define LEX_DEFAULT_MAX_TOKEN 64
@@ -25,13 +29,24 @@ typedef struct LexAnalyzer {
     struct sb_stemmer *stemmer; /* NULL when stemming is off */
     char *tok;                  /* the token being collected */
     size_t tok_cap;
+    const LexStopList *stop_iso; /* the language's stopwords; NULL = none */
+    int english_stop;            /* also drop the built-in English list */
+    int cjk;                     /* bigram CJK runs */
+    /* CJK run state (reset per lex_analyze_text call). */
+    char cjk_prev[8];  /* the previous character of the run (normalised) */
+    size_t cjk_prev_len;
+    size_t cjk_run;    /* characters in the run so far */
+    char cjk_clu[64];  /* the current character and its combining marks, not yet normalised */
+    size_t cjk_clu_len;
 } LexAnalyzer;
 
 /* Called for each term (not NUL-terminated; valid only during the call). Return non-zero to
  * stop with an error already set by the callback. */
 typedef vajra_status (*LexTermFn)(void *user, const char *term, size_t len, VajraError *err);
 
-/* Resolve defaults and check options. Errors: VAJRA_ERR_INVALID_ARGUMENT. */
+/* Resolve defaults and check options. A language name is replaced by its canonical static name
+ * (or by the equivalent `stemmer` value and NULL for english, porter and none).
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT (the message lists the known languages). */
 vajra_status lex_analyzer_options_resolve(const VajraAnalyzerOptions *in, VajraAnalyzerOptions *out,
                                           VajraError *err);
 /* opts must be resolved. Errors: VAJRA_ERR_NOT_FOUND (stemmer missing), VAJRA_ERR_NO_MEMORY. */

@@ -11,7 +11,13 @@
 #include "index.h"
 
 #define LEX_MAGIC "VJRLEX1"
+/* Format 1: every index with language NULL (what all indexes were before languages existed;
+ * still written byte for byte). Format 2: the same plus a "lex.lang" section holding the
+ * canonical language name (NUL-terminated); a plugin that reads only format 1 refuses it with
+ * VAJRA_ERR_VERSION rather than analysing queries in the wrong language. */
 #define LEX_FORMAT_VERSION 1u
+#define LEX_FORMAT_VERSION_LANG 2u
+#define LEX_LANG_MAX 64
 #define LEX_BYTE_ORDER 0x01020304u
 
 typedef struct LexMeta {
@@ -35,7 +41,8 @@ vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, 
     LexMeta m;
     memset(&m, 0, sizeof m);
     memcpy(m.magic, LEX_MAGIC, sizeof LEX_MAGIC);
-    m.format_version = LEX_FORMAT_VERSION;
+    const char *lang = ix->analyzer_opts.language;
+    m.format_version = lang != NULL ? LEX_FORMAT_VERSION_LANG : LEX_FORMAT_VERSION;
     m.byte_order = LEX_BYTE_ORDER;
     m.n_docs = f->n_docs, m.n_terms = f->n_terms, m.n_postings = f->n_postings;
     m.total_length = f->total_length;
@@ -62,8 +69,11 @@ vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, 
         {"lex.post.off", f->post_off, (f->n_terms + 1) * 8},
         {"lex.post.docs", f->post_docs, f->n_postings * 4},
         {"lex.post.tfs", f->post_tfs, f->n_postings * 4},
+        {"lex.lang", lang, lang != NULL ? strlen(lang) + 1 : 0},
     };
     for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
+        if (sec[i].data == NULL && strcmp(sec[i].name, "lex.lang") == 0)
+            continue;
         vajra_status st = w->write(w->self, sec[i].name, sec[i].data, (size_t)sec[i].len, err);
         if (st != VAJRA_OK)
             return vajra_error_prefix(err, "lexical-bm25: saving %s", sec[i].name);
@@ -138,10 +148,21 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         return corrupt(err, "bad magic in lex.meta");
     if (m->byte_order != LEX_BYTE_ORDER)
         return corrupt(err, "written with another byte order");
-    if (m->format_version != LEX_FORMAT_VERSION)
+    if (m->format_version != LEX_FORMAT_VERSION && m->format_version != LEX_FORMAT_VERSION_LANG)
         return vajra_error_set(err, VAJRA_ERR_VERSION,
-                               "lexical-bm25: index format %u, this plugin reads %u",
-                               m->format_version, LEX_FORMAT_VERSION);
+                               "lexical-bm25: index format %u, this plugin reads %u and %u",
+                               m->format_version, LEX_FORMAT_VERSION, LEX_FORMAT_VERSION_LANG);
+    const char *lang = NULL;
+    if (m->format_version == LEX_FORMAT_VERSION_LANG) {
+        size_t got = 0;
+        const void *data = NULL;
+        if ((st = r->find(r->self, "lex.lang", &data, &got, err)) != VAJRA_OK)
+            return vajra_error_prefix(err, "lexical-bm25: loading lex.lang");
+        if (got < 2 || got > LEX_LANG_MAX || data == NULL ||
+            memchr(data, '\0', got) != (const char *)data + got - 1)
+            return corrupt(err, "lex.lang is not a language name");
+        lang = data;
+    }
     if (m->n_docs >= UINT32_MAX || m->n_terms >= UINT32_MAX || m->n_postings >= (UINT64_C(1) << 40) ||
         m->id_hash_size > (UINT64_C(1) << 34) || m->term_hash_size > (UINT64_C(1) << 34) ||
         m->id_blob_len > (UINT64_C(1) << 40) || m->term_blob_len > (UINT64_C(1) << 40))
@@ -216,10 +237,14 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         .keep_stopwords = m->keep_stopwords,
         .max_token_length = m->max_token_length,
         .repair_utf8 = m->repair_utf8,
+        .language = lang,
     };
     VajraAnalyzerOptions resolved;
     if (an.max_token_length == 0 || lex_analyzer_options_resolve(&an, &resolved, NULL) != VAJRA_OK)
         return corrupt(err, "analyzer options");
+    /* A saved language is always canonical and never one of the stemmer-value three. */
+    if (lang != NULL && (resolved.language == NULL || strcmp(resolved.language, lang) != 0))
+        return corrupt(err, "lex.lang is not a canonical language name");
     VajraLexicalIndex *ix;
     if ((st = lex_index_alloc(&an, m->ignore_title, &opts->scorer, &ix, err)) != VAJRA_OK)
         return st;

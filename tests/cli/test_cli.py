@@ -155,6 +155,56 @@ class Plugins(unittest.TestCase):
         self.assertIn("Kernel:", out)
         self.assertIn("vector-hnsw", out)
 
+    def test_embedder_kind(self):
+        names = {p["name"]: p for p in run_json("plugins")["plugins"]}
+        if "embedder-lsa" in names:  # built when LAPACK is installed
+            self.assertEqual(names["embedder-lsa"]["kind"], "embedder")
+            self.assertEqual(names["embedder-lsa"]["kind_id"], 6)
+
+    def test_unknown_kinds_listed(self):
+        """Kinds are open: a plugin of a kind this build does not know is listed by its declared
+        kind name; one that cannot load (kind 0) is listed as skipped with the reason."""
+        fixtures = os.environ.get("VAJRA_FIXTURE_DIR")
+        if not fixtures:
+            self.skipTest("VAJRA_FIXTURE_DIR not set")
+        env = {"VAJRA_PLUGIN_PATH": fixtures + ":" + os.environ.get("VAJRA_PLUGIN_PATH", "")}
+        j = json.loads(run("plugins", "--json", check=0, env=env).stdout)
+        names = {p["name"]: p for p in j["plugins"]}
+        self.assertEqual(names["fixture-newkind"]["kind"], "reranker")
+        self.assertEqual(names["fixture-newkind"]["kind_id"], 4242)
+        self.assertEqual(names["fixture-v10"]["kind"], "scorer")
+        skipped = {os.path.basename(s["file"]): s["error"] for s in j["skipped"]}
+        self.assertIn("kind 0", skipped["fixture-kind0.so"])
+        self.assertIn("reranker", run("plugins", check=0, env=env).stdout)
+
+
+class Languages(unittest.TestCase):
+    """--language (and its alias --stemmer): CJK bigrams, a Snowball language, refusals, info."""
+
+    def lang(self, name):
+        return os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "lang", name)
+
+    def test_chinese_bigrams(self):
+        idx = os.path.join(TMP, "zh.vjr")
+        run("index", self.lang("zh.jsonl"), "-o", idx, "--language", "chinese", check=0)
+        j = run_json("search", idx, "首都", "--mode", "lexical")
+        ids = sorted(h["id"] for h in j["hits"])
+        self.assertEqual(ids, ["zh1", "zh2"])
+        self.assertEqual(run_json("info", idx)["language"], "chinese")
+        self.assertIn("Language:   chinese", run("info", idx, check=0).stdout)
+
+    def test_stemmer_alias_and_refusal(self):
+        idx = os.path.join(TMP, "fr.vjr")
+        run("index", self.lang("fr.jsonl"), "-o", idx, "--stemmer", "fr", check=0)
+        self.assertEqual(run_json("info", idx)["language"], "french")
+        j = run_json("search", idx, "écoulement turbulent", "--mode", "lexical")
+        self.assertEqual(j["hits"][0]["id"], "fr1")
+        run("index", self.lang("fr.jsonl"), "-o", idx, "--stemmer", "porter", check=0)
+        self.assertEqual(run_json("info", idx)["language"], "porter")
+        p = run("index", self.lang("fr.jsonl"), "-o", idx, "--language", "klingon", check=1)
+        self.assertIn("unknown language", p.stderr)
+        self.assertEqual(run_json("info", INDEX)["language"], "english")
+
 
 class Info(unittest.TestCase):
     def test_json(self):

@@ -43,6 +43,12 @@ static const FixtureVTable vtable = {1, answer};
 #ifndef FIXTURE_CPU
 #define FIXTURE_CPU 0
 #endif
+#ifndef FIXTURE_KIND
+#define FIXTURE_KIND VAJRA_PLUGIN_SCORER
+#endif
+#ifndef FIXTURE_KIND_NAME
+#define FIXTURE_KIND_NAME NULL
+#endif
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "fixture-good"
 #endif
@@ -51,7 +57,7 @@ static const VajraPluginDescriptor desc = {
     .struct_size = FIXTURE_STRUCT_SIZE,
     .abi_major = FIXTURE_ABI_MAJOR,
     .abi_minor = 3,
-    .kind = VAJRA_PLUGIN_SCORER,
+    .kind = FIXTURE_KIND,
     .name = FIXTURE_NAME,
     .version = "0.0.1",
     .description = "registry test fixture",
@@ -59,6 +65,7 @@ static const VajraPluginDescriptor desc = {
     .init = fixture_init,
     .fini = fixture_fini,
     .vtable = &vtable,
+    .kind_name = FIXTURE_KIND_NAME,
 };
 
 #ifndef FIXTURE_NO_ENTRY

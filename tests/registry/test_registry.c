@@ -71,7 +71,9 @@ START_TEST(test_wrong_abi_major_names_both_versions)
     ck_assert_ptr_null(p);
     ck_assert_ptr_nonnull(strstr(e.message, "fixture-abi99.so"));
     ck_assert_ptr_nonnull(strstr(e.message, "99.3"));
-    ck_assert_ptr_nonnull(strstr(e.message, "1.0"));
+    char ours[32];
+    snprintf(ours, sizeof ours, "%d.%d", VAJRA_ABI_MAJOR, VAJRA_ABI_MINOR);
+    ck_assert_ptr_nonnull(strstr(e.message, ours));
     ck_assert_uint_eq(count_non_kernel(reg), 0);
     vajra_registry_free(reg);
 }
@@ -171,17 +173,56 @@ START_TEST(test_wrong_kind_and_cpu_and_init_failure)
 END_TEST
 
 
+/* Kinds are open: any non-zero kind number loads when asked for (or with 0 = any), a mismatch
+ * names both kinds by number or name, kind 0 is refused, and an ABI 1.0 descriptor (without
+ * kind_name) still loads with its tail read as zero. */
+START_TEST(test_open_kinds)
+{
+    VajraRegistry *reg = registry_with(getenv("VAJRA_PLUGIN_PATH"), NULL);
+    VajraPlugin *p = NULL, *q = NULL;
+    VajraError e = {0};
+    ck_assert_msg(vajra_registry_load_file(reg, fixture("fixture-newkind"), (VajraPluginKind)4242, &p, &e) == VAJRA_OK, "%s", e.message);
+    ck_assert_uint_eq(vajra_plugin_descriptor(p)->kind, 4242);
+    ck_assert_str_eq(vajra_plugin_kind_name(p), "reranker");
+    const FixtureVTable *vt = vajra_plugin_vtable(p);
+    ck_assert_int_eq(vt->answer(vajra_plugin_state(p)), 42);
+    ck_assert_int_eq(vajra_registry_load_file(reg, fixture("fixture-newkind"), 0, &q, &e), VAJRA_OK);
+    ck_assert_ptr_eq(p, q);
+    vajra_plugin_unref(q);
+    ck_assert_int_eq(vajra_registry_load_file(reg, fixture("fixture-newkind"), VAJRA_PLUGIN_EMBEDDER, &q, &e), VAJRA_ERR_ABI_MISMATCH);
+    ck_assert_ptr_nonnull(strstr(e.message, "kind 4242"));
+    ck_assert_ptr_nonnull(strstr(e.message, "embedder"));
+    ck_assert_int_eq(vajra_registry_load_file(reg, fixture("fixture-good"), (VajraPluginKind)4243, &q, &e), VAJRA_ERR_ABI_MISMATCH);
+    ck_assert_ptr_nonnull(strstr(e.message, "kind 4243"));
+    ck_assert_ptr_nonnull(strstr(e.message, "scorer"));
+    ck_assert_int_eq(vajra_registry_load_file(reg, fixture("fixture-kind0"), 0, &q, &e), VAJRA_ERR_ABI_MISMATCH);
+    ck_assert_ptr_nonnull(strstr(e.message, "kind 0"));
+    ck_assert_msg(vajra_registry_load_file(reg, fixture("fixture-v10"), VAJRA_PLUGIN_SCORER, &q, &e) == VAJRA_OK, "%s", e.message);
+    ck_assert_uint_eq(vajra_plugin_descriptor(q)->struct_size, VAJRA_PLUGIN_DESCRIPTOR_SIZE_1_0);
+    ck_assert_ptr_null(vajra_plugin_descriptor(q)->kind_name);
+    ck_assert_str_eq(vajra_plugin_kind_name(q), "scorer");
+    ck_assert_str_eq(vajra_plugin_kind_builtin_name(VAJRA_PLUGIN_EMBEDDER), "embedder");
+    ck_assert_ptr_null(vajra_plugin_kind_builtin_name(4242));
+    vajra_plugin_unref(q);
+    vajra_plugin_unref(p);
+    vajra_registry_free(reg);
+}
+END_TEST
+
 START_TEST(test_scan_fixture_dir)
 {
     VajraRegistry *reg = registry_with(getenv("VAJRA_FIXTURE_DIR"), NULL);
     size_t loaded = 0;
     int errors = 0;
     ck_assert_int_eq(vajra_registry_scan(reg, count_error, &errors, &loaded, NULL), VAJRA_OK);
-    /* good loads; abi99, small, noentry, cpu, initfail fail. */
-    ck_assert_uint_eq(loaded, 1);
-    ck_assert_int_eq(errors, 5);
+    /* good, newkind and v10 load (in file-name order); abi99, small, noentry, cpu, initfail,
+     * kind0 fail. */
+    ck_assert_uint_eq(loaded, 3);
+    ck_assert_int_eq(errors, 6);
     ck_assert_str_eq(vajra_plugin_descriptor(vajra_registry_at(reg, 0))->name, "fixture-good");
-    ck_assert_ptr_null(vajra_registry_at(reg, 1));
+    ck_assert_str_eq(vajra_plugin_descriptor(vajra_registry_at(reg, 1))->name, "fixture-newkind");
+    ck_assert_str_eq(vajra_plugin_descriptor(vajra_registry_at(reg, 2))->name, "fixture-v10");
+    ck_assert_ptr_null(vajra_registry_at(reg, 3));
     vajra_registry_free(reg);
 }
 END_TEST
@@ -266,6 +307,7 @@ int main(void)
     tcase_add_test(t, test_missing_file);
     tcase_add_test(t, test_non_elf_file);
     tcase_add_test(t, test_wrong_kind_and_cpu_and_init_failure);
+    tcase_add_test(t, test_open_kinds);
     tcase_add_test(t, test_scan_fixture_dir);
     tcase_add_test(t, test_kernel_choice_and_override);
     tcase_add_test(t, test_env_search_path_and_install_dir);

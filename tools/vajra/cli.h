@@ -221,7 +221,7 @@ int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument 
 /* ---- building a collection (shared by index and bench) ---- */
 
 typedef struct CliBuildOptions {
-    const char *metric, *profile, *scorer, *stemmer;
+    const char *metric, *profile, *scorer, *language;
     const char *attr_schema; /* --attr-schema; NULL = inferred from the documents */
     uint32_t threads, batch, M, efc, efs;
     double k1, b;
@@ -231,7 +231,7 @@ typedef struct CliBuildOptions {
 
 enum {
     CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
-    CLI_OPT_STEMMER, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
+    CLI_OPT_LANGUAGE, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
     CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET, CLI_OPT_ATTR_SCHEMA
 };
 
@@ -243,7 +243,8 @@ enum {
     {"scorer", required_argument, NULL, CLI_OPT_SCORER},                                       \
     {"k1", required_argument, NULL, CLI_OPT_K1},                                               \
     {"b", required_argument, NULL, CLI_OPT_B},                                                 \
-    {"stemmer", required_argument, NULL, CLI_OPT_STEMMER},                                     \
+    {"language", required_argument, NULL, CLI_OPT_LANGUAGE},                                   \
+    {"stemmer", required_argument, NULL, CLI_OPT_LANGUAGE},                                    \
     {"keep-stopwords", no_argument, NULL, CLI_OPT_KEEP_STOP},                                  \
     {"ignore-title", no_argument, NULL, CLI_OPT_IGNORE_TITLE},                                 \
     {"batch", required_argument, NULL, CLI_OPT_BATCH},                                         \
@@ -263,8 +264,11 @@ enum {
     "  --scorer NAME              scorer plugin (default scorer-bm25; also scorer-bm25plus,\n" \
     "                             scorer-tfidf)\n"                                             \
     "  --k1 X, --b X              BM25 parameters (default: the scorer's, 1.2 and 0.75)\n"     \
-    "  --stemmer english|porter|none   (default english)\n"                                    \
-    "  --keep-stopwords           do not drop English stopwords\n"                            \
+    "  --language NAME            analyzer language (default english): a Snowball language\n"  \
+    "                             (french, german, russian, greek, arabic, ...; or its ISO\n"   \
+    "                             code), porter, none (no stemming), or chinese, japanese,\n"   \
+    "                             korean, cjk (character bigrams); --stemmer is an alias\n"    \
+    "  --keep-stopwords           do not drop the language's stopwords\n"                     \
     "  --ignore-title             index the text only\n"                                       \
     "  --batch N                  documents per batch (default 4096)\n"                       \
     "  --attr-schema SPEC         filterable attributes, e.g. \"lang:keyword, year:int\"\n"   \

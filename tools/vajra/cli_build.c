@@ -33,12 +33,12 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
         }
         o->metric = arg;
         return 1;
-    case CLI_OPT_STEMMER:
-        if (strcmp(arg, "english") && strcmp(arg, "porter") && strcmp(arg, "none")) {
-            cli_usage_error(cmd, "--stemmer takes english, porter or none, not \"%s\"", arg);
+    case CLI_OPT_LANGUAGE:
+        if (arg[0] == '\0') {
+            cli_usage_error(cmd, "--language needs a name (english, french, chinese, ...)");
             return -1;
         }
-        o->stemmer = arg;
+        o->language = arg;
         return 1;
     case CLI_OPT_PROFILE: o->profile = arg; return 1;
     case CLI_OPT_SCORER: o->scorer = arg; return 1;
@@ -99,10 +99,12 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
         params[np++] = (VajraParam){"b", o->b};
     co.scorer_params = params;
     co.n_scorer_params = np;
-    if (o->stemmer != NULL)
-        co.analyzer.stemmer = strcmp(o->stemmer, "english") == 0  ? VAJRA_STEMMER_ENGLISH
-                              : strcmp(o->stemmer, "porter") == 0 ? VAJRA_STEMMER_PORTER
-                                                                  : VAJRA_STEMMER_NONE;
+    /* One map from names to analyzers: the lexical plugin's (vajra/lexical.h). "english",
+     * "porter" and "none" (the old --stemmer values) become the stemmer values, so the index and
+     * the collection's metadata are the same as before languages existed; any other name is
+     * checked against libstemmer's list when the collection is created. */
+    co.analyzer.language = o->language;
+    vajra_analyzer_options_normalize(&co.analyzer);
     co.analyzer.keep_stopwords = (uint32_t)o->keep_stopwords;
     co.ignore_title = (uint32_t)o->ignore_title;
     co.dim = docs->dim;

@@ -18,14 +18,16 @@ static void help(void)
     printf("Usage: vajra info INDEX [--storage file|mmap] [--json]\n\n"
            "Open an index file (validating every checksum) and describe it: documents, vector\n"
            "dimension and metric, the plugins it needs (and which of them are missing here), the\n"
-           "scorer and HNSW parameters, and its sections with their sizes. Only a storage plugin\n"
-           "is needed; without the index plugins the segment counts are not shown.\n\n"
+           "scorer and HNSW parameters, the analyzer language, and its sections with their sizes.\n"
+           "Only a storage plugin is needed; without the index plugins the segment counts are not\n"
+           "shown.\n\n"
            "  --storage file|mmap  storage plugin used to open it (default mmap; the other one\n"
            "                       is tried when it is missing)\n"
            "  --json               one JSON object (keys: path, bytes, docs, dim, metric,\n"
            "                       segments, generation, live, deleted, lexical_plugin, scorer,\n"
-           "                       scorer_params, vector_plugin, profile, hnsw, missing_plugins,\n"
-           "                       sections; the segment counts are null without the plugins)\n"
+           "                       scorer_params, language, vector_plugin, profile, hnsw,\n"
+           "                       missing_plugins, sections; the segment counts are null\n"
+           "                       without the plugins)\n"
            "  -h, --help           this text\n");
 }
 
@@ -84,6 +86,30 @@ static unsigned meta_uint(const Meta *m, const char *key)
 {
     const char *v = meta_get(m, key);
     return v ? (unsigned)strtoul(v, NULL, 10) : 0;
+}
+
+/* The analyzer language: the first segment's lexical index ("s0.lex.lang", the canonical name,
+ * written by lexical-bm25 for any language other than english/porter/none), else coll.meta's
+ * "language NAME" when the collection records one (an empty collection), else the stemmer value
+ * of the "analyzer" line. "?" when unknown. */
+static void analyzer_language(const Meta *m, const VajraSectionReader *sr, char *out, size_t cap)
+{
+    const char *lang = meta_get(m, "language"), *an = meta_get(m, "analyzer");
+    const void *data = NULL;
+    size_t len = 0;
+    unsigned stemmer = 0;
+    if (sr->find(sr->self, "s0.lex.lang", &data, &len, NULL) == VAJRA_OK && len > 1 &&
+        memchr(data, '\0', len) == (const char *)data + len - 1)
+        g_strlcpy(out, data, cap); /* canonical ("french" even when asked for as "fr") */
+    else if (lang != NULL && lang[0] != '\0')
+        g_strlcpy(out, lang, cap);
+    else if (an != NULL && sscanf(an, "%u", &stemmer) == 1)
+        g_strlcpy(out, stemmer == VAJRA_STEMMER_PORTER ? "porter"
+                       : stemmer == VAJRA_STEMMER_NONE ? "none"
+                                                        : "english",
+                  cap);
+    else
+        g_strlcpy(out, "?", cap);
 }
 
 /* Load the storage plugin: the one asked for, else the other. NULL (error printed) when neither
@@ -203,6 +229,8 @@ int cmd_info(int argc, char **argv)
     struct stat sb;
     long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
     size_t nsec = ops->container_count(cont);
+    char language[64];
+    analyzer_language(&meta, sr, language, sizeof language);
 
     if (json) {
         printf("{\"path\": ");
@@ -222,7 +250,9 @@ int cmd_info(int argc, char **argv)
             printf(": ");
             cli_json_number(stdout, g_array_index(meta.param_values, double, i));
         }
-        printf("}, \"vector_plugin\": ");
+        printf("}, \"language\": ");
+        cli_json_string(stdout, language);
+        printf(", \"vector_plugin\": ");
         cli_json_string(stdout, dim ? meta_get(&meta, "vector") : NULL);
         printf(", \"profile\": ");
         cli_json_string(stdout, dim ? meta_get(&meta, "profile") : NULL);
@@ -247,6 +277,7 @@ int cmd_info(int argc, char **argv)
             printf("%s%s=%g", i ? ", " : " (", (const char *)g_ptr_array_index(meta.param_names, i),
                    g_array_index(meta.param_values, double, i));
         printf("%s\n", meta.param_names->len ? ")" : "");
+        printf("Language:   %s\n", language);
         if (dim && vp != NULL)
             printf("Vectors:    %u dimensions, metric %s, %s profile \"%s\" (M=%u, "
                    "ef_construction=%u, ef_search=%u)\n",

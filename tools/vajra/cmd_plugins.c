@@ -6,21 +6,15 @@
 #include "cli.h"
 #include "vajra/cpu.h"
 
-static const char *kind_name(uint32_t kind)
+/* The kind's name (built in, or the plugin's kind_name), else "kind-N": kinds are open, so a
+ * plugin of a kind this build does not know is listed like any other. */
+static const char *kind_label(const VajraPlugin *p, char *buf, size_t cap)
 {
-    switch (kind) {
-    case VAJRA_PLUGIN_KERNEL:
-        return "kernel";
-    case VAJRA_PLUGIN_LEXICAL:
-        return "lexical";
-    case VAJRA_PLUGIN_VECTOR:
-        return "vector";
-    case VAJRA_PLUGIN_STORAGE:
-        return "storage";
-    case VAJRA_PLUGIN_SCORER:
-        return "scorer";
-    }
-    return "unknown";
+    const char *n = vajra_plugin_kind_name(p);
+    if (n != NULL && n[0] != '\0')
+        return n;
+    snprintf(buf, cap, "kind-%u", vajra_plugin_descriptor(p)->kind);
+    return buf;
 }
 
 typedef struct Skipped {
@@ -67,7 +61,8 @@ static void help(void)
 {
     printf("Usage: vajra plugins [--json]\n\n"
            "Load every plugin on the search path ($VAJRA_PLUGIN_PATH, then the install\n"
-           "directory) and list each one's name, kind, version, ABI version, file and the CPU\n"
+           "directory) and list each one's name, kind (any kind found, also ones this build does\n"
+           "not know: by their declared name, else as kind-N), version, ABI version, file and the CPU\n"
            "features it requires; then the CPU features present and the distance kernel chosen\n"
            "($VAJRA_KERNEL=scalar|avx2|avx512|neon overrides the choice). Plugins that cannot be\n"
            "loaded here are listed with the reason.\n\n"
@@ -136,7 +131,10 @@ int cmd_plugins(int argc, char **argv)
             vajra_cpu_features_describe(d->required_cpu, req, sizeof req);
             printf("%s{\"name\": ", i ? ", " : "");
             cli_json_string(stdout, d->name);
-            printf(", \"kind\": \"%s\", \"version\": ", kind_name(d->kind));
+            char kbuf[32];
+            printf(", \"kind\": ");
+            cli_json_string(stdout, kind_label(p, kbuf, sizeof kbuf));
+            printf(", \"kind_id\": %u, \"version\": ", d->kind);
             cli_json_string(stdout, d->version);
             printf(", \"abi\": \"%u.%u\", \"abi_major\": %u, \"abi_minor\": %u, \"file\": ",
                    d->abi_major, d->abi_minor, d->abi_major, d->abi_minor);
@@ -173,7 +171,8 @@ int cmd_plugins(int argc, char **argv)
             vajra_cpu_features_describe(d->required_cpu, req, sizeof req);
             char abi[16];
             snprintf(abi, sizeof abi, "%u.%u", d->abi_major, d->abi_minor);
-            printf("%-18s %-8s %-8s %-4s %-16s %s\n", d->name, kind_name(d->kind),
+            char kbuf[32];
+            printf("%-18s %-8s %-8s %-4s %-16s %s\n", d->name, kind_label(p, kbuf, sizeof kbuf),
                    d->version ? d->version : "?", abi, req[0] ? req : "-", vajra_plugin_path(p));
         }
         if (n == 0)
