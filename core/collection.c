@@ -177,6 +177,7 @@ void vajra_collection_free(VajraCollection *c)
     g_free(c->vector_name);
     g_free(c->profile);
     vajra_attr_schema_free(c->schema);
+    g_free(c->language);
     if (c->lock_fd >= 0)
         close(c->lock_fd); /* releases the flock */
     g_free(c->path);
@@ -274,6 +275,9 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     c->lexical_name = g_strdup(opts->lexical_plugin ? opts->lexical_plugin : "lexical-bm25");
     c->scorer_name = g_strdup(opts->scorer_plugin ? opts->scorer_plugin : "scorer-bm25");
     c->analyzer = opts->analyzer;
+    vajra_analyzer_options_normalize(&c->analyzer); /* english/porter/none: the stemmer values */
+    c->language = g_strdup(c->analyzer.language);   /* the caller's string is borrowed */
+    c->analyzer.language = c->language;
     c->dim = opts->dim;
     c->ignore_title = opts->ignore_title != 0;
     c->threads = coll_default_threads(opts->threads);

@@ -100,7 +100,8 @@ struct VajraCollection {
 
     VajraPlugin *lex_plugin;
     const VajraLexicalVtable *lvt;
-    VajraAnalyzerOptions analyzer;
+    VajraAnalyzerOptions analyzer; /* analyzer.language points at `language` (or is NULL) */
+    char *language;                /* owned copy of the analyzer language */
 
     VajraPlugin *scorer_plugin;
     const VajraScorerVtable *svt;

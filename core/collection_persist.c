@@ -87,6 +87,8 @@ static char *meta_text(const VajraCollection *c, const Snapshot *s)
     g_string_append_printf(t, "analyzer %u %u %u %u\n", c->analyzer.stemmer,
                            c->analyzer.keep_stopwords, c->analyzer.max_token_length,
                            c->analyzer.repair_utf8);
+    if (c->analyzer.language != NULL) /* older readers ignore the key */
+        g_string_append_printf(t, "language %s\n", c->analyzer.language);
     g_string_append_printf(t, "ignore-title %u\n", c->ignore_title);
     g_string_append_printf(t, "dim %u\n", c->dim);
     if (c->dim > 0) {
@@ -300,6 +302,10 @@ static vajra_status parse_meta(VajraCollection *c, const char *data, size_t len,
             fm->generation = g_ascii_strtoull(val, &end, 10);
             if (errno != 0 || end == val || *end != '\0')
                 st = corrupt(err, META_SECTION ": bad generation \"%.20s\"", val);
+        } else if (strcmp(key, "language") == 0) {
+            g_free(c->language);
+            c->language = g_strdup(val);
+            c->analyzer.language = c->language;
         } else if (strcmp(key, "analyzer") == 0) {
             VajraAnalyzerOptions *a = &c->analyzer;
             if (sscanf(val, "%u %u %u %u", &a->stemmer, &a->keep_stopwords,

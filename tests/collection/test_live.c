@@ -770,6 +770,46 @@ START_TEST(segments_score_with_collection_wide_statistics)
 }
 END_TEST
 
+/* The analyzer language is the collection's: segments added after a reopen and the compacted
+ * segment analyse French as the first one did ("écoulements" finds "écoulement"). */
+START_TEST(language_survives_reopen_and_compaction)
+{
+    VajraCollectionOptions o = {.struct_size = sizeof o};
+    o.analyzer.language = "french";
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    ck_assert_msg(vajra_collection_create(reg, &o, &c, &err) == VAJRA_OK, "%s", err.message);
+    VajraDocument d1 = {.id = "a", .text = "Les chercheurs étudient les écoulements turbulents."};
+    VajraDocument d2 = {.id = "b", .text = "Le chat dort sur la maison."};
+    VajraDocument d3 = {.id = "c", .text = "Un écoulement laminaire autour des ailes."};
+    VajraDocBatch b1 = {&d1, 1}, b2 = {&d2, 1}, b3 = {&d3, 1};
+    ck_assert_int_eq(vajra_collection_add(c, &b1, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    char *path = tmp_file("french.vjr");
+    ck_assert_int_eq(vajra_collection_save(c, path, NULL, &err), VAJRA_OK);
+    c = reopen(c, path);
+    ck_assert_int_eq(vajra_collection_add(c, &b2, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_add(c, &b3, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    for (int round = 0; round < 2; round++) {
+        if (round == 1)
+            ck_assert_int_eq(vajra_collection_compact(c, NULL, &err), VAJRA_OK);
+        VajraSearchRequest q = {.text = "écoulements", .k = 5, .mode = VAJRA_MODE_LEXICAL};
+        VajraResults r = {0};
+        search(c, &q, &r);
+        ck_assert_uint_eq(r.count, 2); /* a and c, whatever their segment */
+        vajra_results_clear(&r);
+        q.text = "les"; /* a French stopword: nothing */
+        search(c, &q, &r);
+        ck_assert_uint_eq(r.count, 0);
+        vajra_results_clear(&r);
+    }
+    vajra_collection_free(c);
+    unlink(path);
+    g_free(path);
+}
+END_TEST
+
 static Suite *live_suite(void)
 {
     Suite *s = suite_create("live");
@@ -781,6 +821,7 @@ static Suite *live_suite(void)
     tcase_add_test(tc, misuse_gets_clear_errors);
     tcase_add_test(tc, same_operations_same_bytes_for_any_thread_count);
     tcase_add_test(tc, segments_score_with_collection_wide_statistics);
+    tcase_add_test(tc, language_survives_reopen_and_compaction);
     suite_add_tcase(s, tc);
     return s;
 }
