@@ -5,7 +5,9 @@
  *
  * Properties: no crash; analyze and search succeed or fail together (both analyse the same text);
  * every term is non-empty valid UTF-8 no longer than the configured maximum; the fast search
- * returns exactly the reference search's hits. */
+ * returns exactly the reference search's hits, and so does the filtered search under a filter
+ * derived from the input (a hash of its bytes: 128 bits, nbits 0 .. 127 over 60 documents, so
+ * nbits falls below and beyond the document count) against the filtered reference. */
 #include <glib.h>
 #include <math.h>
 
@@ -123,6 +125,37 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        1e-4f * fmaxf(1.0f, fabsf(ref.items[i].score));
         if (!same) {
             fprintf(stderr, "fuzz: search and reference disagree on \"%s\"\n", text);
+            abort();
+        }
+    }
+    /* The filtered search against the filtered reference, under a filter from the input. */
+    uint64_t h = UINT64_C(14695981039346656037), words[2];
+    for (size_t i = 0; i < size; i++)
+        h = (h ^ data[i]) * UINT64_C(1099511628211);
+    words[0] = h * UINT64_C(0x9E3779B97F4A7C15);
+    words[1] = (h >> 7) * UINT64_C(0xBF58476D1CE4E5B9);
+    VajraDocFilter f = {.struct_size = sizeof f, .nbits = (uint32_t)(h >> 57), .words = words};
+    f.passing = vajra_filter_count(words, f.nbits);
+    err = (VajraError){0};
+    b = s->vt->search_filtered(s->index[c], s->scratch[c], text, 10, &f, &fast, &err);
+    fuzz_check_error(b, &err, "filtered search");
+    err2 = (VajraError){0};
+    r = vajra_reference_lexical_search_filtered(s->vt, s->index[c], &s->scorer, text, 10, &f, &ref,
+                                                &err2);
+    if (a != b || b != r) {
+        fprintf(stderr, "fuzz: analyze %s, filtered search %s, reference %s\n",
+                vajra_strerror(a), vajra_strerror(b), vajra_strerror(r));
+        abort();
+    }
+    if (b == VAJRA_OK) {
+        int same = fast.count == ref.count;
+        for (size_t i = 0; same && i < fast.count; i++)
+            same = fast.items[i].doc == ref.items[i].doc &&
+                   vajra_filter_pass(&f, ref.items[i].doc) &&
+                   fabsf(fast.items[i].score - ref.items[i].score) <=
+                       1e-4f * fmaxf(1.0f, fabsf(ref.items[i].score));
+        if (!same) {
+            fprintf(stderr, "fuzz: filtered search and reference disagree on \"%s\"\n", text);
             abort();
         }
     }

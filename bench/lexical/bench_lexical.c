@@ -4,7 +4,9 @@
  * memory), then top-10 (and top-100) latency p50/p95 and QPS after one untimed warm-up pass,
  * the same protocol as bench/compare's Xapian and FTS5 programs. Then it checks the first 200
  * queries against the core's exhaustive reference so a fast-but-wrong change cannot pass
- * unnoticed (exit 1 on a mismatch).
+ * unnoticed (exit 1 on a mismatch). Then the same top-10 pass through search_filtered with
+ * random filters passing 50 %, 10 % and 1 % of the documents, each checked against the filtered
+ * reference on the first 200 queries.
  *
  * Usage: bench-lexical [DATA_DIR]   (else $VAJRA_DATA_DIR, else ../shared/data)
  * Run under: flock /tmp/vajra-heavy.lock meson test -C BUILD --benchmark --suite lexical -v
@@ -67,10 +69,11 @@ static VajraDocSet *load(const char *dir, const char *rel)
     return set;
 }
 
-/* One timed pass of every query at k; fills lat (ms) and returns elapsed seconds. */
+/* One timed pass of every query at k (through search_filtered when `filter` is not NULL);
+ * fills lat (ms) and returns elapsed seconds. */
 static double timed_pass(const VajraLexicalVtable *vt, VajraLexicalIndex *ix,
                          VajraLexicalScratch *sc, const VajraDocSet *queries, uint32_t k,
-                         double *lat, size_t *hits_total)
+                         const VajraDocFilter *filter, double *lat, size_t *hits_total)
 {
     VajraHits hits = {0};
     VajraError err = {0};
@@ -78,7 +81,10 @@ static double timed_pass(const VajraLexicalVtable *vt, VajraLexicalIndex *ix,
     double t0 = now();
     for (size_t q = 0; q < nq; q++) {
         double a = now();
-        if (vt->search(ix, sc, vajra_docset_doc(queries, q)->text, k, &hits, &err) != VAJRA_OK)
+        const char *text = vajra_docset_doc(queries, q)->text;
+        vajra_status st = filter ? vt->search_filtered(ix, sc, text, k, filter, &hits, &err)
+                                 : vt->search(ix, sc, text, k, &hits, &err);
+        if (st != VAJRA_OK)
             die("search", &err);
         lat[q] = (now() - a) * 1e3;
         *hits_total += hits.count;
@@ -191,9 +197,9 @@ int main(int argc, char **argv)
     const uint32_t ks[] = {10, 100};
     for (size_t ki = 0; ki < 2; ki++) {
         size_t hits_total = 0;
-        timed_pass(vt, ix, sc, queries, ks[ki], lat, &hits_total); /* warm-up */
+        timed_pass(vt, ix, sc, queries, ks[ki], NULL, lat, &hits_total); /* warm-up */
         hits_total = 0;
-        double elapsed = timed_pass(vt, ix, sc, queries, ks[ki], lat, &hits_total);
+        double elapsed = timed_pass(vt, ix, sc, queries, ks[ki], NULL, lat, &hits_total);
         double p50 = percentile(lat, nq, 0.50), p95 = percentile(lat, nq, 0.95);
         printf("# vajra lexical-bm25 wordnet: %zu docs build %.3f s; %zu queries top-%u p50 %.4f ms "
                "p95 %.4f ms QPS %.0f (1 thread)\n",
@@ -204,24 +210,50 @@ int main(int argc, char **argv)
                nd, nq, ks[ki], build_s, p50, p95, (double)nq / elapsed, hits_total);
     }
 
-    /* Exactness at scale: the first 200 queries against the exhaustive reference. */
+    /* Exactness at scale: the first 200 queries against the exhaustive reference, with no
+     * filter and then with each random filter (timed first). */
     VajraHits fast = {0}, ref = {0};
     size_t checked = 0, mismatches = 0;
-    for (size_t q = 0; q < nq && q < 200; q++) {
-        const char *text = vajra_docset_doc(queries, q)->text;
-        if (vt->search(ix, sc, text, 10, &fast, &err) != VAJRA_OK ||
-            vajra_reference_lexical_search(vt, ix, &opts.scorer, text, 10, &ref, &err) != VAJRA_OK)
-            die("parity", &err);
-        int same = fast.count == ref.count;
-        for (size_t i = 0; same && i < ref.count; i++)
-            same = fast.items[i].doc == ref.items[i].doc &&
-                   fabsf(fast.items[i].score - ref.items[i].score) <=
-                       1e-5f * fabsf(ref.items[i].score);
-        mismatches += !same;
-        checked++;
+    static const double fractions[] = {0, 0.5, 0.1, 0.01};
+    uint64_t *words = calloc((nd + 63) / 64, sizeof *words);
+    VajraDocFilter filter = {.struct_size = sizeof filter, .nbits = (uint32_t)nd, .words = words};
+    for (size_t fi = 0; fi < 4; fi++) {
+        const VajraDocFilter *f = NULL;
+        if (fractions[fi] > 0) {
+            uint64_t seed = 12345 + fi;
+            memset(words, 0, sizeof *words * ((nd + 63) / 64));
+            for (size_t d = 0; d < nd; d++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                if ((double)(seed >> 11) * (1.0 / 9007199254740992.0) < fractions[fi])
+                    words[d / 64] |= UINT64_C(1) << (d % 64);
+            }
+            filter.passing = vajra_filter_count(words, filter.nbits);
+            f = &filter;
+            size_t hits_total = 0;
+            timed_pass(vt, ix, sc, queries, 10, f, lat, &hits_total); /* warm-up */
+            double elapsed = timed_pass(vt, ix, sc, queries, 10, f, lat, &hits_total);
+            printf("# vajra lexical-bm25 wordnet: filter passing %.0f %% (%u docs) top-10 p50 %.4f "
+                   "ms p95 %.4f ms QPS %.0f\n", fractions[fi] * 100, filter.passing,
+                   percentile(lat, nq, 0.50), percentile(lat, nq, 0.95), (double)nq / elapsed);
+        }
+        for (size_t q = 0; q < nq && q < 200; q++) {
+            const char *text = vajra_docset_doc(queries, q)->text;
+            if (vt->search_filtered(ix, sc, text, 10, f, &fast, &err) != VAJRA_OK ||
+                vajra_reference_lexical_search_filtered(vt, ix, &opts.scorer, text, 10, f, &ref,
+                                                        &err) != VAJRA_OK)
+                die("parity", &err);
+            int same = fast.count == ref.count;
+            for (size_t i = 0; same && i < ref.count; i++)
+                same = fast.items[i].doc == ref.items[i].doc &&
+                       fabsf(fast.items[i].score - ref.items[i].score) <=
+                           1e-5f * fabsf(ref.items[i].score);
+            mismatches += !same;
+            checked++;
+        }
     }
-    printf("# parity with the reference on %zu wordnet queries (k=10): %zu mismatches\n", checked,
-           mismatches);
+    free(words);
+    printf("# parity with the reference on %zu wordnet searches (k=10; 200 queries, no filter "
+           "and three filters): %zu mismatches\n", checked, mismatches);
 
     /* The statistics path: 4 parts with collection-wide statistics. */
     Split sp = {.vt = vt, .full = ix, .full_sc = sc};

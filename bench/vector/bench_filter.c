@@ -16,6 +16,8 @@
  *
  *   bench-filter [--set wordnet|glove] [--n 50000] [--profile fast] [--queries 500]
  *                [--sel 50,10,1,0.1] [--widths 128,256,512,1024] [--post 10] [--kinds ...]
+ *                [--beam-min-sel 5]   (forced beams only at selectivities of at least this %:
+ *                                      below it they walk most of the graph and take long)
  *
  * One Markdown row per (kind, selectivity, method): set, kind, selectivity, passing documents
  * (mean), method, p50 ms, p95 ms, recall@10 (mean) and the worst query's recall. Recall counts a hit whose score ties the exact k-th as correct. Uses the
@@ -128,7 +130,7 @@ int main(int argc, char **argv)
     const char *set = "wordnet", *profile = "fast", *kinds = "random,near,cluster";
     double n_d = 50000, nq_d = 500, sels[8] = {50, 10, 1, 0.1}, widths[8] = {128, 256, 512,
                                                                               1024};
-    double post_factor = 10;
+    double post_factor = 10, beam_min_sel = 5;
     int nsel = 4, nwidth = 4;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--set")) set = argv[i + 1];
@@ -139,6 +141,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--widths")) nwidth = parse_list(argv[i + 1], widths, 8);
         else if (!strcmp(argv[i], "--post")) post_factor = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--kinds")) kinds = argv[i + 1];
+        else if (!strcmp(argv[i], "--beam-min-sel")) beam_min_sel = atof(argv[i + 1]);
         else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
     }
     size_t n = (size_t)n_d, nq = (size_t)nq_d;
@@ -199,6 +202,7 @@ int main(int argc, char **argv)
             if (m < 1)
                 m = 1;
             double passing_sum = 0;
+            int nmeth = M_BEAM + (sels[si] >= beam_min_sel ? nwidth : 0);
             uint64_t seed = 0x5eed + (uint64_t)si;
             if (!strcmp(kind, "random")) { /* one bitmap for every query */
                 bm_clear(&bm);
@@ -222,7 +226,7 @@ int main(int argc, char **argv)
                 HnswPlan scan = {0, true};
                 if (hnsw_search_planned(x, s, &q, scan, &bm.f, &truth, &err) != VAJRA_OK)
                     die("scan", &err);
-                for (int meth = 0; meth < M_BEAM + nwidth; meth++) {
+                for (int meth = 0; meth < nmeth; meth++) {
                     double t = now();
                     vajra_status st;
                     if (meth == M_UNFILTERED) {
@@ -251,7 +255,7 @@ int main(int argc, char **argv)
                     rec[meth][qi] = meth == M_UNFILTERED ? 0.0 : recall(&got, &truth);
                 }
             }
-            for (int meth = 0; meth < M_BEAM + nwidth; meth++) {
+            for (int meth = 0; meth < nmeth; meth++) {
                 char name[32];
                 if (meth == M_UNFILTERED) snprintf(name, sizeof name, "unfiltered");
                 else if (meth == M_SCAN) snprintf(name, sizeof name, "scan");
