@@ -195,14 +195,18 @@ typedef struct HnswPlan {
 
 /* The planner's cost model, measured by bench/vector/bench_filter.c (docs/vector.md, "Filtered
  * search"). A filtered beam of width w at pass ratio r = passing / count visits about w / r nodes
- * and costs about HNSW_PLAN_COST · w / r distance computations (C ≈ 8 measured on WordNet 50k and
- * GloVe 100k, random filters, fast profile); the exact scan of the passing documents costs
- * `passing` of them (one gather kernel call per EXACT_BLOCK). The planner scans when that is
- * cheaper — passing² / count ≤ C · w — and always when passing ≤ w (the beam could never fill
- * and would walk the whole graph). Otherwise the beam is widened to w / sqrt(r) (at most
- * HNSW_PLAN_MAX_WIDEN · w): a sparser result set spreads over more of the graph. */
-#define HNSW_PLAN_COST 8.0
-#define HNSW_PLAN_MAX_WIDEN 4.0
+ * and costs about HNSW_PLAN_COST · w / r row distances' worth of time: C = 7–10 on WordNet 50k
+ * (384-d) and 11–18 on GloVe 100k (100-d), random filters, fast profile, from the p50 of beam and
+ * scan at 50 %, 20 % and 10 %. The exact scan of the passing documents costs `passing` of them
+ * (one gather kernel call per EXACT_BLOCK). The planner scans when that is cheaper — passing · r ≤
+ * C · w' — and always when passing ≤ w (the beam could never fill and would walk the whole
+ * graph). Otherwise the beam is widened to w' = w / sqrt(r), at most HNSW_PLAN_MAX_WIDEN · w: a
+ * filter correlated with the query leaves the beam as hard as an unfiltered one, and at r = 50 %
+ * GloVe 100k needs ≈ 180 where 128 gave recall 0.946; wider beams only cost (1.5 measured to keep
+ * recall ≥ 0.96 at every measured selectivity). Scan below r* = sqrt(C · w' / count): 21 % for
+ * WordNet 50k and 15 % for GloVe 100k at ef 128. */
+#define HNSW_PLAN_COST 12.0
+#define HNSW_PLAN_MAX_WIDEN 1.5
 
 /* The plan for a search with beam `ef` (0 = the index's ef_search; HNSW_EF_EXACT = exact), k
  * results and `filter` (NULL = all). A pure function of (count, ef_search, ef, k, passing):
