@@ -1,0 +1,133 @@
+/* Argument conversion: numpy arrays in, small scalars and names. */
+#include <string.h>
+
+#include "internal.h"
+
+PyArrayObject *pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, int *was_1d)
+{
+    if (was_1d != NULL)
+        *was_1d = 0;
+    if (obj == NULL || obj == Py_None) {
+        PyErr_Format(PyExc_TypeError, "%s: expected an array of vectors, not None", what);
+        return NULL;
+    }
+    /* First see what it is without converting, so strings, objects and complex numbers are a
+     * TypeError rather than a silent cast. */
+    PyArrayObject *raw = (PyArrayObject *)PyArray_FROM_O(obj);
+    if (raw == NULL)
+        return NULL;
+    char kind = PyArray_DESCR(raw)->kind;
+    if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
+        PyErr_Format(PyExc_TypeError, "%s: expected real numbers, got an array of dtype %S", what,
+                     (PyObject *)PyArray_DESCR(raw));
+        Py_DECREF(raw);
+        return NULL;
+    }
+    int nd = PyArray_NDIM(raw);
+    if (nd != 1 && nd != 2) {
+        pyv_raise_code(VAJRA_ERR_DIMENSION, "%s: expected a 1-D vector or a 2-D array (rows, dim), "
+                                            "got %d dimensions", what, nd);
+        Py_DECREF(raw);
+        return NULL;
+    }
+    /* No copy when it is already float32, C-contiguous and aligned. */
+    PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OTF(
+        (PyObject *)raw, NPY_FLOAT32, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+    Py_DECREF(raw);
+    if (arr == NULL)
+        return NULL;
+    if (nd == 1) {
+        npy_intp shape[2] = {1, PyArray_DIM(arr, 0)};
+        PyArray_Dims newshape = {shape, 2};
+        PyArrayObject *r = (PyArrayObject *)PyArray_Newshape(arr, &newshape, NPY_CORDER);
+        Py_DECREF(arr);
+        if (r == NULL)
+            return NULL;
+        arr = r;
+        if (was_1d != NULL)
+            *was_1d = 1;
+    }
+    npy_intp cols = PyArray_DIM(arr, 1);
+    if ((dim > 0 && cols != (npy_intp)dim) || cols == 0 || cols > 65536) {
+        pyv_raise_code(VAJRA_ERR_DIMENSION, "%s: vectors have dimension %ld, expected %u", what,
+                       (long)cols, dim);
+        Py_DECREF(arr);
+        return NULL;
+    }
+    if (PyArray_DIM(arr, 0) > (npy_intp)UINT32_MAX) {
+        PyErr_Format(PyExc_ValueError, "%s: too many rows", what);
+        Py_DECREF(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+int pyv_opt_u32(PyObject *obj, const char *what, uint32_t dflt, int allow_zero, uint32_t *out)
+{
+    if (obj == NULL || obj == Py_None) {
+        *out = dflt;
+        return 0;
+    }
+    if (!PyLong_Check(obj) || PyBool_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be an int, not %.80s", what, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow || v < (allow_zero ? 0 : 1) || v > (long long)UINT32_MAX - 1) {
+        PyErr_Format(PyExc_ValueError, "%s must be %s integer below 2**32 - 1", what,
+                     allow_zero ? "a non-negative" : "a positive");
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+const char *pyv_utf8(PyObject *obj, const char *what)
+{
+    if (!PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str, not %.80s", what, Py_TYPE(obj)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t len = 0;
+    const char *s = PyUnicode_AsUTF8AndSize(obj, &len);
+    if (s == NULL)
+        return NULL;
+    if ((size_t)len != strlen(s)) {
+        PyErr_Format(PyExc_ValueError, "%s contains a NUL character", what);
+        return NULL;
+    }
+    return s;
+}
+
+int pyv_choice(PyObject *obj, const char *what, const char *const *names)
+{
+    const char *s = pyv_utf8(obj, what);
+    if (s == NULL)
+        return -1;
+    for (int i = 0; names[i] != NULL; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    char list[128] = "";
+    for (int i = 0; names[i] != NULL; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, names[i], sizeof list - strlen(list) - 1);
+    }
+    PyErr_Format(PyExc_ValueError, "%s must be one of %s, not %R", what, list, obj);
+    return -1;
+}
+
+static const char *const metric_names[] = {"l2", "ip", "cosine", NULL}; /* VajraMetric - 1 */
+
+uint32_t pyv_metric(PyObject *obj)
+{
+    int i = pyv_choice(obj, "metric", metric_names);
+    return i < 0 ? 0 : (uint32_t)i + 1;
+}
+
+const char *pyv_metric_name(uint32_t metric)
+{
+    return metric >= 1 && metric <= 3 ? metric_names[metric - 1] : "none";
+}
