@@ -680,30 +680,30 @@ static PyObject *coll_repr(PyvCollection *self)
 static PyMethodDef coll_methods[] = {
     {"create", (PyCFunction)(void (*)(void))coll_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "create(path=None, *, dim=0, metric='ip', profile='fast', M=None, ef_construction=None, "
+     "create($type, path=None, *, dim=0, metric='ip', profile='fast', M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
      "keep_stopwords=False, ignore_title=False)\n--\n\n"
      "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters)."},
     {"open", (PyCFunction)(void (*)(void))coll_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "open(path, writable=False, *, mmap=True)\n--\n\nOpen a saved collection (files written by "
+     "open($type, path, writable=False, *, mmap=True)\n--\n\nOpen a saved collection (files written by "
      "`vajra index` too). mmap=True searches the mapped file in place. An opened collection is "
      "read-only; writable=True raises vajra.UnsupportedError until libvajra implements live "
      "collections."},
     {"add", (PyCFunction)(void (*)(void))coll_add, METH_VARARGS | METH_KEYWORDS,
-     "add(ids, texts=None, vectors=None, titles=None)\n--\n\nAdd documents (searchable after "
+     "add($self, ids, texts=None, vectors=None, titles=None)\n--\n\nAdd documents (searchable after "
      "commit()): ids a sequence of str, texts and titles sequences of str or None, vectors a "
      "2-D array (len(ids), dim) when the collection has a vector side. All or nothing; "
      "raises vajra.DuplicateError, vajra.DimensionError, vajra.BadValueError, "
      "vajra.EncodingError, vajra.StateError (read-only). Runs with the GIL released."},
     {"commit", (PyCFunction)coll_commit, METH_NOARGS,
-     "commit()\n--\n\nMake everything added searchable (and save to the create() path)."},
+     "commit($self)\n--\n\nMake everything added searchable (and save to the create() path)."},
     {"save", (PyCFunction)(void (*)(void))coll_save, METH_VARARGS | METH_KEYWORDS,
-     "save(path)\n--\n\nWrite the collection to one container file, atomically. Raises "
+     "save($self, path)\n--\n\nWrite the collection to one container file, atomically. Raises "
      "vajra.StateError with uncommitted documents."},
     {"search", (PyCFunction)(void (*)(void))coll_search, METH_VARARGS | METH_KEYWORDS,
-     "search(text=None, vector=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, weight=0.5, "
+     "search($self, text=None, vector=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, weight=0.5, "
      "depth=None, ef=None, exact=False)\n--\n\nOne query; returns a list of vajra.Hit (id, score, "
      "title, doc), best first. mode: 'lexical', 'vector', 'hybrid' or None (hybrid when both "
      "text and vector are given, else the one given). Hybrid fuses the two sides' `depth` "
@@ -712,13 +712,13 @@ static PyMethodDef coll_methods[] = {
      "1 - weight). ef: HNSW beam width (default: the index's); exact=True scans every vector."},
     {"search_batch", (PyCFunction)(void (*)(void))coll_search_batch,
      METH_VARARGS | METH_KEYWORDS,
-     "search_batch(texts=None, vectors=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, "
+     "search_batch($self, texts=None, vectors=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, "
      "weight=0.5, depth=None, ef=None, exact=False, threads=None)\n--\n\nMany queries at once "
      "on `threads` C threads (default: every CPU), GIL released: query i is texts[i] and/or "
      "vectors[i]. Returns one list of vajra.Hit per query, each equal to search() of it."},
     {"evaluate", (PyCFunction)(void (*)(void))pyv_collection_evaluate,
      METH_VARARGS | METH_KEYWORDS,
-     "evaluate(queries, qrels, vectors=None, *, mode='lexical', k=1000, depth=None, ef=None, "
+     "evaluate($self, queries, qrels, vectors=None, *, mode='lexical', k=1000, depth=None, ef=None, "
      "exact=False, fusion='rrf', rrf_k=60.0, weight=0.5, threads=None)\n--\n\n"
      "Run every query and score the rankings against graded judgements; returns the dict "
      "`vajra eval --json` prints: {'mode', 'ndcg@10', 'ndcg@10_exp', 'recall@100', 'mrr@10', "
@@ -727,7 +727,7 @@ static PyMethodDef coll_methods[] = {
      "a dict {query_id: {doc_id: grade}}; vectors: row i for query i. Defaults follow the CLI: "
      "depth = ef = k."},
     {"close", (PyCFunction)coll_close, METH_NOARGS,
-     "close()\n--\n\nFree the collection now (waits for running searches). Later calls raise "
+     "close($self)\n--\n\nFree the collection now (waits for running searches). Later calls raise "
      "vajra.StateError. Idempotent."},
     {"__enter__", (PyCFunction)coll_enter, METH_NOARGS, "Return self."},
     {"__exit__", (PyCFunction)coll_exit, METH_VARARGS, "close()."},

@@ -511,24 +511,24 @@ static PyObject *hnsw_repr(HnswObject *self)
 
 static PyMethodDef hnsw_methods[] = {
     {"add", (PyCFunction)(void (*)(void))hnsw_add, METH_VARARGS | METH_KEYWORDS,
-     "add(vectors, ids=None)\n--\n\nInsert vectors (a 2-D array (n, dim), or one 1-D vector; "
+     "add($self, vectors, ids=None)\n--\n\nInsert vectors (a 2-D array (n, dim), or one 1-D vector; "
      "float32 is used without a copy, float16/float64/integers are converted). `ids` (n "
      "integers) label them in search results; by default a vector's label is its insertion "
      "number. The whole batch is checked first (dimension, NaN/Inf, zero vectors under cosine): "
      "on error nothing is inserted. Builds on `threads` C threads with the GIL released; the "
      "graph is the same for any thread count. Exclusive: searches wait for it."},
     {"search", (PyCFunction)(void (*)(void))hnsw_search, METH_VARARGS | METH_KEYWORDS,
-     "search(queries, k=10, ef=None, *, threads=None, exact=False)\n--\n\nThe k nearest "
+     "search($self, queries, k=10, ef=None, *, threads=None, exact=False)\n--\n\nThe k nearest "
      "neighbours of each query row: returns (ids, scores), an int64 and a float32 array of "
      "shape (n, k) (shape (k,) for a 1-D query), best first; missing hits are id -1 and score "
      "-inf. Scores: inner product (ip), cosine (cosine) or minus the squared L2 distance (l2). "
      "`ef` is the beam width (default: the index's ef_search); exact=True scans every vector. A "
      "batch runs on `threads` C threads (default: every CPU) with the GIL released."},
     {"save", (PyCFunction)(void (*)(void))hnsw_save, METH_VARARGS | METH_KEYWORDS,
-     "save(path)\n--\n\nWrite the index (and its ids) to one container file, atomically: "
+     "save($self, path)\n--\n\nWrite the index (and its ids) to one container file, atomically: "
      "after a crash `path` holds the old file or the new one."},
     {"load", (PyCFunction)(void (*)(void))hnsw_load, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "load(path, *, mmap=True, threads=None)\n--\n\nOpen a saved index (also the vector side of "
+     "load($type, path, *, mmap=True, threads=None)\n--\n\nOpen a saved index (also the vector side of "
      "a collection file). With mmap=True the file is mapped and searched in place (no copy). "
      "Raises vajra.NotFoundError, vajra.CorruptError, vajra.VersionError, ..."},
     {NULL, NULL, 0, NULL}};

@@ -21,25 +21,24 @@ def tool_env():
     return env
 
 
-def run_cli(*args):
-    """Run the build's `vajra` command; returns stdout (raises on failure)."""
-    cli = os.environ.get("VAJRA_CLI")
-    if not cli:
-        pytest.skip("VAJRA_CLI not set (run through meson test)")
-    r = subprocess.run([cli, *map(str, args)], env=tool_env(), capture_output=True, text=True)
+def _run(var, args):
+    exe = os.environ.get(var)
+    if not exe:
+        pytest.skip(var + " not set (run through meson test)")
+    r = subprocess.run([exe, *map(str, args)], env=tool_env(), capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return r.stdout
 
 
+def run_cli(*args):
+    """Run the build's `vajra` command; returns stdout (raises on failure)."""
+    return _run("VAJRA_CLI", args)
+
+
 def run_dump(*args):
     """Run the C parity helper; returns [(query, rank, id, float32 score)]."""
-    exe = os.environ.get("VAJRA_PARITY_DUMP")
-    if not exe:
-        pytest.skip("VAJRA_PARITY_DUMP not set (run through meson test)")
-    r = subprocess.run([exe, *map(str, args)], env=tool_env(), capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
     rows = []
-    for line in r.stdout.splitlines():
+    for line in _run("VAJRA_PARITY_DUMP", args).splitlines():
         q, rank, did, score = line.split("\t")
         rows.append((int(q), int(rank), did, np.float32(score)))
     return rows
