@@ -11,6 +11,8 @@ PACKAGES=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # NEON kernel under qemu
   libxapian-dev libsqlite3-dev libhnswlib-dev   # peers, for bench/compare
   gnuplot-nox                                   # bench/plot.sh
+  python3-dev python3-numpy python3-pytest python3-mesonpy python3-pip python3-venv patchelf  # python/
+  python3-hnswlib python3-faiss                 # peers, for bench/python
 )
 
 missing=()

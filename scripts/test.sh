@@ -13,7 +13,7 @@ run_suites() { # $1 build dir, rest: meson setup options
 }
 
 echo "== plain build and tests"
-run_suites build-test -Dbuildtype=debugoptimized
+run_suites build-test -Dbuildtype=debugoptimized -Dpython=enabled
 
 echo "== release build installed into a private prefix, used with no environment (tests/install)"
 tests/install/check-install.sh build-install
@@ -25,7 +25,7 @@ export VAJRA_NO_DLCLOSE=1
 run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== valgrind memcheck (CK_FORK=no) on the plain build"
-meson test -C build-test --setup valgrind --print-errorlogs --num-processes 2
+meson test -C build-test --setup valgrind --no-suite python --print-errorlogs --num-processes 2
 
 echo "== ThreadSanitizer: the reliability suite (8 threads on one collection), build-tsan"
 # GCC's TSan; no suppressions are needed (the read path takes no locks; see docs/reliability.md).
