@@ -17,7 +17,7 @@ static PyStructSequence_Field hit_fields[] = {
 static PyStructSequence_Desc hit_desc = {
     "vajra.Hit", "One search result: (id, score, title, doc), a named tuple.", hit_fields, 4};
 
-static void searcher_free(void *s) { pyv_searcher_free(s); }
+static void searcher_free(void *s) { vajra_searcher_free(s); }
 
 /* ---- lifetime ---- */
 
@@ -35,7 +35,7 @@ static PyvCollection *coll_alloc(PyTypeObject *type)
 static void coll_release(PyvCollection *self)
 {
     for (void *s; (s = pyv_pool_take(&self->searchers)) != NULL;)
-        pyv_searcher_free(s);
+        vajra_searcher_free(s);
     vajra_collection_free(self->c);
     self->c = NULL;
 }
@@ -94,6 +94,11 @@ static PyObject *locked_call(PyvCollection *self, int write, LockedFn fn, const 
 static vajra_status do_add(PyvCollection *self, const void *batch, VajraError *err)
 {
     return vajra_collection_add(self->c, batch, err);
+}
+
+static vajra_status do_upsert(PyvCollection *self, const void *batch, VajraError *err)
+{
+    return vajra_collection_upsert(self->c, batch, err);
 }
 
 static vajra_status do_commit(PyvCollection *self, const void *unused, VajraError *err)
@@ -193,37 +198,33 @@ fail:
 
 static PyObject *coll_open(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = {"path", "writable", "mmap", NULL};
-    PyObject *path = NULL;
+    static char *kwlist[] = {"path", "writable", "mmap", "threads", NULL};
+    PyObject *path = NULL, *threads_o = Py_None;
     int writable = 0, mmap = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|p$p", kwlist, PyUnicode_FSConverter, &path,
-                                     &writable, &mmap))
+    unsigned threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O&|p$pO", kwlist, PyUnicode_FSConverter, &path,
+                                     &writable, &mmap, &threads_o))
         return NULL;
-    if (writable) {
-        /* Needs vajra_collection_open_ex (declared in collection.h, not implemented yet). */
-        Py_DECREF(path);
-        return pyv_raise_code(VAJRA_ERR_UNSUPPORTED,
-                              "writable open needs the live-collection API, which this libvajra "
-                              "does not implement yet");
-    }
-    PyvCollection *self = coll_alloc(type);
-    if (self == NULL) {
+    PyvCollection *self = NULL;
+    if (pyv_threads_arg(threads_o, &threads) < 0 || (self = coll_alloc(type)) == NULL) {
         Py_DECREF(path);
         return NULL;
     }
+    VajraOpenOptions o = {.struct_size = sizeof o, .writable = (uint32_t)writable,
+                          .storage_plugin = mmap ? "storage-mmap" : "storage-file",
+                          .threads = threads};
     VajraError err = {0};
     vajra_status st;
     const char *p = PyBytes_AS_STRING(path);
     Py_BEGIN_ALLOW_THREADS
-    st = vajra_collection_open(pyv_registry, p, mmap ? "storage-mmap" : "storage-file", &self->c,
-                               &err);
+    st = vajra_collection_open_ex(pyv_registry, p, &o, &self->c, &err);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (st != VAJRA_OK) {
         Py_DECREF(self);
         return pyv_raise(&err);
     }
-    self->opened = 1;
+    self->read_only = !writable;
     return (PyObject *)self;
 }
 
@@ -256,7 +257,7 @@ static int item_utf8(PyObject *seq, Py_ssize_t i, const char *what, int allow_no
     return *out ? 0 : -1;
 }
 
-static PyObject *coll_add(PyvCollection *self, PyObject *args, PyObject *kwargs)
+static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kwargs, int upsert)
 {
     static char *kwlist[] = {"ids", "texts", "vectors", "titles", NULL};
     PyObject *ids_o, *texts_o = Py_None, *vec_o = Py_None, *titles_o = Py_None;
@@ -305,7 +306,7 @@ static PyObject *coll_add(PyvCollection *self, PyObject *args, PyObject *kwargs)
         }
     }
     VajraDocBatch batch = {docs, (size_t)n};
-    result = locked_call(self, 1, do_add, &batch);
+    result = locked_call(self, 0, upsert ? do_upsert : do_add, &batch);
 out:
     free(docs);
     Py_XDECREF(vec);
@@ -315,10 +316,93 @@ out:
     return result;
 }
 
+static PyObject *coll_add(PyvCollection *self, PyObject *args, PyObject *kwargs)
+{
+    return add_or_upsert(self, args, kwargs, 0);
+}
+
+static PyObject *coll_upsert(PyvCollection *self, PyObject *args, PyObject *kwargs)
+{
+    return add_or_upsert(self, args, kwargs, 1);
+}
+
+typedef struct IdList {
+    const char **ids;
+    size_t count;
+} IdList;
+
+static vajra_status do_delete(PyvCollection *self, const void *arg, VajraError *err)
+{
+    const IdList *l = arg;
+    return vajra_collection_delete(self->c, l->ids, l->count, err);
+}
+
+static PyObject *coll_delete(PyvCollection *self, PyObject *ids_o)
+{
+    PyObject *ids = str_sequence(ids_o, "ids"), *result = NULL;
+    if (ids == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(ids);
+    IdList l = {malloc((n ? (size_t)n : 1) * sizeof(char *)), (size_t)n};
+    if (l.ids == NULL) {
+        Py_DECREF(ids);
+        return PyErr_NoMemory();
+    }
+    Py_ssize_t i = 0;
+    while (i < n && item_utf8(ids, i, "ids", 0, &l.ids[i]) == 0)
+        i++;
+    if (i == n)
+        result = locked_call(self, 0, do_delete, &l);
+    free(l.ids);
+    Py_DECREF(ids);
+    return result;
+}
+
+static vajra_status do_compact(PyvCollection *self, const void *opts, VajraError *err)
+{
+    return vajra_collection_compact(self->c, opts, err);
+}
+
+static vajra_status do_promote(PyvCollection *self, const void *opts, VajraError *err)
+{
+    return vajra_collection_promote(self->c, opts, err);
+}
+
+static PyObject *compact_or_promote(PyvCollection *self, PyObject *args, PyObject *kwargs,
+                                    int promote)
+{
+    static char *kwlist[] = {"profile", "M", "ef_construction", "ef_search", "threads", NULL};
+    static char *compact_kwlist[] = {"threads", NULL};
+    PyObject *profile_o = Py_None, *m_o = Py_None, *efc_o = Py_None, *efs_o = Py_None,
+             *threads_o = Py_None;
+    if (promote ? !PyArg_ParseTupleAndKeywords(args, kwargs, "|O$OOOO", kwlist, &profile_o, &m_o,
+                                               &efc_o, &efs_o, &threads_o)
+                : !PyArg_ParseTupleAndKeywords(args, kwargs, "|$O", compact_kwlist, &threads_o))
+        return NULL;
+    VajraCompactOptions o = {.struct_size = sizeof o};
+    if ((profile_o != Py_None && (o.profile = pyv_utf8(profile_o, "profile")) == NULL) ||
+        pyv_opt_u32(m_o, "M", 0, 0, &o.M) < 0 ||
+        pyv_opt_u32(efc_o, "ef_construction", 0, 0, &o.ef_construction) < 0 ||
+        pyv_opt_u32(efs_o, "ef_search", 0, 0, &o.ef_search) < 0 ||
+        pyv_opt_u32(threads_o, "threads", 0, 1, &o.threads) < 0)
+        return NULL;
+    return locked_call(self, 0, promote ? do_promote : do_compact, &o);
+}
+
+static PyObject *coll_compact(PyvCollection *self, PyObject *args, PyObject *kwargs)
+{
+    return compact_or_promote(self, args, kwargs, 0);
+}
+
+static PyObject *coll_promote(PyvCollection *self, PyObject *args, PyObject *kwargs)
+{
+    return compact_or_promote(self, args, kwargs, 1);
+}
+
 static PyObject *coll_commit(PyvCollection *self, PyObject *unused)
 {
     (void)unused;
-    return locked_call(self, 1, do_commit, NULL);
+    return locked_call(self, 0, do_commit, NULL);
 }
 
 static PyObject *coll_save(PyvCollection *self, PyObject *args, PyObject *kwargs)
@@ -406,7 +490,7 @@ static vajra_status run_get(void *ctx, void **worker, VajraError *err)
     *worker = pyv_pool_take(&j->self->searchers);
     if (*worker != NULL)
         return VAJRA_OK;
-    return pyv_searcher_new(j->self->c, (PyvSearcher **)worker, err);
+    return vajra_searcher_new(j->self->c, (VajraSearcher **)worker, err);
 }
 
 static void run_put(void *ctx, void *worker)
@@ -417,7 +501,7 @@ static void run_put(void *ctx, void *worker)
 static vajra_status run_task(void *ctx, void *worker, size_t i, VajraError *err)
 {
     RunJob *j = ctx;
-    return pyv_searcher_search(worker, &j->reqs[i], &j->results[i], err);
+    return vajra_searcher_search(worker, &j->reqs[i], &j->results[i], err);
 }
 
 int pyv_collection_run(PyvCollection *self, const VajraSearchRequest *reqs, size_t n,
@@ -443,6 +527,8 @@ int pyv_collection_run(PyvCollection *self, const VajraSearchRequest *reqs, size
     }
     Py_END_ALLOW_THREADS
     if (st != VAJRA_OK) {
+        for (size_t i = 0; i < n; i++)
+            vajra_results_clear(&results[i]); /* the ones that succeeded pin snapshots */
         pyv_collection_unlock(self);
         if (n > 1)
             vajra_error_prefix(&err, "query %zu", failed);
@@ -527,9 +613,9 @@ static PyObject *coll_search(PyvCollection *self, PyObject *args, PyObject *kwar
     PyObject *list = NULL;
     if (pyv_collection_run(self, &req, 1, &results, 1) == 0) {
         list = hits_list(&results);
+        vajra_results_clear(&results); /* before unlocking: it unpins a snapshot */
         pyv_collection_unlock(self);
     }
-    pyv_results_clear(&results);
     Py_XDECREF(vec);
     return list;
 }
@@ -595,10 +681,10 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
         else
             PyList_SET_ITEM(out, i, hits);
     }
+    for (Py_ssize_t i = 0; i < n; i++)
+        vajra_results_clear(&results[i]); /* before unlocking: each unpins a snapshot */
     pyv_collection_unlock(self);
 out:
-    for (Py_ssize_t i = 0; results != NULL && i < n; i++)
-        pyv_results_clear(&results[i]);
     free(results);
     free(reqs);
     Py_XDECREF(vec);
@@ -645,9 +731,23 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
         i.vector_plugin, "profile", i.profile, "path", i.path, "M", i.vector_params.M,
         "ef_construction", i.vector_params.ef_construction, "ef_search",
         i.vector_params.ef_search, "storage_plugin", i.storage_plugin, "pending_path",
-        self->path, "read_only", self->opened ? Py_True : Py_False);
+        self->path, "read_only", self->read_only ? Py_True : Py_False);
     pyv_collection_unlock(self);
     return d;
+}
+
+static PyObject *coll_counts(PyvCollection *self, void *unused)
+{
+    (void)unused;
+    if (lock_open(self, 0) < 0)
+        return NULL;
+    VajraCollectionCounts n = {.struct_size = sizeof n};
+    vajra_collection_counts(self->c, &n);
+    pyv_collection_unlock(self);
+    return Py_BuildValue("{s:I,s:K,s:I,s:I,s:I,s:I,s:O}", "segments", n.segments, "generation",
+                         (unsigned long long)n.generation, "live", n.live, "deleted", n.deleted,
+                         "staged_adds", n.staged_adds, "staged_deletes", n.staged_deletes,
+                         "writable", n.writable ? Py_True : Py_False);
 }
 
 static PyObject *coll_closed(PyvCollection *self, void *unused)
@@ -687,16 +787,30 @@ static PyMethodDef coll_methods[] = {
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters)."},
     {"open", (PyCFunction)(void (*)(void))coll_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "open($type, path, writable=False, *, mmap=True)\n--\n\nOpen a saved collection (files written by "
-     "`vajra index` too). mmap=True searches the mapped file in place. An opened collection is "
-     "read-only; writable=True raises vajra.UnsupportedError until libvajra implements live "
-     "collections."},
+     "open($type, path, writable=False, *, mmap=True, threads=None)\n--\n\nOpen a saved collection "
+     "(files written by `vajra index` too). mmap=True searches the mapped file in place. "
+     "writable=True takes the file's writer lock (vajra.BusyError when another writer holds it) "
+     "and allows add/upsert/delete/compact/promote; every commit then saves the file durably. "
+     "`threads` builds new segments."},
     {"add", (PyCFunction)(void (*)(void))coll_add, METH_VARARGS | METH_KEYWORDS,
      "add($self, ids, texts=None, vectors=None, titles=None)\n--\n\nAdd documents (searchable after "
      "commit()): ids a sequence of str, texts and titles sequences of str or None, vectors a "
      "2-D array (len(ids), dim) when the collection has a vector side. All or nothing; "
      "raises vajra.DuplicateError, vajra.DimensionError, vajra.BadValueError, "
      "vajra.EncodingError, vajra.StateError (read-only). Runs with the GIL released."},
+    {"upsert", (PyCFunction)(void (*)(void))coll_upsert, METH_VARARGS | METH_KEYWORDS,
+     "upsert($self, ids, texts=None, vectors=None, titles=None)\n--\n\nLike add(), but a "
+     "document whose id is live replaces it (at the next commit); new ids are added."},
+    {"delete", (PyCFunction)coll_delete, METH_O,
+     "delete($self, ids, /)\n--\n\nStage the deletion of documents by id (visible at the next "
+     "commit). All or nothing: an id neither live nor staged raises vajra.NotFoundError."},
+    {"compact", (PyCFunction)(void (*)(void))coll_compact, METH_VARARGS | METH_KEYWORDS,
+     "compact($self, *, threads=None)\n--\n\nMerge the committed segments into one without the "
+     "deleted documents (saved durably on a writable file). Searches keep running meanwhile."},
+    {"promote", (PyCFunction)(void (*)(void))coll_promote, METH_VARARGS | METH_KEYWORDS,
+     "promote($self, profile=None, *, M=None, ef_construction=None, ef_search=None, "
+     "threads=None)\n--\n\nCompact with new vector parameters ('instant' now, 'quality' when the "
+     "rebuild is done); they apply to later segments too."},
     {"commit", (PyCFunction)coll_commit, METH_NOARGS,
      "commit($self)\n--\n\nMake everything added searchable (and save to the create() path)."},
     {"save", (PyCFunction)(void (*)(void))coll_save, METH_VARARGS | METH_KEYWORDS,
@@ -738,6 +852,9 @@ static PyGetSetDef coll_getset[] = {
      "A dict: count, dim, metric, plugins, scorer parameters, profile, HNSW parameters, path.",
      NULL},
     {"dim", (getter)coll_dim, NULL, "Vector dimension (0: lexical only).", NULL},
+    {"counts", (getter)coll_counts, NULL,
+     "A dict: segments, generation (commits so far), live and deleted documents, staged_adds, "
+     "staged_deletes, writable.", NULL},
     {"closed", (getter)coll_closed, NULL, "True after close().", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 

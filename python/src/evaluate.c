@@ -217,6 +217,8 @@ static PyObject *eval_mode(PyvCollection *self, const Queries *q, const VajraQre
         if (st != VAJRA_OK)
             vajra_error_prefix(&err, "query %s", q->ids[i]);
     }
+    for (size_t i = 0; i < q->n; i++)
+        vajra_results_clear(&results[i]); /* before unlocking: each unpins a snapshot */
     pyv_collection_unlock(self);
     if (st != VAJRA_OK) {
         pyv_raise(&err);
@@ -228,8 +230,6 @@ static PyObject *eval_mode(PyvCollection *self, const Queries *q, const VajraQre
 out:
     vajra_eval_free(ev);
     free(ids);
-    for (size_t i = 0; results != NULL && i < q->n; i++)
-        pyv_results_clear(&results[i]);
     free(results);
     free(reqs);
     return out;

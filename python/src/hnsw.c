@@ -1,5 +1,6 @@
 /* vajra.HNSWIndex: the HNSW vector plugin driven directly (no collection), numpy in and out. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,8 @@ typedef struct HnswObject {
     VajraVectorIndex *index;
     VajraPlugin *storage;             /* load(): keeps `container` (the index points into it) */
     VajraStorageContainer *container;
+    VajraSectionReader prefixed;      /* reads a collection file's segment 0 (kept: the index
+                                       * may look sections up again) */
     VajraVectorParams params;
     int64_t *labels;                  /* NULL until ids are given: then labels[doc] */
     size_t labels_cap;
@@ -408,6 +411,16 @@ static PyObject *hnsw_save(HnswObject *self, PyObject *args, PyObject *kwargs)
     Py_RETURN_NONE;
 }
 
+/* Reads section "s0.<name>": the first segment of a collection file. */
+static vajra_status find_in_segment0(void *self, const char *name, const void **data, size_t *len,
+                                     VajraError *err)
+{
+    const VajraSectionReader *sr = self;
+    char full[VAJRA_SECTION_NAME_MAX + 8];
+    snprintf(full, sizeof full, "s0.%s", name);
+    return sr->find(sr->self, full, data, len, err);
+}
+
 static vajra_status load_into(HnswObject *self, const char *path, int mmap, VajraError *err)
 {
     self->storage = storage_plugin(mmap ? "storage-mmap" : "storage-file", err);
@@ -418,14 +431,25 @@ static vajra_status load_into(HnswObject *self, const char *path, int mmap, Vajr
     if (st != VAJRA_OK)
         return st;
     const VajraSectionReader *sr = ops->container_sections(self->container);
+    const void *data = NULL;
+    size_t len = 0;
+    VajraError nf = {0};
+    if (sr->find(sr->self, "hnsw.meta", &data, &len, &nf) != VAJRA_OK &&
+        sr->find(sr->self, "s0.hnsw.meta", &data, &len, &nf) == VAJRA_OK) {
+        /* A collection file (format 2): its single segment's vector index. */
+        if (sr->find(sr->self, "s1.hnsw.meta", &data, &len, &nf) == VAJRA_OK)
+            return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                                   "%s: a collection of several segments (compact it first)",
+                                   path);
+        self->prefixed.self = (void *)sr;
+        self->prefixed.find = find_in_segment0;
+        sr = &self->prefixed;
+    }
     st = self->vt->load(vajra_plugin_state(self->plugin), sr, &self->index, err);
     if (st != VAJRA_OK)
         return vajra_error_prefix(err, "%s", path);
     self->vt->params(self->index, &self->params);
     size_t count = self->vt->count(self->index);
-    const void *data = NULL;
-    size_t len = 0;
-    VajraError nf = {0};
     if (sr->find(sr->self, LABELS_SECTION, &data, &len, &nf) == VAJRA_OK) {
         if (len != count * sizeof(int64_t))
             return vajra_error_set(err, VAJRA_ERR_CORRUPT,

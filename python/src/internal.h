@@ -88,29 +88,16 @@ unsigned pyv_cpu_count(void);
 /* A `threads` argument: None or 0 → every CPU; a positive int → itself (capped at 1024). */
 int pyv_threads_arg(PyObject *obj, unsigned *out);
 
-/* ---- search.c: one search on a collection (the seam for vajra_searcher_search) ----
- *
- * PyvSearcher has the contract of the declared VajraSearcher (collection.h): reusable, one thread
- * at a time, filled by a VajraSearchRequest, answering VajraResults (ids and titles borrowed from
- * the collection: valid until its next add or free, so callers hold the collection's read lock
- * while they use them). Today it composes the retriever morphisms; when libvajra implements
- * vajra_searcher_* these four functions become thin calls to it. */
-typedef struct PyvSearcher PyvSearcher;
-vajra_status pyv_searcher_new(VajraCollection *c, PyvSearcher **out, VajraError *err);
-void pyv_searcher_free(PyvSearcher *s);
-vajra_status pyv_searcher_search(PyvSearcher *s, const VajraSearchRequest *req,
-                                 VajraResults *results, VajraError *err);
-void pyv_results_clear(VajraResults *results);
-
 /* ---- collection.c ---- */
 
 typedef struct PyvCollection {
     PyObject_HEAD
     VajraCollection *c;     /* NULL once closed */
-    pthread_rwlock_t lock;  /* read: searches, save; write: add, commit, close */
-    PyvPool searchers;      /* PyvSearcher*, reused across calls and threads */
+    pthread_rwlock_t lock;  /* write: close; read: everything else (libvajra serialises writers
+                             * itself and never makes searches wait for them) */
+    PyvPool searchers;      /* VajraSearcher*, reused across calls and threads */
     char *path;             /* create(path=...): commit saves here; NULL otherwise */
-    int opened;             /* 1 when opened from a file (read-only) */
+    int read_only;          /* opened without writable=True */
     PyObject *weakrefs;
 } PyvCollection;
 
@@ -122,10 +109,11 @@ int pyv_collection_init(PyObject *module);
  * template (text and vector left NULL). Returns 0 or -1 with an exception set. */
 int pyv_search_options(PyObject *mode, PyObject *k, PyObject *ef, int exact, PyObject *depth,
                        PyObject *fusion, double rrf_k, double weight, VajraSearchRequest *req);
-/* Run n requests on `threads` threads (GIL released inside) and leave the collection's read
- * lock HELD on success (results borrow its strings): the caller converts results to Python
- * objects, then calls pyv_collection_unlock. On failure the lock is released, an exception is
- * set and -1 returned (the failing query's index is in the message). */
+/* Run n requests (vajra_searcher_search) on `threads` threads with the GIL released, and leave
+ * the collection's read lock HELD on success: the caller converts the results to Python objects,
+ * clears them (vajra_results_clear: they pin a snapshot of the collection), then calls
+ * pyv_collection_unlock. On failure the lock is released, an exception is set and -1 returned
+ * (the failing query's index is in the message). */
 int pyv_collection_run(PyvCollection *self, const VajraSearchRequest *reqs, size_t n,
                        VajraResults *results, unsigned threads);
 void pyv_collection_unlock(PyvCollection *self);

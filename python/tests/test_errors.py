@@ -158,7 +158,7 @@ def test_bad_ids_and_texts(coll):
     lex.commit()
     with pytest.raises(vajra.StateError):
         lex.search(vector=np.ones(DIM))
-    with pytest.raises(vajra.UnsupportedError):
+    with pytest.raises(vajra.NotFoundError):
         vajra.Collection.open("whatever.vjr", writable=True)
 
 
@@ -182,7 +182,9 @@ def test_closed_collection(coll):
     assert coll.closed and "closed" in repr(coll)
     for call in (lambda: coll.search("wings"), lambda: coll.search_batch(["a"]),
                  lambda: coll.add(["x"], ["y"]), coll.commit, lambda: coll.save("x.vjr"),
-                 lambda: len(coll), lambda: coll.info, lambda: coll.dim,
+                 lambda: len(coll), lambda: coll.info, lambda: coll.dim, lambda: coll.counts,
+                 lambda: coll.upsert(["x"], ["y"]), lambda: coll.delete(["d1"]), coll.compact,
+                 coll.promote,
                  lambda: coll.evaluate({"q": "x"}, {"q": {"d1": 1}})):
         with pytest.raises(vajra.StateError, match="closed"):
             call()

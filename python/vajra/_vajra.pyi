@@ -141,15 +141,29 @@ class Collection:
         """A new, empty collection (dim=0: lexical only). With `path`, commit() also saves
         there."""
     @classmethod
-    def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True) -> "Collection":
-        """Open a saved collection, read-only (writable=True raises UnsupportedError until
-        libvajra implements live collections)."""
+    def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True,
+             threads: int | None = None) -> "Collection":
+        """Open a saved collection; writable=True takes its writer lock (BusyError when taken)
+        and makes every commit save the file durably."""
     def add(self, ids: Sequence[str], texts: Sequence[str | None] | None = None,
             vectors: Vectors | None = None,
             titles: Sequence[str | None] | None = None) -> None:
         """Add documents (searchable after commit()); all or nothing."""
+    def upsert(self, ids: Sequence[str], texts: Sequence[str | None] | None = None,
+               vectors: Vectors | None = None,
+               titles: Sequence[str | None] | None = None) -> None:
+        """Like add(), but a live document with the same id is replaced at the next commit."""
+    def delete(self, ids: Sequence[str], /) -> None:
+        """Stage the deletion of documents by id (NotFoundError for an unknown id)."""
+    def compact(self, *, threads: int | None = None) -> None:
+        """Merge the segments into one without the deleted documents; searches keep running."""
+    def promote(self, profile: str | None = None, *, M: int | None = None,
+                ef_construction: int | None = None, ef_search: int | None = None,
+                threads: int | None = None) -> None:
+        """Compact with new vector parameters (e.g. 'instant' now, 'quality' later)."""
     def commit(self) -> None:
-        """Make everything added searchable (and save to the create() path)."""
+        """Make everything staged searchable at once (and save: a writable file durably, or the
+        create() path)."""
     def save(self, path: StrPath) -> None:
         """Write the collection to one container file, atomically."""
     def search(self, text: str | None = None, vector: Vectors | None = None, *, k: int = 10,
@@ -196,6 +210,9 @@ class Collection:
     @property
     def dim(self) -> int:
         """Vector dimension (0: lexical only)."""
+    @property
+    def counts(self) -> dict[str, int | bool]:
+        """segments, generation, live, deleted, staged_adds, staged_deletes, writable."""
     @property
     def closed(self) -> bool:
         """True after close()."""
