@@ -3,63 +3,68 @@
 
 #include "internal.h"
 
-PyArrayObject *pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, int *was_1d)
+static int shape_ok(PyArrayObject *a, const char *what, uint32_t dim, PyvRows *out)
 {
-    if (was_1d != NULL)
-        *was_1d = 0;
-    if (obj == NULL || obj == Py_None) {
-        PyErr_Format(PyExc_TypeError, "%s: expected an array of vectors, not None", what);
-        return NULL;
-    }
-    /* First see what it is without converting, so strings, objects and complex numbers are a
-     * TypeError rather than a silent cast. */
-    PyArrayObject *raw = (PyArrayObject *)PyArray_FROM_O(obj);
-    if (raw == NULL)
-        return NULL;
-    char kind = PyArray_DESCR(raw)->kind;
-    if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
-        PyErr_Format(PyExc_TypeError, "%s: expected real numbers, got an array of dtype %S", what,
-                     (PyObject *)PyArray_DESCR(raw));
-        Py_DECREF(raw);
-        return NULL;
-    }
-    int nd = PyArray_NDIM(raw);
+    int nd = PyArray_NDIM(a);
     if (nd != 1 && nd != 2) {
-        pyv_raise_code(VAJRA_ERR_DIMENSION, "%s: expected a 1-D vector or a 2-D array (rows, dim), "
-                                            "got %d dimensions", what, nd);
-        Py_DECREF(raw);
-        return NULL;
+        pyv_raise_code(VAJRA_ERR_DIMENSION,
+                       "%s: expected a 1-D vector or a 2-D array (rows, dim), got %d dimensions",
+                       what, nd);
+        return -1;
     }
-    /* No copy when it is already float32, C-contiguous and aligned. */
-    PyArrayObject *arr = (PyArrayObject *)PyArray_FROM_OTF(
-        (PyObject *)raw, NPY_FLOAT32, NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
-    Py_DECREF(raw);
-    if (arr == NULL)
-        return NULL;
-    if (nd == 1) {
-        npy_intp shape[2] = {1, PyArray_DIM(arr, 0)};
-        PyArray_Dims newshape = {shape, 2};
-        PyArrayObject *r = (PyArrayObject *)PyArray_Newshape(arr, &newshape, NPY_CORDER);
-        Py_DECREF(arr);
-        if (r == NULL)
-            return NULL;
-        arr = r;
-        if (was_1d != NULL)
-            *was_1d = 1;
-    }
-    npy_intp cols = PyArray_DIM(arr, 1);
+    npy_intp cols = PyArray_DIM(a, nd - 1), rows = nd == 2 ? PyArray_DIM(a, 0) : 1;
     if ((dim > 0 && cols != (npy_intp)dim) || cols == 0 || cols > 65536) {
         pyv_raise_code(VAJRA_ERR_DIMENSION, "%s: vectors have dimension %ld, expected %u", what,
                        (long)cols, dim);
-        Py_DECREF(arr);
-        return NULL;
+        return -1;
     }
-    if (PyArray_DIM(arr, 0) > (npy_intp)UINT32_MAX) {
+    if (rows > (npy_intp)UINT32_MAX) {
         PyErr_Format(PyExc_ValueError, "%s: too many rows", what);
-        Py_DECREF(arr);
-        return NULL;
+        return -1;
     }
-    return arr;
+    out->rows = (size_t)rows;
+    out->dim = (uint32_t)cols;
+    out->was_1d = nd == 1;
+    return 0;
+}
+
+int pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, PyvRows *out)
+{
+    memset(out, 0, sizeof *out);
+    if (obj == NULL || obj == Py_None) {
+        PyErr_Format(PyExc_TypeError, "%s: expected an array of vectors, not None", what);
+        return -1;
+    }
+    PyArrayObject *arr = NULL;
+    if (PyArray_Check(obj) && PyArray_TYPE((PyArrayObject *)obj) == NPY_FLOAT32 &&
+        PyArray_ISCARRAY_RO((PyArrayObject *)obj) && PyArray_ISNOTSWAPPED((PyArrayObject *)obj)) {
+        arr = (PyArrayObject *)Py_NewRef(obj); /* zero copy */
+    } else {
+        /* See what it is before converting, so strings, objects and complex numbers are a
+         * TypeError rather than a silent cast. */
+        PyArrayObject *raw = (PyArrayObject *)PyArray_FROM_O(obj);
+        if (raw == NULL)
+            return -1;
+        char kind = PyArray_DESCR(raw)->kind;
+        if (kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b') {
+            PyErr_Format(PyExc_TypeError, "%s: expected real numbers, got an array of dtype %S",
+                         what, (PyObject *)PyArray_DESCR(raw));
+            Py_DECREF(raw);
+            return -1;
+        }
+        arr = (PyArrayObject *)PyArray_FROM_OTF((PyObject *)raw, NPY_FLOAT32,
+                                                NPY_ARRAY_IN_ARRAY | NPY_ARRAY_FORCECAST);
+        Py_DECREF(raw);
+        if (arr == NULL)
+            return -1;
+    }
+    if (shape_ok(arr, what, dim, out) < 0) {
+        Py_DECREF(arr);
+        return -1;
+    }
+    out->arr = arr;
+    out->data = PyArray_DATA(arr);
+    return 0;
 }
 
 int pyv_opt_u32(PyObject *obj, const char *what, uint32_t dflt, int allow_zero, uint32_t *out)

@@ -265,7 +265,7 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
                                      &titles_o))
         return NULL;
     PyObject *ids = NULL, *texts = NULL, *titles = NULL, *result = NULL;
-    PyArrayObject *vec = NULL;
+    PyvRows vec = {0};
     VajraDocument *docs = NULL;
     if ((ids = str_sequence(ids_o, "ids")) == NULL)
         return NULL;
@@ -279,12 +279,10 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
         goto out;
     }
     if (vec_o != Py_None) {
-        vec = pyv_f32_rows(vec_o, "vectors", 0, NULL);
-        if (vec == NULL)
+        if (pyv_f32_rows(vec_o, "vectors", 0, &vec) < 0)
             goto out;
-        if (PyArray_DIM(vec, 0) != n) {
-            PyErr_Format(PyExc_ValueError, "%zd vectors for %zd ids", (Py_ssize_t)PyArray_DIM(vec, 0),
-                         n);
+        if (vec.rows != (size_t)n) {
+            PyErr_Format(PyExc_ValueError, "%zu vectors for %zd ids", vec.rows, n);
             goto out;
         }
     }
@@ -293,15 +291,15 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
         PyErr_NoMemory();
         goto out;
     }
-    uint32_t dim = vec ? (uint32_t)PyArray_DIM(vec, 1) : 0;
+    uint32_t dim = vec.dim;
     for (Py_ssize_t i = 0; i < n; i++) {
         VajraDocument *d = &docs[i];
         if (item_utf8(ids, i, "ids", 0, &d->id) < 0 ||
             (texts && item_utf8(texts, i, "texts", 1, &d->text) < 0) ||
             (titles && item_utf8(titles, i, "titles", 1, &d->title) < 0))
             goto out;
-        if (vec != NULL) {
-            d->vector = (const float *)PyArray_DATA(vec) + (size_t)i * dim;
+        if (vec.arr != NULL) {
+            d->vector = vec.data + (size_t)i * dim;
             d->dim = dim;
         }
     }
@@ -309,7 +307,7 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
     result = locked_call(self, 0, upsert ? do_upsert : do_add, &batch);
 out:
     free(docs);
-    Py_XDECREF(vec);
+    Py_XDECREF(vec.arr);
     Py_XDECREF(ids);
     Py_XDECREF(texts);
     Py_XDECREF(titles);
@@ -567,14 +565,14 @@ static PyObject *hits_list(const VajraResults *r)
 }
 
 /* texts (a str sequence or None) and vectors (rows or None) into the requests' text/vector. */
-static int fill_queries(VajraSearchRequest *reqs, size_t n, PyObject *texts, PyArrayObject *vec)
+static int fill_queries(VajraSearchRequest *reqs, size_t n, PyObject *texts, const PyvRows *vec)
 {
     for (size_t i = 0; i < n; i++) {
         if (texts != NULL && item_utf8(texts, (Py_ssize_t)i, "texts", 0, &reqs[i].text) < 0)
             return -1;
-        if (vec != NULL) {
-            reqs[i].dim = (uint32_t)PyArray_DIM(vec, 1);
-            reqs[i].vector = (const float *)PyArray_DATA(vec) + i * reqs[i].dim;
+        if (vec->arr != NULL) {
+            reqs[i].dim = vec->dim;
+            reqs[i].vector = vec->data + i * vec->dim;
         }
     }
     return 0;
@@ -594,20 +592,19 @@ static PyObject *coll_search(PyvCollection *self, PyObject *args, PyObject *kwar
     VajraSearchRequest req;
     if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, &req) < 0)
         return NULL;
-    PyArrayObject *vec = NULL;
+    PyvRows vec = {0};
     if (text_o != Py_None && (req.text = pyv_utf8(text_o, "text")) == NULL)
         return NULL;
     if (vec_o != Py_None) {
-        vec = pyv_f32_rows(vec_o, "vector", 0, NULL);
-        if (vec == NULL)
+        if (pyv_f32_rows(vec_o, "vector", 0, &vec) < 0)
             return NULL;
-        if (PyArray_DIM(vec, 0) != 1) {
-            Py_DECREF(vec);
+        if (vec.rows != 1) {
+            Py_DECREF(vec.arr);
             return pyv_raise_code(VAJRA_ERR_DIMENSION,
-                                  "vector: expected one query vector, got %ld rows (use "
-                                  "search_batch for many)", (long)PyArray_DIM(vec, 0));
+                                  "vector: expected one query vector, got %zu rows (use "
+                                  "search_batch for many)", vec.rows);
         }
-        fill_queries(&req, 1, NULL, vec);
+        fill_queries(&req, 1, NULL, &vec);
     }
     VajraResults results = {0};
     PyObject *list = NULL;
@@ -616,7 +613,7 @@ static PyObject *coll_search(PyvCollection *self, PyObject *args, PyObject *kwar
         vajra_results_clear(&results); /* before unlocking: it unpins a snapshot */
         pyv_collection_unlock(self);
     }
-    Py_XDECREF(vec);
+    Py_XDECREF(vec.arr);
     return list;
 }
 
@@ -638,7 +635,7 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
         pyv_threads_arg(threads_o, &threads) < 0)
         return NULL;
     PyObject *texts = NULL, *out = NULL;
-    PyArrayObject *vec = NULL;
+    PyvRows vec = {0};
     VajraSearchRequest *reqs = NULL;
     VajraResults *results = NULL;
     Py_ssize_t n = -1;
@@ -648,14 +645,13 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
         n = PySequence_Fast_GET_SIZE(texts);
     }
     if (vec_o != Py_None) {
-        if ((vec = pyv_f32_rows(vec_o, "vectors", 0, NULL)) == NULL)
+        if (pyv_f32_rows(vec_o, "vectors", 0, &vec) < 0)
             goto out;
-        if (n >= 0 && PyArray_DIM(vec, 0) != n) {
-            PyErr_Format(PyExc_ValueError, "%zd texts but %zd vectors", n,
-                         (Py_ssize_t)PyArray_DIM(vec, 0));
+        if (n >= 0 && vec.rows != (size_t)n) {
+            PyErr_Format(PyExc_ValueError, "%zd texts but %zu vectors", n, vec.rows);
             goto out;
         }
-        n = PyArray_DIM(vec, 0);
+        n = (Py_ssize_t)vec.rows;
     }
     if (n < 0) {
         PyErr_SetString(PyExc_TypeError, "search_batch needs texts, vectors or both");
@@ -669,7 +665,7 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
     }
     for (Py_ssize_t i = 0; i < n; i++)
         reqs[i] = tmpl;
-    if (fill_queries(reqs, (size_t)n, texts, vec) < 0)
+    if (fill_queries(reqs, (size_t)n, texts, &vec) < 0)
         goto out;
     if (pyv_collection_run(self, reqs, (size_t)n, results, threads) < 0)
         goto out;
@@ -687,7 +683,7 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
 out:
     free(results);
     free(reqs);
-    Py_XDECREF(vec);
+    Py_XDECREF(vec.arr);
     Py_XDECREF(texts);
     return out;
 }

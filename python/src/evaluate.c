@@ -178,7 +178,7 @@ static PyObject *summary_dict(const char *mode, const VajraEvalSummary *s)
 
 /* One mode: search every query (in parallel), then add the rankings in query order. */
 static PyObject *eval_mode(PyvCollection *self, const Queries *q, const VajraQrels *qrels,
-                           PyArrayObject *vec, const VajraSearchRequest *tmpl, unsigned threads,
+                           const PyvRows *vec, const VajraSearchRequest *tmpl, unsigned threads,
                            const char *name)
 {
     PyObject *out = NULL;
@@ -197,8 +197,8 @@ static PyObject *eval_mode(PyvCollection *self, const Queries *q, const VajraQre
         if (tmpl->mode != VAJRA_MODE_VECTOR)
             reqs[i].text = q->texts[i];
         if (tmpl->mode != VAJRA_MODE_LEXICAL) {
-            reqs[i].dim = (uint32_t)PyArray_DIM(vec, 1);
-            reqs[i].vector = (const float *)PyArray_DATA(vec) + i * reqs[i].dim;
+            reqs[i].dim = vec->dim;
+            reqs[i].vector = vec->data + i * vec->dim;
         }
     }
     if (pyv_collection_run(self, reqs, q->n, results, threads) < 0)
@@ -277,16 +277,16 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
     }
     Queries q = {0};
     VajraQrels *qrels = NULL;
-    PyArrayObject *vec = NULL;
+    PyvRows vec = {0};
     PyObject *result = NULL, *list = NULL;
     if (read_queries(q_o, &q) < 0 || (qrels = read_qrels(qrels_o)) == NULL)
         goto out;
     if (vec_o != Py_None) {
-        if ((vec = pyv_f32_rows(vec_o, "vectors", 0, NULL)) == NULL)
+        if (pyv_f32_rows(vec_o, "vectors", 0, &vec) < 0)
             goto out;
-        if ((size_t)PyArray_DIM(vec, 0) != q.n) {
-            PyErr_Format(PyExc_ValueError, "%zd vectors for %zu queries (row i is query i)",
-                         (Py_ssize_t)PyArray_DIM(vec, 0), q.n);
+        if (vec.rows != q.n) {
+            PyErr_Format(PyExc_ValueError, "%zu vectors for %zu queries (row i is query i)",
+                         vec.rows, q.n);
             goto out;
         }
     }
@@ -299,7 +299,7 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
         if (!want[m])
             continue;
         tmpl.mode = modes[m];
-        PyObject *d = eval_mode(self, &q, qrels, vec, &tmpl, threads, names[m]);
+        PyObject *d = eval_mode(self, &q, qrels, &vec, &tmpl, threads, names[m]);
         if (d == NULL)
             goto out;
         if (list == NULL) {
@@ -315,7 +315,7 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
         result = Py_NewRef(list);
 out:
     Py_XDECREF(list);
-    Py_XDECREF(vec);
+    Py_XDECREF(vec.arr);
     vajra_qrels_free(qrels);
     queries_clear(&q);
     return result;

@@ -155,10 +155,10 @@ static PyObject *hnsw_add(HnswObject *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O", kwlist, &vec_o, &ids_o) ||
         ready(self) < 0)
         return NULL;
-    PyArrayObject *vec = pyv_f32_rows(vec_o, "vectors", self->params.dim, NULL);
-    if (vec == NULL)
+    PyvRows vec;
+    if (pyv_f32_rows(vec_o, "vectors", self->params.dim, &vec) < 0)
         return NULL;
-    size_t n = (size_t)PyArray_DIM(vec, 0);
+    size_t n = vec.rows;
     PyArrayObject *ids = NULL;
     if (ids_o != Py_None) {
         PyArrayObject *raw = (PyArrayObject *)PyArray_FROM_O(ids_o);
@@ -182,7 +182,7 @@ static PyObject *hnsw_add(HnswObject *self, PyObject *args, PyObject *kwargs)
     }
     if (n == 0) {
         Py_XDECREF(ids);
-        Py_DECREF(vec);
+        Py_DECREF(vec.arr);
         Py_RETURN_NONE;
     }
     VajraError err = {0};
@@ -208,7 +208,7 @@ static PyObject *hnsw_add(HnswObject *self, PyObject *args, PyObject *kwargs)
     }
     uint32_t first = 0;
     if (st == VAJRA_OK)
-        st = self->vt->add(self->index, PyArray_DATA(vec), self->params.dim, n, self->threads,
+        st = self->vt->add(self->index, vec.data, self->params.dim, n, self->threads,
                            &first, &err);
     if (st == VAJRA_OK && self->labels != NULL) {
         const int64_t *src = ids ? PyArray_DATA(ids) : NULL;
@@ -220,13 +220,13 @@ static PyObject *hnsw_add(HnswObject *self, PyObject *args, PyObject *kwargs)
     Py_END_ALLOW_THREADS
     self->count = count;
     Py_XDECREF(ids);
-    Py_DECREF(vec);
+    Py_DECREF(vec.arr);
     if (st != VAJRA_OK)
         return pyv_raise(&err);
     Py_RETURN_NONE;
 fail:
     Py_XDECREF(ids);
-    Py_DECREF(vec);
+    Py_DECREF(vec.arr);
     return NULL;
 }
 
@@ -291,41 +291,75 @@ static vajra_status job_task(void *ctx, void *worker, size_t i, VajraError *err)
     return VAJRA_OK;
 }
 
-static PyObject *hnsw_search(HnswObject *self, PyObject *args, PyObject *kwargs)
+/* Vectorcall argument parsing for the hot path: (queries, k=10, ef=None, *, threads, exact). */
+static int search_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                       PyObject *slots[5])
 {
-    static char *kwlist[] = {"queries", "k", "ef", "threads", "exact", NULL};
-    PyObject *q_o, *k_o = Py_None, *ef_o = Py_None, *threads_o = Py_None;
-    int exact = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO$Op", kwlist, &q_o, &k_o, &ef_o,
-                                     &threads_o, &exact) ||
-        ready(self) < 0)
+    static const char *const names[5] = {"queries", "k", "ef", "threads", "exact"};
+    if (nargs > 3) {
+        PyErr_Format(PyExc_TypeError, "search() takes at most 3 positional arguments (%zd given)",
+                     nargs);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        slots[i] = args[i];
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t j = 0; j < nkw; j++) {
+        PyObject *name = PyTuple_GET_ITEM(kwnames, j);
+        int found = -1;
+        for (int i = 0; i < 5 && found < 0; i++)
+            if (PyUnicode_CompareWithASCIIString(name, names[i]) == 0)
+                found = i;
+        if (found < 0 || slots[found] != NULL) {
+            PyErr_Format(PyExc_TypeError, found < 0 ? "search() got an unexpected keyword "
+                                                      "argument '%U'"
+                                                    : "search() got multiple values for '%U'",
+                         name);
+            return -1;
+        }
+        slots[found] = args[nargs + j];
+    }
+    if (slots[0] == NULL) {
+        PyErr_SetString(PyExc_TypeError, "search() missing required argument 'queries'");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *hnsw_search(HnswObject *self, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames)
+{
+    PyObject *slot[5] = {NULL, NULL, NULL, NULL, NULL};
+    if (search_args(args, nargs, kwnames, slot) < 0 || ready(self) < 0)
         return NULL;
     uint32_t k, ef;
-    unsigned threads;
-    if (pyv_opt_u32(k_o, "k", 10, 0, &k) < 0 || pyv_opt_u32(ef_o, "ef", 0, 0, &ef) < 0 ||
-        pyv_threads_arg(threads_o, &threads) < 0)
+    unsigned threads = 1;
+    int exact = slot[4] ? PyObject_IsTrue(slot[4]) : 0;
+    if (exact < 0 || pyv_opt_u32(slot[1], "k", 10, 0, &k) < 0 ||
+        pyv_opt_u32(slot[2], "ef", 0, 0, &ef) < 0 ||
+        (slot[3] && pyv_threads_arg(slot[3], &threads) < 0))
         return NULL;
-    int one = 0;
-    PyArrayObject *q = pyv_f32_rows(q_o, "queries", self->params.dim, &one);
-    if (q == NULL)
+    PyvRows q;
+    if (pyv_f32_rows(slot[0], "queries", self->params.dim, &q) < 0)
         return NULL;
-    npy_intp n = PyArray_DIM(q, 0);
+    if (slot[3] == NULL)
+        threads = pyv_cpu_count();
+    npy_intp n = (npy_intp)q.rows;
     if ((size_t)n * k > (size_t)1 << 34) {
-        Py_DECREF(q);
+        Py_DECREF(q.arr);
         return PyErr_NoMemory();
     }
     npy_intp shape[2] = {n, (npy_intp)k};
-    PyArrayObject *ids = (PyArrayObject *)PyArray_SimpleNew(one ? 1 : 2, one ? shape + 1 : shape,
-                                                            NPY_INT64);
-    PyArrayObject *scores = ids ? (PyArrayObject *)PyArray_SimpleNew(
-                                      one ? 1 : 2, one ? shape + 1 : shape, NPY_FLOAT32)
-                                : NULL;
+    int nd = q.was_1d ? 1 : 2;
+    npy_intp *dims = q.was_1d ? shape + 1 : shape;
+    PyArrayObject *ids = (PyArrayObject *)PyArray_SimpleNew(nd, dims, NPY_INT64);
+    PyArrayObject *scores = ids ? (PyArrayObject *)PyArray_SimpleNew(nd, dims, NPY_FLOAT32) : NULL;
     if (scores == NULL) {
         Py_XDECREF(ids);
-        Py_DECREF(q);
+        Py_DECREF(q.arr);
         return NULL;
     }
-    SearchJob job = {self, PyArray_DATA(q), k, ef, exact, PyArray_DATA(ids), PyArray_DATA(scores)};
+    SearchJob job = {self, q.data, k, ef, exact, PyArray_DATA(ids), PyArray_DATA(scores)};
     PyvWork work = {&job, job_get, job_put, job_task};
     VajraError err = {0};
     vajra_status st = VAJRA_OK;
@@ -344,7 +378,7 @@ static PyObject *hnsw_search(HnswObject *self, PyObject *args, PyObject *kwargs)
     }
     pthread_rwlock_unlock(&self->lock);
     Py_END_ALLOW_THREADS
-    Py_DECREF(q);
+    Py_DECREF(q.arr);
     if (st != VAJRA_OK) {
         Py_DECREF(ids);
         Py_DECREF(scores);
@@ -352,9 +386,14 @@ static PyObject *hnsw_search(HnswObject *self, PyObject *args, PyObject *kwargs)
             vajra_error_prefix(&err, "query %zu", failed);
         return pyv_raise(&err);
     }
-    PyObject *r = PyTuple_Pack(2, ids, scores);
-    Py_DECREF(ids);
-    Py_DECREF(scores);
+    PyObject *r = PyTuple_New(2);
+    if (r == NULL) {
+        Py_DECREF(ids);
+        Py_DECREF(scores);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(r, 0, (PyObject *)ids);
+    PyTuple_SET_ITEM(r, 1, (PyObject *)scores);
     return r;
 }
 
@@ -541,7 +580,7 @@ static PyMethodDef hnsw_methods[] = {
      "number. The whole batch is checked first (dimension, NaN/Inf, zero vectors under cosine): "
      "on error nothing is inserted. Builds on `threads` C threads with the GIL released; the "
      "graph is the same for any thread count. Exclusive: searches wait for it."},
-    {"search", (PyCFunction)(void (*)(void))hnsw_search, METH_VARARGS | METH_KEYWORDS,
+    {"search", (PyCFunction)(void (*)(void))hnsw_search, METH_FASTCALL | METH_KEYWORDS,
      "search($self, queries, k=10, ef=None, *, threads=None, exact=False)\n--\n\nThe k nearest "
      "neighbours of each query row: returns (ids, scores), an int64 and a float32 array of "
      "shape (n, k) (shape (k,) for a 1-D query), best first; missing hits are id -1 and score "

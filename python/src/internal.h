@@ -39,11 +39,22 @@ PyObject *pyv_raise_code(vajra_status code, const char *fmt, ...);
 
 /* ---- arrays.c: argument conversion ---- */
 
-/* A 2-D float32, C-contiguous, aligned view of `obj` (no copy when it already is one; float16 and
- * float64 are converted, as are integer arrays; anything else is TypeError). A 1-D input becomes
- * one row and *was_1d is set. `dim` > 0 requires that many columns (vajra.DimensionError).
- * Returns a new reference or NULL with an exception set. */
-PyArrayObject *pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, int *was_1d);
+/* Rows of float32 vectors taken from a Python object: `arr` owns the memory (a new reference:
+ * `obj` itself when it is already float32, C-contiguous and aligned, so no copy; else a
+ * converted copy), `data` is row-major rows x dim. */
+typedef struct PyvRows {
+    PyArrayObject *arr;
+    const float *data;
+    size_t rows;
+    uint32_t dim;
+    int was_1d; /* a 1-D input: one row */
+} PyvRows;
+
+/* Fill *out from a 2-D array (rows, dim) or one 1-D vector. float16, float64 and integer arrays
+ * (and nested sequences) are converted; strings, objects and complex numbers are TypeError; other
+ * shapes, or `dim` > 0 columns mismatched, are vajra.DimensionError. Returns 0, or -1 with an
+ * exception set (out->arr NULL). Release with Py_XDECREF(out->arr). */
+int pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, PyvRows *out);
 /* An optional non-negative integer argument: None → *out = dflt. 0 allowed only if allow_zero.
  * Returns 0 or -1 with ValueError/TypeError set. */
 int pyv_opt_u32(PyObject *obj, const char *what, uint32_t dflt, int allow_zero, uint32_t *out);
