@@ -73,3 +73,18 @@ def test_stubs_cover_the_api_with_docstrings():
                 if isinstance(f, ast.FunctionDef) and not any(
                         isinstance(d, ast.Name) and d.id == "overload" for d in f.decorator_list):
                     assert ast.get_docstring(f), f"{name}.{f.name} has no docstring in the stub"
+
+
+def test_readme_example_runs(capsys):
+    """The README's Python example runs as written, from the source root."""
+    root = os.environ.get("VAJRA_SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and all(line.startswith("[vajra.Hit(id=") for line in out)
