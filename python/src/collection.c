@@ -578,16 +578,21 @@ static int fill_queries(VajraSearchRequest *reqs, size_t n, PyObject *texts, con
     return 0;
 }
 
-static PyObject *coll_search(PyvCollection *self, PyObject *args, PyObject *kwargs)
+static PyObject *coll_search(PyvCollection *self, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames)
 {
-    static char *kwlist[] = {"text", "vector", "k", "mode", "fusion", "rrf_k", "weight", "depth",
-                             "ef", "exact", NULL};
-    PyObject *text_o = Py_None, *vec_o = Py_None, *k_o = Py_None, *mode_o = Py_None,
-             *fusion_o = NULL, *depth_o = Py_None, *ef_o = Py_None;
-    double rrf_k = VAJRA_RRF_K_DEFAULT, weight = 0.5;
-    int exact = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO$OOOddOOp", kwlist, &text_o, &vec_o, &k_o,
-                                     &mode_o, &fusion_o, &rrf_k, &weight, &depth_o, &ef_o, &exact))
+    static const char *const names[] = {"text", "vector", "k", "mode", "fusion", "rrf_k",
+                                        "weight", "depth", "ef", "exact", NULL};
+    PyObject *slot[10] = {NULL};
+    if (pyv_fast_args("search", args, nargs, kwnames, names, 0, 2, slot) < 0)
+        return NULL;
+    PyObject *text_o = slot[0] ? slot[0] : Py_None, *vec_o = slot[1] ? slot[1] : Py_None;
+    PyObject *k_o = slot[2], *mode_o = slot[3], *fusion_o = slot[4], *depth_o = slot[7],
+             *ef_o = slot[8];
+    double rrf_k = slot[5] ? PyFloat_AsDouble(slot[5]) : VAJRA_RRF_K_DEFAULT;
+    double weight = slot[6] ? PyFloat_AsDouble(slot[6]) : 0.5;
+    int exact = slot[9] ? PyObject_IsTrue(slot[9]) : 0;
+    if (PyErr_Occurred() || exact < 0)
         return NULL;
     VajraSearchRequest req;
     if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, &req) < 0)
@@ -812,7 +817,7 @@ static PyMethodDef coll_methods[] = {
     {"save", (PyCFunction)(void (*)(void))coll_save, METH_VARARGS | METH_KEYWORDS,
      "save($self, path)\n--\n\nWrite the collection to one container file, atomically. Raises "
      "vajra.StateError with uncommitted documents."},
-    {"search", (PyCFunction)(void (*)(void))coll_search, METH_VARARGS | METH_KEYWORDS,
+    {"search", (PyCFunction)(void (*)(void))coll_search, METH_FASTCALL | METH_KEYWORDS,
      "search($self, text=None, vector=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, weight=0.5, "
      "depth=None, ef=None, exact=False)\n--\n\nOne query; returns a list of vajra.Hit (id, score, "
      "title, doc), best first. mode: 'lexical', 'vector', 'hybrid' or None (hybrid when both "

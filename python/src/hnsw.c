@@ -291,46 +291,12 @@ static vajra_status job_task(void *ctx, void *worker, size_t i, VajraError *err)
     return VAJRA_OK;
 }
 
-/* Vectorcall argument parsing for the hot path: (queries, k=10, ef=None, *, threads, exact). */
-static int search_args(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
-                       PyObject *slots[5])
-{
-    static const char *const names[5] = {"queries", "k", "ef", "threads", "exact"};
-    if (nargs > 3) {
-        PyErr_Format(PyExc_TypeError, "search() takes at most 3 positional arguments (%zd given)",
-                     nargs);
-        return -1;
-    }
-    for (Py_ssize_t i = 0; i < nargs; i++)
-        slots[i] = args[i];
-    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-    for (Py_ssize_t j = 0; j < nkw; j++) {
-        PyObject *name = PyTuple_GET_ITEM(kwnames, j);
-        int found = -1;
-        for (int i = 0; i < 5 && found < 0; i++)
-            if (PyUnicode_CompareWithASCIIString(name, names[i]) == 0)
-                found = i;
-        if (found < 0 || slots[found] != NULL) {
-            PyErr_Format(PyExc_TypeError, found < 0 ? "search() got an unexpected keyword "
-                                                      "argument '%U'"
-                                                    : "search() got multiple values for '%U'",
-                         name);
-            return -1;
-        }
-        slots[found] = args[nargs + j];
-    }
-    if (slots[0] == NULL) {
-        PyErr_SetString(PyExc_TypeError, "search() missing required argument 'queries'");
-        return -1;
-    }
-    return 0;
-}
-
 static PyObject *hnsw_search(HnswObject *self, PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames)
 {
+    static const char *const names[] = {"queries", "k", "ef", "threads", "exact", NULL};
     PyObject *slot[5] = {NULL, NULL, NULL, NULL, NULL};
-    if (search_args(args, nargs, kwnames, slot) < 0 || ready(self) < 0)
+    if (pyv_fast_args("search", args, nargs, kwnames, names, 1, 3, slot) < 0 || ready(self) < 0)
         return NULL;
     uint32_t k, ef;
     unsigned threads = 1;

@@ -55,6 +55,12 @@ typedef struct PyvRows {
  * shapes, or `dim` > 0 columns mismatched, are vajra.DimensionError. Returns 0, or -1 with an
  * exception set (out->arr NULL). Release with Py_XDECREF(out->arr). */
 int pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, PyvRows *out);
+/* Vectorcall argument parsing for hot methods: slots[i] gets the argument named names[i]
+ * (NULL-terminated list) or stays NULL (the caller zeroes slots). The first `required` are
+ * required; at most `max_positional` may be positional, the rest are keyword-only.
+ * Returns 0 or -1 with TypeError set. */
+int pyv_fast_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                  const char *const *names, int required, int max_positional, PyObject **slots);
 /* An optional non-negative integer argument: None → *out = dflt. 0 allowed only if allow_zero.
  * Returns 0 or -1 with ValueError/TypeError set. */
 int pyv_opt_u32(PyObject *obj, const char *what, uint32_t dflt, int allow_zero, uint32_t *out);

@@ -101,6 +101,17 @@ def test_bad_scalars(index, coll):
             coll.search("x", np.ones(DIM), rrf_k=r)
 
 
+def test_bad_call_shapes(index, coll):
+    q = np.ones(DIM, dtype=np.float32)
+    for call in (lambda: index.search(q, 1, 2, 3), lambda: index.search(q, queries=q),
+                 lambda: index.search(q, bogus=1), lambda: index.search(),
+                 lambda: index.search(k=3), lambda: coll.search("a", q, 3),
+                 lambda: coll.search("a", text="b"), lambda: coll.search("a", bogus=1),
+                 lambda: coll.search("a", rrf_k="x"), lambda: coll.search("a", weight=None)):
+        with pytest.raises(TypeError):
+            call()
+
+
 def test_bad_ids_and_texts(coll):
     c = vajra.Collection.create(dim=DIM)
     v = np.ones((2, DIM), dtype=np.float32)
