@@ -30,6 +30,12 @@ def cycle(i, base, q, ids, texts, tmp):
         c.search(vector=np.full(16, np.nan))
     except vajra.BadValueError:
         pass
+    if i % 10 == 0:  # the live-collection paths: upsert, delete, a second segment, compaction
+        c.upsert(ids[:2], texts[2:4], base[2:4])
+        c.delete(ids[5:7])
+        c.commit()
+        c.compact()
+        c.search("alpha", k=3)
     if i % 500 == 0:
         c.save(tmp / "m.vjr")
         vajra.Collection.open(tmp / "m.vjr").search("beta", k=2)

@@ -113,3 +113,22 @@ def test_gil_released_during_batch(demo, demo_collection):
     stop.set()
     t.join()
     assert len(ticks) > 5
+
+
+def test_gil_released_during_build():
+    rng = np.random.default_rng(9)
+    base = rng.standard_normal((6000, 32), dtype=np.float32)
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.001)
+    t = threading.Thread(target=ticker)
+    t.start()
+    idx = vajra.HNSWIndex(32, threads=1)
+    idx.add(base)
+    stop.set()
+    t.join()
+    assert len(idx) == 6000 and len(ticks) > 5
