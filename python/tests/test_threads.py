@@ -1,4 +1,5 @@
 """Objects shared by Python threads: concurrent searches, searches during writes, close."""
+import contextlib
 import threading
 
 import numpy as np
@@ -20,6 +21,25 @@ def run_threads(n, fn):
     for t in ts:
         t.join()
     assert not errors, errors
+
+
+@contextlib.contextmanager
+def ticking():
+    """A Python thread counting milliseconds: it only advances while the GIL is free."""
+    ticks = []
+    stop = threading.Event()
+
+    def ticker():
+        while not stop.is_set():
+            ticks.append(1)
+            stop.wait(0.001)
+    t = threading.Thread(target=ticker)
+    t.start()
+    try:
+        yield ticks
+    finally:
+        stop.set()
+        t.join()
 
 
 def test_batch_thread_counts_agree(demo, demo_collection):
@@ -99,36 +119,15 @@ def test_close_while_searching(demo):
 
 def test_gil_released_during_batch(demo, demo_collection):
     """A Python thread keeps running while a long batch search runs in C."""
-    ticks = []
-    stop = threading.Event()
-
-    def ticker():
-        while not stop.is_set():
-            ticks.append(1)
-            stop.wait(0.001)
-    t = threading.Thread(target=ticker)
-    t.start()
-    for _ in range(5):
-        demo_collection.search_batch(demo.query_texts, demo.qvectors, k=100, threads=1)
-    stop.set()
-    t.join()
+    with ticking() as ticks:
+        for _ in range(5):
+            demo_collection.search_batch(demo.query_texts, demo.qvectors, k=100, threads=1)
     assert len(ticks) > 5
 
 
 def test_gil_released_during_build():
-    rng = np.random.default_rng(9)
-    base = rng.standard_normal((6000, 32), dtype=np.float32)
-    ticks = []
-    stop = threading.Event()
-
-    def ticker():
-        while not stop.is_set():
-            ticks.append(1)
-            stop.wait(0.001)
-    t = threading.Thread(target=ticker)
-    t.start()
+    base = np.random.default_rng(9).standard_normal((6000, 32), dtype=np.float32)
     idx = vajra.HNSWIndex(32, threads=1)
-    idx.add(base)
-    stop.set()
-    t.join()
+    with ticking() as ticks:
+        idx.add(base)
     assert len(idx) == 6000 and len(ticks) > 5
