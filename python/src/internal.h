@@ -100,8 +100,9 @@ typedef struct PyvWork {
 } PyvWork;
 vajra_status pyv_parallel_for(const PyvWork *work, size_t n, unsigned threads, size_t *failed_at,
                               VajraError *err);
-/* The CPUs this process may run on (sched_getaffinity), at least 1. */
+/* The CPUs this process may run on (sched_getaffinity at import), at least 1. */
 unsigned pyv_cpu_count(void);
+void pyv_cpu_count_init(void);
 /* A `threads` argument: None or 0 → every CPU; a positive int → itself (capped at 1024). */
 int pyv_threads_arg(PyObject *obj, unsigned *out);
 

@@ -64,6 +64,7 @@ static struct PyModuleDef module_def = {
 PyMODINIT_FUNC PyInit__vajra(void)
 {
     import_array();
+    pyv_cpu_count_init();
     PyObject *m = PyModule_Create(&module_def);
     if (m == NULL)
         return NULL;

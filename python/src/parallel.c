@@ -55,12 +55,19 @@ void pyv_pool_destroy(PyvPool *p, void (*free_fn)(void *))
     pthread_mutex_destroy(&p->lock);
 }
 
-unsigned pyv_cpu_count(void)
+static unsigned cpus; /* set once at import (pyv_cpu_count_init), read afterwards */
+
+void pyv_cpu_count_init(void)
 {
     cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return (unsigned)CPU_COUNT(&set);
-    return 1;
+    cpus = sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0
+               ? (unsigned)CPU_COUNT(&set)
+               : 1;
+}
+
+unsigned pyv_cpu_count(void)
+{
+    return cpus ? cpus : 1;
 }
 
 int pyv_threads_arg(PyObject *obj, unsigned *out)
