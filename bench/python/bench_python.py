@@ -2,6 +2,7 @@
 """Benchmarks of the `vajra` Python package (docs/python.md has the measured figures).
 
     bench_python.py overhead          per-call cost of one search from Python vs the C call
+    bench_python.py batch             Collection.search_batch QPS, 1 thread vs every CPU
     bench_python.py ann [--dataset wordnet|glove|all] [--runs N] [--threads N]
                                       build time and batch QPS at equal recall@10: vajra vs
                                       Debian's python3-hnswlib and python3-faiss, one process
@@ -94,6 +95,49 @@ def overhead(args):
         result[key] = {"c": c, "python": p, "overhead": d}
         print(f"| {label} | {c:,.0f} | {p:,.0f} | {d:,.0f} |")
     return result
+
+
+def batch(args):
+    """Collection.search_batch QPS on WordNet (first 50k synsets with their float16 vectors):
+    1 thread vs every CPU, per mode."""
+    root = os.path.join(DATA, "wordnet")
+    n = 50000
+    docs = []
+    with open(os.path.join(root, "corpus.jsonl")) as f:
+        for line in f:
+            docs.append(json.loads(line))
+            if len(docs) == n:
+                break
+    queries = [json.loads(line) for line in open(os.path.join(root, "queries.jsonl"))]
+    texts = [((q.get("title") or "") + " " + (q.get("text") or "")).strip() for q in queries]
+    vecs = np.load(os.path.join(root, "lsa384.docs50k.f16.npy"))
+    qv = np.load(os.path.join(root, "lsa384.queries.npy"))
+    c = vajra.Collection.create(dim=vecs.shape[1])
+    t0 = time.perf_counter()
+    c.add([str(d["_id"]) for d in docs], [d.get("text") or "" for d in docs], vecs,
+          [d.get("title") for d in docs])
+    c.commit()
+    build = time.perf_counter() - t0
+    cpus = args.threads or len(os.sched_getaffinity(0))
+    print(f"\n## Collection.search_batch on WordNet 50k (BM25 + HNSW 'fast', float16 vectors in; "
+          f"built in {build:.1f} s); {len(texts):,} queries, k=10, QPS median of {args.runs} runs\n")
+    print(f"| mode | 1 thread | {cpus} threads |")
+    print("|---|---:|---:|")
+    out = {"build_s": build}
+    for mode in ("lexical", "vector", "hybrid"):
+        kw = {"texts": texts if mode != "vector" else None,
+              "vectors": qv if mode != "lexical" else None, "k": 10, "mode": mode}
+        row = []
+        for t in (1, cpus):
+            times = []
+            for _ in range(args.runs):
+                t0 = time.perf_counter()
+                c.search_batch(threads=t, **kw)
+                times.append(time.perf_counter() - t0)
+            row.append(len(texts) / statistics.median(times))
+        out[mode] = row
+        print(f"| {mode} | {row[0]:,.0f} | {row[1]:,.0f} |")
+    return out
 
 
 # ---- ANN comparison ----
@@ -227,7 +271,7 @@ def ann(args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["overhead", "ann", "all"])
+    ap.add_argument("what", choices=["overhead", "batch", "ann", "all"])
     ap.add_argument("--dataset", default="all", choices=["wordnet", "glove", "all"])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3, help="timed batches per ef and run")
@@ -238,6 +282,8 @@ def main():
     out = {"kernel": vajra.kernel(), "cpus": len(os.sched_getaffinity(0))}
     if args.what in ("overhead", "all"):
         out["overhead"] = overhead(args)
+    if args.what in ("batch", "all"):
+        out["batch"] = batch(args)
     if args.what in ("ann", "all"):
         out["ann"] = ann(args)
     if args.json:
