@@ -101,7 +101,7 @@ def batch(args):
     """Collection.search_batch QPS on WordNet (first 50k synsets with their float16 vectors):
     1 thread vs every CPU, per mode."""
     root = os.path.join(DATA, "wordnet")
-    n = 50000
+    n = int(os.environ.get("VAJRA_BENCH_WORDNET_DOCS", "50000"))
     docs = []
     with open(os.path.join(root, "corpus.jsonl")) as f:
         for line in f:
@@ -110,7 +110,7 @@ def batch(args):
                 break
     queries = [json.loads(line) for line in open(os.path.join(root, "queries.jsonl"))]
     texts = [((q.get("title") or "") + " " + (q.get("text") or "")).strip() for q in queries]
-    vecs = np.load(os.path.join(root, "lsa384.docs50k.f16.npy"))
+    vecs = np.load(os.path.join(root, "lsa384.docs50k.f16.npy"))[:n]
     qv = np.load(os.path.join(root, "lsa384.queries.npy"))
     c = vajra.Collection.create(dim=vecs.shape[1])
     t0 = time.perf_counter()
@@ -119,7 +119,7 @@ def batch(args):
     c.commit()
     build = time.perf_counter() - t0
     cpus = args.threads or len(os.sched_getaffinity(0))
-    print(f"\n## Collection.search_batch on WordNet 50k (BM25 + HNSW 'fast', float16 vectors in; "
+    print(f"\n## Collection.search_batch on WordNet {n // 1000}k (BM25 + HNSW 'fast', float16 vectors in; "
           f"built in {build:.1f} s); {len(texts):,} queries, k=10, QPS median of {args.runs} runs\n")
     print(f"| mode | 1 thread | {cpus} threads |")
     print("|---|---:|---:|")
