@@ -112,7 +112,7 @@ def test_bad_call_shapes(index, coll):
             call()
 
 
-def test_bad_ids_and_texts(coll):
+def test_bad_ids_and_texts(coll, tmp_path):
     c = vajra.Collection.create(dim=DIM)
     v = np.ones((2, DIM), dtype=np.float32)
     with pytest.raises(TypeError):
@@ -169,8 +169,9 @@ def test_bad_ids_and_texts(coll):
     lex.commit()
     with pytest.raises(vajra.StateError):
         lex.search(vector=np.ones(DIM))
+    missing = tmp_path / "whatever.vjr"
     with pytest.raises(vajra.NotFoundError):
-        vajra.Collection.open("whatever.vjr", writable=True)
+        vajra.Collection.open(missing, writable=True)
 
 
 def test_no_direct_construction():
