@@ -770,12 +770,20 @@ static PyObject *coll_dim(PyvCollection *self, void *unused)
 
 static PyObject *coll_repr(PyvCollection *self)
 {
-    if (self->c == NULL)
-        return PyUnicode_FromString("<vajra.Collection (closed)>");
-    VajraCollectionInfo i;
-    vajra_collection_info(self->c, &i);
-    return PyUnicode_FromFormat("<vajra.Collection %u documents, dim=%u%s%s>", i.doc_count, i.dim,
-                                i.path ? ", path=" : "", i.path ? i.path : "");
+    Py_BEGIN_ALLOW_THREADS
+    pthread_rwlock_rdlock(&self->lock); /* close() may run in another thread */
+    Py_END_ALLOW_THREADS
+    PyObject *r;
+    if (self->c == NULL) {
+        r = PyUnicode_FromString("<vajra.Collection (closed)>");
+    } else {
+        VajraCollectionInfo i;
+        vajra_collection_info(self->c, &i);
+        r = PyUnicode_FromFormat("<vajra.Collection %u documents, dim=%u%s%s>", i.doc_count, i.dim,
+                                 i.path ? ", path=" : "", i.path ? i.path : "");
+    }
+    pyv_collection_unlock(self);
+    return r;
 }
 
 static PyMethodDef coll_methods[] = {
