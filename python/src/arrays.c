@@ -173,3 +173,12 @@ int pyv_fast_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, Py
         }
     return 0;
 }
+
+int pyv_fs_path_or_none(PyObject *obj, void *out)
+{
+    if (obj == Py_None) {
+        *(PyObject **)out = NULL;
+        return 1;
+    }
+    return PyUnicode_FSConverter(obj, out);
+}

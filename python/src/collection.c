@@ -126,8 +126,8 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
              *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&$OOOOOOOOOOOpp", kwlist,
-                                     PyUnicode_FSConverter, &path, &dim_o, &metric_o, &profile_o,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOpp", kwlist,
+                                     pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
                                      &stem_o, &keep_stop, &ignore_title))
         return NULL;
@@ -789,7 +789,7 @@ static PyObject *coll_repr(PyvCollection *self)
 static PyMethodDef coll_methods[] = {
     {"create", (PyCFunction)(void (*)(void))coll_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "create($type, path=None, *, dim=0, metric='ip', profile='fast', M=None, ef_construction=None, "
+     "create($type, path=None, dim=0, *, metric='ip', profile='fast', M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
      "keep_stopwords=False, ignore_title=False)\n--\n\n"
      "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "

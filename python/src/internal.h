@@ -61,6 +61,8 @@ int pyv_f32_rows(PyObject *obj, const char *what, uint32_t dim, PyvRows *out);
  * Returns 0 or -1 with TypeError set. */
 int pyv_fast_args(const char *fname, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                   const char *const *names, int required, int max_positional, PyObject **slots);
+/* An "O&" converter: PyUnicode_FSConverter that also takes None (→ NULL). */
+int pyv_fs_path_or_none(PyObject *obj, void *out);
 /* An optional non-negative integer argument: None → *out = dflt. 0 allowed only if allow_zero.
  * Returns 0 or -1 with ValueError/TypeError set. */
 int pyv_opt_u32(PyObject *obj, const char *what, uint32_t dflt, int allow_zero, uint32_t *out);

@@ -174,6 +174,17 @@ def test_bad_ids_and_texts(coll, tmp_path):
         vajra.Collection.open(missing, writable=True)
 
 
+def test_create_arguments():
+    assert vajra.Collection.create(None, DIM).dim == DIM
+    assert vajra.Collection.create(path=None).dim == 0
+    with pytest.raises(TypeError):
+        vajra.Collection.create(5)
+    with pytest.raises(TypeError):
+        vajra.Collection.create(None, DIM, "ip")      # metric is keyword-only
+    with pytest.raises(vajra.NotFoundError):
+        vajra.Collection.create(scorer="nonesuch")
+
+
 def test_no_direct_construction():
     with pytest.raises(TypeError):
         vajra.Collection()

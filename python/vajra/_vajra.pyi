@@ -132,7 +132,7 @@ class Collection:
     lexically, by vector or hybrid. Thread-safe: searches run concurrently; add, commit and
     close wait for running searches."""
     @classmethod
-    def create(cls, path: StrPath | None = None, *, dim: int = 0, metric: Metric = "ip",
+    def create(cls, path: StrPath | None = None, dim: int = 0, *, metric: Metric = "ip",
                profile: str = "fast", M: int | None = None, ef_construction: int | None = None,
                ef_search: int | None = None, threads: int | None = None, scorer: str = "bm25",
                k1: float | None = None, b: float | None = None,
