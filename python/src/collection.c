@@ -6,16 +6,19 @@
 #include "internal.h"
 
 PyTypeObject *PyvHit_Type;
+static PyObject *json_loads, *json_dumps; /* json.loads / json.dumps, for attributes */
 
 static PyStructSequence_Field hit_fields[] = {
     {"id", "The document's external id (str)."},
     {"score", "Its score, higher is better (float; the float32 the library computed)."},
     {"title", "Its title ('' when it had none)."},
     {"doc", "Its internal document number (int)."},
+    {"attrs", "Its attributes as a dict when the search asked with_attrs=True, else None "
+              "(an attribute only: the tuple is (id, score, title, doc))."},
     {NULL, NULL}};
 
 static PyStructSequence_Desc hit_desc = {
-    "vajra.Hit", "One search result: (id, score, title, doc), a named tuple.", hit_fields, 4};
+    "vajra.Hit", "One search result: (id, score, title, doc), a named tuple (plus .attrs).", hit_fields, 4};
 
 static void searcher_free(void *s) { vajra_searcher_free(s); }
 
@@ -121,15 +124,15 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
 {
     static char *kwlist[] = {"path", "dim", "metric", "profile", "M", "ef_construction",
                              "ef_search", "threads", "scorer", "k1", "b", "stemmer",
-                             "keep_stopwords", "ignore_title", NULL};
+                             "keep_stopwords", "ignore_title", "attr_schema", NULL};
     PyObject *path = NULL, *dim_o = Py_None, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None,
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
-             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL;
+             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOpp", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppO", kwlist,
                                      pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
-                                     &stem_o, &keep_stop, &ignore_title))
+                                     &stem_o, &keep_stop, &ignore_title, &schema_o))
         return NULL;
     PyvCollection *self = NULL;
     VajraCollectionOptions o = {.struct_size = sizeof o};
@@ -170,6 +173,8 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
             goto fail;
         o.analyzer.stemmer = (uint32_t)st;
     }
+    if (schema_o != Py_None && (o.attr_schema = pyv_utf8(schema_o, "attr_schema")) == NULL)
+        goto fail;
     o.analyzer.keep_stopwords = (uint32_t)keep_stop;
     o.ignore_title = (uint32_t)ignore_title;
     self = coll_alloc(type);
@@ -257,14 +262,41 @@ static int item_utf8(PyObject *seq, Py_ssize_t i, const char *what, int allow_no
     return *out ? 0 : -1;
 }
 
+/* attrs: a sequence of dict (→ JSON text), str (JSON text as is) or None, as a new list. */
+static PyObject *attr_texts(PyObject *obj)
+{
+    PyObject *seq = str_sequence(obj, "attrs");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *a = PySequence_Fast_GET_ITEM(seq, i);
+        PyObject *t = PyDict_Check(a) ? PyObject_CallOneArg(json_dumps, a)
+                      : (a == Py_None || PyUnicode_Check(a)) ? Py_NewRef(a)
+                                                             : NULL;
+        if (t == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_Format(PyExc_TypeError, "attrs[%zd] must be a dict, a JSON str or None, "
+                                              "not %.80s", i, Py_TYPE(a)->tp_name);
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, t);
+    }
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kwargs, int upsert)
 {
-    static char *kwlist[] = {"ids", "texts", "vectors", "titles", NULL};
-    PyObject *ids_o, *texts_o = Py_None, *vec_o = Py_None, *titles_o = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OOO", kwlist, &ids_o, &texts_o, &vec_o,
-                                     &titles_o))
+    static char *kwlist[] = {"ids", "texts", "vectors", "titles", "attrs", NULL};
+    PyObject *ids_o, *texts_o = Py_None, *vec_o = Py_None, *titles_o = Py_None,
+                     *attrs_o = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OOO$O", kwlist, &ids_o, &texts_o, &vec_o,
+                                     &titles_o, &attrs_o))
         return NULL;
-    PyObject *ids = NULL, *texts = NULL, *titles = NULL, *result = NULL;
+    PyObject *ids = NULL, *texts = NULL, *titles = NULL, *attrs = NULL, *result = NULL;
     PyvRows vec = {0};
     VajraDocument *docs = NULL;
     if ((ids = str_sequence(ids_o, "ids")) == NULL)
@@ -273,9 +305,13 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
     if ((texts_o != Py_None && (texts = str_sequence(texts_o, "texts")) == NULL) ||
         (titles_o != Py_None && (titles = str_sequence(titles_o, "titles")) == NULL))
         goto out;
+    if (attrs_o != Py_None && (attrs = attr_texts(attrs_o)) == NULL)
+        goto out;
     if ((texts && PySequence_Fast_GET_SIZE(texts) != n) ||
-        (titles && PySequence_Fast_GET_SIZE(titles) != n)) {
-        PyErr_Format(PyExc_ValueError, "ids, texts and titles must have the same length (%zd)", n);
+        (titles && PySequence_Fast_GET_SIZE(titles) != n) ||
+        (attrs && PyList_GET_SIZE(attrs) != n)) {
+        PyErr_Format(PyExc_ValueError,
+                     "ids, texts, titles and attrs must have the same length (%zd)", n);
         goto out;
     }
     if (vec_o != Py_None) {
@@ -296,7 +332,8 @@ static PyObject *add_or_upsert(PyvCollection *self, PyObject *args, PyObject *kw
         VajraDocument *d = &docs[i];
         if (item_utf8(ids, i, "ids", 0, &d->id) < 0 ||
             (texts && item_utf8(texts, i, "texts", 1, &d->text) < 0) ||
-            (titles && item_utf8(titles, i, "titles", 1, &d->title) < 0))
+            (titles && item_utf8(titles, i, "titles", 1, &d->title) < 0) ||
+            (attrs && item_utf8(attrs, i, "attrs", 1, &d->attrs) < 0))
             goto out;
         if (vec.arr != NULL) {
             d->vector = vec.data + (size_t)i * dim;
@@ -311,6 +348,7 @@ out:
     Py_XDECREF(ids);
     Py_XDECREF(texts);
     Py_XDECREF(titles);
+    Py_XDECREF(attrs);
     return result;
 }
 
@@ -446,8 +484,15 @@ static PyObject *coll_exit(PyvCollection *self, PyObject *args)
 static const char *const mode_names[] = {"auto", "lexical", "vector", "hybrid", NULL};
 static const char *const fusion_names[] = {"rrf", "minmax", "zscore", NULL};
 
+void pyv_request_release(VajraSearchRequest *req)
+{
+    vajra_filter_free((VajraFilterExpr *)req->filter);
+    req->filter = NULL;
+}
+
 int pyv_search_options(PyObject *mode, PyObject *k, PyObject *ef, int exact, PyObject *depth,
-                       PyObject *fusion, double rrf_k, double weight, VajraSearchRequest *req)
+                       PyObject *fusion, double rrf_k, double weight, PyObject *filter,
+                       int with_attrs, VajraSearchRequest *req)
 {
     memset(req, 0, sizeof *req);
     req->struct_size = sizeof *req;
@@ -473,6 +518,19 @@ int pyv_search_options(PyObject *mode, PyObject *k, PyObject *ef, int exact, PyO
     req->weight = weight;
     if (exact)
         req->ef = VAJRA_EF_EXACT;
+    req->with_attrs = with_attrs != 0;
+    if (filter != NULL && filter != Py_None) {
+        const char *text = pyv_utf8(filter, "filter");
+        VajraFilterExpr *expr = NULL;
+        VajraError err = {0};
+        if (text == NULL)
+            return -1;
+        if (vajra_filter_parse(text, &expr, &err) != VAJRA_OK) {
+            pyv_raise(&err);
+            return -1;
+        }
+        req->filter = expr;
+    }
     return 0;
 }
 
@@ -546,7 +604,11 @@ static PyObject *hits_list(const VajraResults *r)
         PyObject *score = PyFloat_FromDouble(x->score);
         PyObject *title = PyUnicode_FromString(x->title ? x->title : "");
         PyObject *doc = PyLong_FromUnsignedLong(x->doc);
-        if (hit == NULL || id == NULL || score == NULL || title == NULL || doc == NULL) {
+        PyObject *attrs = x->attrs ? PyObject_CallFunction(json_loads, "s", x->attrs)
+                                   : Py_NewRef(Py_None);
+        if (hit == NULL || id == NULL || score == NULL || title == NULL || doc == NULL ||
+            attrs == NULL) {
+            Py_XDECREF(attrs);
             Py_XDECREF(hit);
             Py_XDECREF(id);
             Py_XDECREF(score);
@@ -559,6 +621,7 @@ static PyObject *hits_list(const VajraResults *r)
         PyStructSequence_SET_ITEM(hit, 1, score);
         PyStructSequence_SET_ITEM(hit, 2, title);
         PyStructSequence_SET_ITEM(hit, 3, doc);
+        PyStructSequence_SET_ITEM(hit, 4, attrs);
         PyList_SET_ITEM(list, (Py_ssize_t)i, hit);
     }
     return list;
@@ -582,8 +645,9 @@ static PyObject *coll_search(PyvCollection *self, PyObject *const *args, Py_ssiz
                              PyObject *kwnames)
 {
     static const char *const names[] = {"text", "vector", "k", "mode", "fusion", "rrf_k",
-                                        "weight", "depth", "ef", "exact", NULL};
-    PyObject *slot[10] = {NULL};
+                                        "weight", "depth", "ef", "exact", "filter", "with_attrs",
+                                        NULL};
+    PyObject *slot[12] = {NULL};
     if (pyv_fast_args("search", args, nargs, kwnames, names, 0, 2, slot) < 0)
         return NULL;
     PyObject *text_o = slot[0] ? slot[0] : Py_None, *vec_o = slot[1] ? slot[1] : Py_None;
@@ -592,32 +656,36 @@ static PyObject *coll_search(PyvCollection *self, PyObject *const *args, Py_ssiz
     double rrf_k = slot[5] ? PyFloat_AsDouble(slot[5]) : VAJRA_RRF_K_DEFAULT;
     double weight = slot[6] ? PyFloat_AsDouble(slot[6]) : 0.5;
     int exact = slot[9] ? PyObject_IsTrue(slot[9]) : 0;
-    if (PyErr_Occurred() || exact < 0)
+    int with_attrs = slot[11] ? PyObject_IsTrue(slot[11]) : 0;
+    if (PyErr_Occurred() || exact < 0 || with_attrs < 0)
         return NULL;
     VajraSearchRequest req;
-    if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, &req) < 0)
+    if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, slot[10],
+                           with_attrs, &req) < 0)
         return NULL;
     PyvRows vec = {0};
+    PyObject *list = NULL;
     if (text_o != Py_None && (req.text = pyv_utf8(text_o, "text")) == NULL)
-        return NULL;
+        goto out;
     if (vec_o != Py_None) {
         if (pyv_f32_rows(vec_o, "vector", 0, &vec) < 0)
-            return NULL;
+            goto out;
         if (vec.rows != 1) {
-            Py_DECREF(vec.arr);
-            return pyv_raise_code(VAJRA_ERR_DIMENSION,
-                                  "vector: expected one query vector, got %zu rows (use "
-                                  "search_batch for many)", vec.rows);
+            pyv_raise_code(VAJRA_ERR_DIMENSION,
+                           "vector: expected one query vector, got %zu rows (use search_batch "
+                           "for many)", vec.rows);
+            goto out;
         }
         fill_queries(&req, 1, NULL, &vec);
     }
     VajraResults results = {0};
-    PyObject *list = NULL;
     if (pyv_collection_run(self, &req, 1, &results, 1) == 0) {
         list = hits_list(&results);
         vajra_results_clear(&results); /* before unlocking: it unpins a snapshot */
         pyv_collection_unlock(self);
     }
+out:
+    pyv_request_release(&req);
     Py_XDECREF(vec.arr);
     return list;
 }
@@ -625,19 +693,21 @@ static PyObject *coll_search(PyvCollection *self, PyObject *const *args, Py_ssiz
 static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"texts", "vectors", "k", "mode", "fusion", "rrf_k", "weight",
-                             "depth", "ef", "exact", "threads", NULL};
+                             "depth", "ef", "exact", "threads", "filter", "with_attrs", NULL};
     PyObject *texts_o = Py_None, *vec_o = Py_None, *k_o = Py_None, *mode_o = Py_None,
-             *fusion_o = NULL, *depth_o = Py_None, *ef_o = Py_None, *threads_o = Py_None;
+             *fusion_o = NULL, *depth_o = Py_None, *ef_o = Py_None, *threads_o = Py_None,
+             *filter_o = Py_None;
     double rrf_k = VAJRA_RRF_K_DEFAULT, weight = 0.5;
-    int exact = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO$OOOddOOpO", kwlist, &texts_o, &vec_o,
+    int exact = 0, with_attrs = 0;
+    unsigned threads;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO$OOOddOOpOOp", kwlist, &texts_o, &vec_o,
                                      &k_o, &mode_o, &fusion_o, &rrf_k, &weight, &depth_o, &ef_o,
-                                     &exact, &threads_o))
+                                     &exact, &threads_o, &filter_o, &with_attrs) ||
+        pyv_threads_arg(threads_o, &threads) < 0)
         return NULL;
     VajraSearchRequest tmpl;
-    unsigned threads;
-    if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, &tmpl) < 0 ||
-        pyv_threads_arg(threads_o, &threads) < 0)
+    if (pyv_search_options(mode_o, k_o, ef_o, exact, depth_o, fusion_o, rrf_k, weight, filter_o,
+                           with_attrs, &tmpl) < 0)
         return NULL;
     PyObject *texts = NULL, *out = NULL;
     PyvRows vec = {0};
@@ -686,6 +756,7 @@ static PyObject *coll_search_batch(PyvCollection *self, PyObject *args, PyObject
         vajra_results_clear(&results[i]); /* before unlocking: each unpins a snapshot */
     pyv_collection_unlock(self);
 out:
+    pyv_request_release(&tmpl);
     free(results);
     free(reqs);
     Py_XDECREF(vec.arr);
@@ -791,10 +862,12 @@ static PyMethodDef coll_methods[] = {
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "create($type, path=None, dim=0, *, metric='ip', profile='fast', M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
-     "keep_stopwords=False, ignore_title=False)\n--\n\n"
+     "keep_stopwords=False, ignore_title=False, attr_schema=None)\n--\n\n"
      "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
-     "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters)."},
+     "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters). "
+     "`attr_schema` declares filterable attributes ('lang:keyword, year:int, tags:tags, "
+     "rating:float'); default: inferred from the first batch that carries attributes."},
     {"open", (PyCFunction)(void (*)(void))coll_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "open($type, path, writable=False, *, mmap=True, threads=None)\n--\n\nOpen a saved collection "
      "(files written by `vajra index` too). mmap=True searches the mapped file in place. "
@@ -802,13 +875,14 @@ static PyMethodDef coll_methods[] = {
      "and allows add/upsert/delete/compact/promote; every commit then saves the file durably. "
      "`threads` builds new segments."},
     {"add", (PyCFunction)(void (*)(void))coll_add, METH_VARARGS | METH_KEYWORDS,
-     "add($self, ids, texts=None, vectors=None, titles=None)\n--\n\nAdd documents (searchable after "
-     "commit()): ids a sequence of str, texts and titles sequences of str or None, vectors a "
+     "add($self, ids, texts=None, vectors=None, titles=None, *, attrs=None)\n--\n\nAdd documents "
+     "(searchable after commit()): ids a sequence of str, texts and titles sequences of str or "
+     "None, attrs a sequence of dict (or JSON object text, or None) of filterable attributes, vectors a "
      "2-D array (len(ids), dim) when the collection has a vector side. All or nothing; "
      "raises vajra.DuplicateError, vajra.DimensionError, vajra.BadValueError, "
      "vajra.EncodingError, vajra.StateError (read-only). Runs with the GIL released."},
     {"upsert", (PyCFunction)(void (*)(void))coll_upsert, METH_VARARGS | METH_KEYWORDS,
-     "upsert($self, ids, texts=None, vectors=None, titles=None)\n--\n\nLike add(), but a "
+     "upsert($self, ids, texts=None, vectors=None, titles=None, *, attrs=None)\n--\n\nLike add(), but a "
      "document whose id is live replaces it (at the next commit); new ids are added."},
     {"delete", (PyCFunction)coll_delete, METH_O,
      "delete($self, ids, /)\n--\n\nStage the deletion of documents by id (visible at the next "
@@ -827,8 +901,10 @@ static PyMethodDef coll_methods[] = {
      "vajra.StateError with uncommitted documents."},
     {"search", (PyCFunction)(void (*)(void))coll_search, METH_FASTCALL | METH_KEYWORDS,
      "search($self, text=None, vector=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, weight=0.5, "
-     "depth=None, ef=None, exact=False)\n--\n\nOne query; returns a list of vajra.Hit (id, score, "
-     "title, doc), best first. mode: 'lexical', 'vector', 'hybrid' or None (hybrid when both "
+     "depth=None, ef=None, exact=False, filter=None, with_attrs=False)\n--\n\nOne query; returns a "
+     "list of vajra.Hit (id, score, title, doc), best first. `filter`: an attribute filter "
+     "expression ('lang = \"en\" AND year >= 2020', docs/filters.md) applied inside both searches; "
+     "with_attrs=True fills Hit.attrs. mode: 'lexical', 'vector', 'hybrid' or None (hybrid when both "
      "text and vector are given, else the one given). Hybrid fuses the two sides' `depth` "
      "(default max(k, 100)) candidates by 'rrf' (rrf_k) or by a convex combination after "
      "'minmax' or 'zscore' normalisation (weight: the lexical side's, the vector side gets "
@@ -836,13 +912,14 @@ static PyMethodDef coll_methods[] = {
     {"search_batch", (PyCFunction)(void (*)(void))coll_search_batch,
      METH_VARARGS | METH_KEYWORDS,
      "search_batch($self, texts=None, vectors=None, *, k=10, mode=None, fusion='rrf', rrf_k=60.0, "
-     "weight=0.5, depth=None, ef=None, exact=False, threads=None)\n--\n\nMany queries at once "
+     "weight=0.5, depth=None, ef=None, exact=False, threads=None, filter=None, with_attrs=False)"
+     "\n--\n\nMany queries at once "
      "on `threads` C threads (default: every CPU), GIL released: query i is texts[i] and/or "
      "vectors[i]. Returns one list of vajra.Hit per query, each equal to search() of it."},
     {"evaluate", (PyCFunction)(void (*)(void))pyv_collection_evaluate,
      METH_VARARGS | METH_KEYWORDS,
      "evaluate($self, queries, qrels, vectors=None, *, mode='lexical', k=1000, depth=None, ef=None, "
-     "exact=False, fusion='rrf', rrf_k=60.0, weight=0.5, threads=None)\n--\n\n"
+     "exact=False, fusion='rrf', rrf_k=60.0, weight=0.5, threads=None, filter=None)\n--\n\n"
      "Run every query and score the rankings against graded judgements; returns the dict "
      "`vajra eval --json` prints: {'mode', 'ndcg@10', 'ndcg@10_exp', 'recall@100', 'mrr@10', "
      "'map', 'queries'} (a list of them for mode='all'). queries: a BEIR queries.jsonl path "
@@ -888,6 +965,14 @@ PyTypeObject PyvCollection_Type = {
 
 int pyv_collection_init(PyObject *module)
 {
+    PyObject *json = PyImport_ImportModule("json");
+    if (json == NULL)
+        return -1;
+    json_loads = PyObject_GetAttrString(json, "loads");
+    json_dumps = PyObject_GetAttrString(json, "dumps");
+    Py_DECREF(json);
+    if (json_loads == NULL || json_dumps == NULL)
+        return -1;
     PyvHit_Type = PyStructSequence_NewType(&hit_desc);
     if (PyvHit_Type == NULL || PyModule_AddObjectRef(module, "Hit", (PyObject *)PyvHit_Type) < 0)
         return -1;

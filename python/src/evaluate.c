@@ -238,15 +238,15 @@ out:
 PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"queries", "qrels", "vectors", "mode", "k", "depth", "ef", "exact",
-                             "fusion", "rrf_k", "weight", "threads", NULL};
+                             "fusion", "rrf_k", "weight", "threads", "filter", NULL};
     PyObject *q_o, *qrels_o, *vec_o = Py_None, *mode_o = NULL, *k_o = Py_None,
                              *depth_o = Py_None, *ef_o = Py_None, *fusion_o = NULL,
-                             *threads_o = Py_None;
+                             *threads_o = Py_None, *filter_o = Py_None;
     double rrf_k = VAJRA_RRF_K_DEFAULT, weight = 0.5;
     int exact = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O$OOOOpOddO", kwlist, &q_o, &qrels_o,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO|O$OOOOpOddOO", kwlist, &q_o, &qrels_o,
                                      &vec_o, &mode_o, &k_o, &depth_o, &ef_o, &exact, &fusion_o,
-                                     &rrf_k, &weight, &threads_o))
+                                     &rrf_k, &weight, &threads_o, &filter_o))
         return NULL;
     int mode = 0;
     uint32_t k = 1000;
@@ -265,13 +265,14 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
         return NULL;
     int bad = pyv_search_options(NULL, k_val, ef_o == Py_None ? k_val : ef_o, exact,
                                  depth_o == Py_None ? k_val : depth_o, fusion_o, rrf_k, weight,
-                                 &tmpl);
+                                 filter_o, 0, &tmpl);
     Py_DECREF(k_val);
     if (bad)
         return NULL;
     int want[3] = {mode == 0 || mode == 3, mode == 1 || (mode == 3 && vec_o != Py_None),
                    mode == 2 || (mode == 3 && vec_o != Py_None)};
     if ((mode == 1 || mode == 2) && vec_o == Py_None) {
+        pyv_request_release(&tmpl);
         PyErr_Format(PyExc_ValueError, "mode=%R needs query vectors", mode_o);
         return NULL;
     }
@@ -316,6 +317,7 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
 out:
     Py_XDECREF(list);
     Py_XDECREF(vec.arr);
+    pyv_request_release(&tmpl);
     vajra_qrels_free(qrels);
     queries_clear(&q);
     return result;

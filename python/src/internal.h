@@ -126,9 +126,14 @@ extern PyTypeObject *PyvHit_Type;
 int pyv_collection_init(PyObject *module);
 
 /* The search options shared by search, search_batch and evaluate, parsed into a request
- * template (text and vector left NULL). Returns 0 or -1 with an exception set. */
+ * template (text and vector left NULL; `filter` a filter-expression str or None, parsed here:
+ * vajra.InvalidArgumentError names the column of a syntax error). Returns 0 (release the
+ * request with pyv_request_release) or -1 with an exception set and nothing to release. */
 int pyv_search_options(PyObject *mode, PyObject *k, PyObject *ef, int exact, PyObject *depth,
-                       PyObject *fusion, double rrf_k, double weight, VajraSearchRequest *req);
+                       PyObject *fusion, double rrf_k, double weight, PyObject *filter,
+                       int with_attrs, VajraSearchRequest *req);
+/* Free what pyv_search_options allocated (the parsed filter). */
+void pyv_request_release(VajraSearchRequest *req);
 /* Run n requests (vajra_searcher_search) on `threads` threads with the GIL released, and leave
  * the collection's read lock HELD on success: the caller converts the results to Python objects,
  * clears them (vajra_results_clear: they pin a snapshot of the collection), then calls

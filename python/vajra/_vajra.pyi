@@ -69,6 +69,9 @@ class Hit(NamedTuple):
     """Its title ('' when it had none)."""
     doc: int
     """Its internal document number."""
+    @property
+    def attrs(self) -> dict[str, object] | None:
+        """Its attributes when the search asked with_attrs=True, else None (not in the tuple)."""
 
 class HNSWIndex:
     """An HNSW vector index (the vector-hnsw plugin), numpy in and out.
@@ -137,21 +140,23 @@ class Collection:
                ef_search: int | None = None, threads: int | None = None, scorer: str = "bm25",
                k1: float | None = None, b: float | None = None,
                stemmer: Literal["english", "porter", "none"] = "english",
-               keep_stopwords: bool = False, ignore_title: bool = False) -> "Collection":
+               keep_stopwords: bool = False, ignore_title: bool = False,
+               attr_schema: str | None = None) -> "Collection":
         """A new, empty collection (dim=0: lexical only). With `path`, commit() also saves
-        there."""
+        there. `attr_schema` declares filterable attributes ("lang:keyword, year:int");
+        default: inferred from the first batch carrying attributes."""
     @classmethod
     def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True,
              threads: int | None = None) -> "Collection":
         """Open a saved collection; writable=True takes its writer lock (BusyError when taken)
         and makes every commit save the file durably."""
     def add(self, ids: Sequence[str], texts: Sequence[str | None] | None = None,
-            vectors: Vectors | None = None,
-            titles: Sequence[str | None] | None = None) -> None:
+            vectors: Vectors | None = None, titles: Sequence[str | None] | None = None, *,
+            attrs: Sequence[Mapping[str, object] | str | None] | None = None) -> None:
         """Add documents (searchable after commit()); all or nothing."""
     def upsert(self, ids: Sequence[str], texts: Sequence[str | None] | None = None,
-               vectors: Vectors | None = None,
-               titles: Sequence[str | None] | None = None) -> None:
+               vectors: Vectors | None = None, titles: Sequence[str | None] | None = None, *,
+               attrs: Sequence[Mapping[str, object] | str | None] | None = None) -> None:
         """Like add(), but a live document with the same id is replaced at the next commit."""
     def delete(self, ids: Sequence[str], /) -> None:
         """Stage the deletion of documents by id (NotFoundError for an unknown id)."""
@@ -169,13 +174,15 @@ class Collection:
     def search(self, text: str | None = None, vector: Vectors | None = None, *, k: int = 10,
                mode: Mode | None = None, fusion: Fusion = "rrf", rrf_k: float = 60.0,
                weight: float = 0.5, depth: int | None = None, ef: int | None = None,
-               exact: bool = False) -> list[Hit]:
-        """One query: the best k hits. Hybrid when both text and vector are given (mode=None)."""
+               exact: bool = False, filter: str | None = None,
+               with_attrs: bool = False) -> list[Hit]:
+        """One query: the best k hits. Hybrid when both text and vector are given (mode=None).
+        `filter` is an attribute filter expression applied inside the searches."""
     def search_batch(self, texts: Sequence[str] | None = None, vectors: Vectors | None = None,
                      *, k: int = 10, mode: Mode | None = None, fusion: Fusion = "rrf",
                      rrf_k: float = 60.0, weight: float = 0.5, depth: int | None = None,
-                     ef: int | None = None, exact: bool = False,
-                     threads: int | None = None) -> list[list[Hit]]:
+                     ef: int | None = None, exact: bool = False, threads: int | None = None,
+                     filter: str | None = None, with_attrs: bool = False) -> list[list[Hit]]:
         """Many queries on C threads (default: every CPU), one list of hits per query."""
     @overload
     def evaluate(self, queries: StrPath | Mapping[str, str] | Sequence[tuple[str, str]],
@@ -184,16 +191,19 @@ class Collection:
                  mode: Literal["lexical", "vector", "hybrid"] = "lexical", k: int = 1000,
                  depth: int | None = None, ef: int | None = None, exact: bool = False,
                  fusion: Fusion = "rrf", rrf_k: float = 60.0, weight: float = 0.5,
-                 threads: int | None = None) -> dict[str, float | int | str]: ...
+                 threads: int | None = None,
+                 filter: str | None = None) -> dict[str, float | int | str]: ...
     @overload
     def evaluate(self, queries: StrPath | Mapping[str, str] | Sequence[tuple[str, str]],
                  qrels: StrPath | Mapping[str, Mapping[str, int]],
                  vectors: Vectors | None = None, *, mode: Literal["all"], k: int = 1000,
                  depth: int | None = None, ef: int | None = None, exact: bool = False,
                  fusion: Fusion = "rrf", rrf_k: float = 60.0, weight: float = 0.5,
-                 threads: int | None = None) -> list[dict[str, float | int | str]]: ...
+                 threads: int | None = None,
+                 filter: str | None = None) -> list[dict[str, float | int | str]]: ...
     def evaluate(self, queries, qrels, vectors=None, *, mode="lexical", k=1000, depth=None,
-                 ef=None, exact=False, fusion="rrf", rrf_k=60.0, weight=0.5, threads=None):
+                 ef=None, exact=False, fusion="rrf", rrf_k=60.0, weight=0.5, threads=None,
+                 filter=None):
         """The metrics `vajra eval --json` prints: ndcg@10, ndcg@10_exp, recall@100, mrr@10,
         map, queries."""
     def close(self) -> None:
