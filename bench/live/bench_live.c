@@ -7,9 +7,12 @@
  * ef = VAJRA_EF_EXACT. Recall@10 counts ties as ../shared/data/README.md says.
  *
  *   bench-live ingest   [--mode hybrid|vector] [--reps R] [--batch B] [--threads T]
+ *                       [--idle-queries Q] [--compact-above N]
  *       one writer adds the documents B at a time, committing each batch, while one thread
  *       queries in a loop; then the same ingest with no concurrent reader, pausing after each
  *       commit for --idle-queries queries (the idle reference over the same collection states).
+ *       --compact-above N adds a third thread that compacts whenever there are more than N
+ *       segments (the merge-everything policy today's API allows).
  *   bench-live promote  [--reps R]
  *       build `instant`, promote to `quality`; build `quality` from scratch; times and recall.
  *   bench-live segments [--shape S]... [--passes P]
@@ -53,7 +56,7 @@
 typedef struct Opts {
     const char *cmd;
     size_t n, nq, slow_nq;
-    int reps, passes, rounds, compact, threads, idle_queries;
+    int reps, passes, rounds, compact, threads, idle_queries, compact_above;
     size_t batch;
     uint32_t mode;
     uint64_t seed;
@@ -343,6 +346,8 @@ static double lexical_overlap(VajraCollection *a, VajraCollection *b, const Data
 
 /* ==== 1. ingest while querying ==== */
 
+static void compact(VajraCollection *c, double *seconds);
+
 typedef struct Shared {
     VajraCollection *c;
     const Data *D;
@@ -350,10 +355,54 @@ typedef struct Shared {
     atomic_int done;
     atomic_int committing; /* the writer is inside vajra_collection_commit */
     atomic_uint generation; /* commits finished */
+    int compact_above;      /* > 0: a third thread compacts whenever segments exceed this */
+    atomic_int compactions;
+    double compact_s;
     double *lat;
     unsigned char *tag; /* bit 0: overlapped a commit; bit 1: first query on a new commit */
+    unsigned *gen;      /* commits finished when the query started */
+    double *cpu;        /* the reader thread's CPU time during the query */
     size_t n, cap;
 } Shared;
+
+/* The "merge everything when there are more than N segments" policy, with today's API. */
+static gpointer compactor_main(gpointer p)
+{
+    Shared *sh = p;
+    while (!atomic_load(&sh->done)) {
+        if (segments_of(sh->c, NULL) > (uint32_t)sh->compact_above) {
+            double t = compare_now();
+            compact(sh->c, NULL);
+            sh->compact_s += compare_now() - t;
+            atomic_fetch_add(&sh->compactions, 1);
+        } else {
+            g_usleep(2000);
+        }
+    }
+    return NULL;
+}
+
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Of the queries slower than `limit` (s): how many, and which share of their wall time the
+ * reader thread was on a CPU (the rest it was waiting: descheduled, or blocked). */
+static double on_cpu_share(const Shared *sh, double limit, size_t *slow)
+{
+    double wall = 0, cpu = 0;
+    *slow = 0;
+    for (size_t i = 0; i < sh->n; i++)
+        if (sh->lat[i] > limit) {
+            wall += sh->lat[i];
+            cpu += sh->cpu[i];
+            (*slow)++;
+        }
+    return wall > 0 ? cpu / wall : 1.0;
+}
 
 static gpointer reader_main(gpointer p)
 {
@@ -367,16 +416,22 @@ static gpointer reader_main(gpointer p)
     for (size_t i = 0; !atomic_load(&sh->done); i++) {
         int before = atomic_load(&sh->committing);
         unsigned gen = atomic_load(&sh->generation);
+        double c0 = thread_cpu();
         double t = compare_now();
         query(s, sh->D, sh->mode, i % sh->D->nq, 0, 10, &r);
         double dt = compare_now() - t;
+        double cpu = thread_cpu() - c0;
         int after = atomic_load(&sh->committing);
         unsigned gen2 = atomic_load(&sh->generation);
         if (sh->n == sh->cap) {
             sh->cap = sh->cap ? 2 * sh->cap : 4096;
             sh->lat = realloc(sh->lat, sh->cap * sizeof *sh->lat);
             sh->tag = realloc(sh->tag, sh->cap);
+            sh->gen = realloc(sh->gen, sh->cap * sizeof *sh->gen);
+            sh->cpu = realloc(sh->cpu, sh->cap * sizeof *sh->cpu);
         }
+        sh->cpu[sh->n] = cpu;
+        sh->gen[sh->n] = gen;
         sh->lat[sh->n] = dt;
         sh->tag[sh->n] = (unsigned char)(((before || after || gen2 != gen) ? 1 : 0) |
                                          (gen != last_gen ? 2 : 0));
@@ -403,18 +458,62 @@ static void pct_tagged(const double *lat, const unsigned char *tag, size_t n, un
     free(v);
 }
 
+typedef struct WSample {
+    double v, w;
+} WSample;
+
+static int cmp_wsample(const void *a, const void *b)
+{
+    double x = ((const WSample *)a)->v, y = ((const WSample *)b)->v;
+    return x < y ? -1 : x > y;
+}
+
+/* p50/p99 (ms) of the busy samples reweighted so that every collection state (commit count)
+ * weighs as much as in the idle run (idle_per_gen queries per commit): a reader that runs flat
+ * out takes more samples while queries are cheap (few segments), the idle run takes the same
+ * number per state. */
+static void pct_state_matched(const Shared *sh, size_t nb, int idle_per_gen, double *p50,
+                              double *p99)
+{
+    size_t *count = calloc(nb + 2, sizeof *count);
+    for (size_t i = 0; i < sh->n; i++)
+        count[sh->gen[i] < nb + 1 ? sh->gen[i] : nb + 1]++;
+    WSample *w = malloc((sh->n ? sh->n : 1) * sizeof *w);
+    double total = 0;
+    for (size_t i = 0; i < sh->n; i++) {
+        size_t g = sh->gen[i] < nb + 1 ? sh->gen[i] : nb + 1;
+        w[i] = (WSample){sh->lat[i], (double)idle_per_gen / (double)count[g]};
+        total += w[i].w;
+    }
+    qsort(w, sh->n, sizeof *w, cmp_wsample);
+    double acc = 0;
+    *p50 = *p99 = 0;
+    for (size_t i = 0; i < sh->n; i++) {
+        acc += w[i].w;
+        if (*p50 == 0 && acc >= 0.50 * total)
+            *p50 = w[i].v * 1e3;
+        if (acc >= 0.99 * total) {
+            *p99 = w[i].v * 1e3;
+            break;
+        }
+    }
+    free(w);
+    free(count);
+}
+
 static void cmd_ingest(const Opts *o, VajraRegistry *reg, const Data *D)
 {
     size_t nb = (D->n + o->batch - 1) / o->batch;
     enum { F_BUSY_RATE, F_IDLE_RATE, F_BUSY50, F_BUSY99, F_IDLE50, F_IDLE99, F_COMMIT50,
-           F_COMMIT99, F_CLEAR50, F_CLEAR99, F_FIRST99, F_NBUSY, F_COMMIT_S, F_N };
+           F_COMMIT99, F_CLEAR50, F_CLEAR99, F_FIRST99, F_NBUSY, F_COMMIT_S, F_M50, F_M99,
+           F_COMPACTIONS, F_SEGS, F_ONCPU, F_NSLOW, F_N };
     double fig[F_N][64] = {{0}};
     int reps = o->reps > 64 ? 64 : o->reps;
     for (int rep = 0; rep < reps; rep++) {
         /* With a concurrent reader. The first batch is committed before the reader starts. */
-        Shared sh = {.D = D, .mode = o->mode};
+        Shared sh = {.D = D, .mode = o->mode, .compact_above = o->compact_above};
         sh.c = create(reg, (uint32_t)D->vecs.dim, "fast", (uint32_t)o->threads);
-        GThread *reader = NULL;
+        GThread *reader = NULL, *compactor = NULL;
         double commit_s = 0;
         double t0 = compare_now();
         for (size_t b = 0; b < nb; b++) {
@@ -432,10 +531,15 @@ static void cmd_ingest(const Opts *o, VajraRegistry *reg, const Data *D)
             atomic_fetch_add(&sh.generation, 1);
             if (b == 0)
                 reader = g_thread_new("reader", reader_main, &sh);
+            if (b == 0 && sh.compact_above > 0)
+                compactor = g_thread_new("compactor", compactor_main, &sh);
         }
         double busy_s = compare_now() - t0;
         atomic_store(&sh.done, 1);
         g_thread_join(reader);
+        if (compactor != NULL)
+            g_thread_join(compactor);
+        uint32_t final_segs = segments_of(sh.c, NULL);
         vajra_collection_free(sh.c);
 
         /* Idle reference: the same ingest, and after each commit (writer paused) the next
@@ -470,21 +574,33 @@ static void cmd_ingest(const Opts *o, VajraRegistry *reg, const Data *D)
         pct_tagged(sh.lat, sh.tag, sh.n, 1, 1, &c50, &c99, &ncommit);
         pct_tagged(sh.lat, sh.tag, sh.n, 1, 0, &x50, &x99, &nclear);
         pct_tagged(sh.lat, sh.tag, sh.n, 2, 2, &f50, &f99, &nfirst);
-        double i50 = compare_percentile(idle, nidle, 0.5) * 1e3, i99 = compare_percentile(idle, nidle, 0.99) * 1e3;
+        double i50 = compare_percentile(idle, nidle, 0.5) * 1e3,
+               i99 = compare_percentile(idle, nidle, 0.99) * 1e3, m50, m99;
+        pct_state_matched(&sh, nb, o->idle_queries, &m50, &m99);
+        size_t nslow = 0;
+        double oncpu = on_cpu_share(&sh, i99 * 1e-3, &nslow);
         printf("# ingest rep %d (%s, batch %zu, writer threads %d): %.0f docs/s with a reader "
                "(%zu queries, %.0f%% of them overlapping a commit), %.0f docs/s alone; query "
                "p50/p99 during ingest %.3f/%.3f ms (overlapping a commit %.3f/%.3f, not %.3f/%.3f, "
-               "first after a commit p99 %.3f over %zu), idle %.3f/%.3f ms (%zu queries)\n",
+               "first after a commit p99 %.3f over %zu; weighted to the idle run's states "
+               "%.3f/%.3f), idle %.3f/%.3f ms (%zu queries); %zu busy queries above the idle p99 "
+               "spent %.0f%% of their time on a CPU; %d compactions (%.1f s), %u segments at "
+               "the end\n",
                rep, mode_name(o->mode), o->batch, o->threads, (double)D->n / busy_s, nall,
                100.0 * (double)ncommit / (double)(nall ? nall : 1), (double)D->n / write_s,
-               all50, all99, c50, c99, x50, x99, f99, nfirst, i50, i99, nidle);
+               all50, all99, c50, c99, x50, x99, f99, nfirst, m50, m99, i50, i99, nidle, nslow,
+               100 * oncpu, atomic_load(&sh.compactions), sh.compact_s, final_segs);
         fflush(stdout);
         double v[F_N] = {(double)D->n / busy_s, (double)D->n / write_s, all50, all99, i50, i99,
-                         c50, c99, x50, x99, f99, (double)nall, commit_s};
+                         c50, c99, x50, x99, f99, (double)nall, commit_s, m50, m99,
+                         (double)atomic_load(&sh.compactions), (double)final_segs, oncpu,
+                         (double)nslow};
         for (int f = 0; f < F_N; f++)
             fig[f][rep] = v[f];
         free(sh.lat);
         free(sh.tag);
+        free(sh.gen);
+        free(sh.cpu);
         free(idle);
     }
     double m[F_N];
@@ -496,11 +612,15 @@ static void cmd_ingest(const Opts *o, VajraRegistry *reg, const Data *D)
            "\"idle_p50_ms\": %.3f, \"idle_p99_ms\": %.3f, \"p99_ratio\": %.2f, "
            "\"busy_commit_p50_ms\": %.3f, \"busy_commit_p99_ms\": %.3f, "
            "\"busy_clear_p50_ms\": %.3f, \"busy_clear_p99_ms\": %.3f, "
-           "\"first_after_commit_p99_ms\": %.3f, \"busy_queries\": %.0f, \"commit_s\": %.2f}\n",
+           "\"first_after_commit_p99_ms\": %.3f, \"busy_queries\": %.0f, \"commit_s\": %.2f, "
+           "\"busy_state_matched_p50_ms\": %.3f, \"busy_state_matched_p99_ms\": %.3f, "
+           "\"state_matched_p99_ratio\": %.2f, \"compact_above\": %d, \"compactions\": %.0f, "
+           "\"final_segments\": %.0f, \"slow_queries\": %.0f, \"slow_on_cpu_share\": %.2f}\n",
            mode_name(o->mode), D->n, o->batch, o->threads, reps, m[F_BUSY_RATE], m[F_IDLE_RATE],
            m[F_BUSY50], m[F_BUSY99], m[F_IDLE50], m[F_IDLE99], m[F_BUSY99] / m[F_IDLE99],
            m[F_COMMIT50], m[F_COMMIT99], m[F_CLEAR50], m[F_CLEAR99], m[F_FIRST99], m[F_NBUSY],
-           m[F_COMMIT_S]);
+           m[F_COMMIT_S], m[F_M50], m[F_M99], m[F_M99] / m[F_IDLE99], o->compact_above,
+           m[F_COMPACTIONS], m[F_SEGS], m[F_NSLOW], m[F_ONCPU]);
 }
 
 /* ==== 2. instant -> quality ==== */
@@ -1031,6 +1151,8 @@ int main(int argc, char **argv)
             o.nq = strtoul(v, NULL, 10);
         else if (!strcmp(k, "--slow-queries"))
             o.slow_nq = strtoul(v, NULL, 10);
+        else if (!strcmp(k, "--compact-above"))
+            o.compact_above = atoi(v);
         else if (!strcmp(k, "--reps"))
             o.reps = atoi(v);
         else if (!strcmp(k, "--passes"))
