@@ -54,6 +54,13 @@ def fmt(x, digits):
     return f"{x:,.{digits}f}"
 
 
+def table(out, title, columns):
+    """A '#### title' heading and a markdown table header with these columns."""
+    out.append(f"#### {title}\n")
+    out.append("| " + " | ".join(columns) + " |")
+    out.append("| " + " | ".join("---" for _ in columns) + " |")
+
+
 def peer_key(p):
     return (ORDER.index(p) if p in ORDER else len(ORDER), p)
 
@@ -89,17 +96,14 @@ def main():
     out = []
     for s in vec_sets:
         peers = sorted({k[0] for k in groups if k[1] == s and k[2] in ("search", "build")}, key=peer_key)
-        out.append(f"#### {s}: build (1 thread, M = 16, ef_construction = 200)\n")
-        out.append("| engine | build (s) | runs |")
-        out.append("| --- | --- | --- |")
+        table(out, f"{s}: build (1 thread, M = 16, ef_construction = 200)", ["engine", "build (s)", "runs"])
         for p in peers:
             key = (p, s, "build", 1)
             if key in groups:
                 out.append(f"| {name(p, versions)} | {fmt(m(key, 'build_s'), 2)} | {len(groups[key])} |")
         out.append("")
-        out.append(f"#### {s}: QPS at equal recall@10 (1 search thread; interpolated between measured ef)\n")
-        out.append("| engine | " + " | ".join(f"{t:.3f}" for t in TARGETS) + " | best recall measured |")
-        out.append("| --- | " + " | ".join("---" for _ in TARGETS) + " | --- |")
+        table(out, f"{s}: QPS at equal recall@10 (1 search thread; interpolated between measured ef)",
+              ["engine"] + [f"{t:.3f}" for t in TARGETS] + ["best recall measured"])
         curves = {}
         for p in peers:
             pts = []
@@ -123,10 +127,8 @@ def main():
                 cells.append(fmt(q, 0))
             out.append(f"| {name(p, versions)} | " + " | ".join(cells) + f" | {max(x[0] for x in pts):.4f} |")
         out.append("")
-        out.append(f"#### {s}: recall@10 / p50 (ms) / QPS per ef\n")
         efs = sorted({k[3] for k in groups if k[1] == s and k[2] == "search"})
-        out.append("| engine | " + " | ".join(f"ef={e}" for e in efs) + " |")
-        out.append("| --- | " + " | ".join("---" for _ in efs) + " |")
+        table(out, f"{s}: recall@10 / p50 (ms) / QPS per ef", ["engine"] + [f"ef={e}" for e in efs])
         for p, pts in curves.items():
             by = {x[3]: x for x in pts}
             cells = [f"{by[e][0]:.3f} / {by[e][2]:.3f} / {by[e][1]:,.0f}" if e in by else "—" for e in efs]
@@ -135,9 +137,9 @@ def main():
 
     lex = sorted({k[0] for k in groups if k[2] == "lexspeed"}, key=peer_key)
     if lex:
-        out.append("#### WordNet 116k lexical: build and top-10 latency (1 thread)\n")
-        out.append("| engine | build to a durable index (s) | build in memory (s) | p50 (ms) | p95 (ms) | QPS | queries | runs |")
-        out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        table(out, "WordNet 116k lexical: build and top-10 latency (1 thread)",
+              ["engine", "build to a durable index (s)", "build in memory (s)", "p50 (ms)", "p95 (ms)", "QPS",
+               "queries", "runs"])
         for p in lex:
             key = (p, "wordnet", "lexspeed", None)
             if key not in groups:
@@ -154,9 +156,8 @@ def main():
         out.append("")
     ev = sorted({k[0] for k in groups if k[2] == "eval"}, key=peer_key)
     if ev:
-        out.append("#### Cranfield effectiveness (225 queries; Vajra's eval module for every engine)\n")
-        out.append("| engine | nDCG@10 | nDCG@10 (exp) | recall@100 | MAP | MRR@10 |")
-        out.append("| --- | --- | --- | --- | --- | --- |")
+        table(out, "Cranfield effectiveness (225 queries; Vajra's eval module for every engine)",
+              ["engine", "nDCG@10", "nDCG@10 (exp)", "recall@100", "MAP", "MRR@10"])
         for p in ev:
             key = (p, "cranfield", "eval", None)
             if key in groups:
