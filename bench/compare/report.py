@@ -3,9 +3,10 @@
 
 Every line of the JSONL is one figure of one engine ("peer"), with "set" and, for vector search,
 "ef"; "run" numbers repeated runs. Figures repeated over runs are reduced to their median.
-Tables: vector build time; recall@10 / p50 / QPS per ef; QPS at equal recall (linear
-interpolation of log QPS between the two measured ef whose recall brackets the target; '—' when
-no measured ef reaches it); lexical WordNet speed; Cranfield effectiveness.
+Tables: vector build time; p50 latency at equal recall (linear interpolation of log p50 between
+the two measured ef whose recall brackets the target; '—' when no measured ef reaches it; p50
+rather than QPS because on a shared machine QPS = queries / wall time takes every stall of a
+neighbour's job, the median does not); recall@10 / p50 / QPS per ef; lexical WordNet speed; Cranfield effectiveness.
 
 Usage: report.py RESULTS.jsonl > RESULTS.md"""
 import json
@@ -102,7 +103,7 @@ def main():
             if key in groups:
                 out.append(f"| {name(p, versions)} | {fmt(m(key, 'build_s'), 2)} | {len(groups[key])} |")
         out.append("")
-        table(out, f"{s}: QPS at equal recall@10 (1 search thread; interpolated between measured ef)",
+        table(out, f"{s}: p50 latency (µs) at equal recall@10 (1 search thread; interpolated between measured ef)",
               ["engine"] + [f"{t:.3f}" for t in TARGETS] + ["best recall measured"])
         curves = {}
         for p in peers:
@@ -116,15 +117,15 @@ def main():
             curves[p] = pts
             cells = []
             for t in TARGETS:
-                q = None
-                for (r0, q0, _, _), (r1, q1, _, _) in zip(pts, pts[1:]):
-                    if r0 < t <= r1 and q0 and q1:
+                lat = None
+                for (r0, _, l0, _), (r1, _, l1, _) in zip(pts, pts[1:]):
+                    if r0 < t <= r1 and l0 and l1:
                         f = (t - r0) / (r1 - r0)
-                        q = math.exp(math.log(q0) + f * (math.log(q1) - math.log(q0)))
+                        lat = math.exp(math.log(l0) + f * (math.log(l1) - math.log(l0)))
                         break
-                if q is None and pts[0][0] >= t:
-                    q = pts[0][1]  # the smallest ef already reaches it: a lower bound
-                cells.append(fmt(q, 0))
+                if lat is None and pts[0][0] >= t:
+                    lat = pts[0][2]  # the smallest ef already reaches it: an upper bound
+                cells.append(fmt(lat * 1e3 if lat is not None else None, 0))
             out.append(f"| {name(p, versions)} | " + " | ".join(cells) + f" | {max(x[0] for x in pts):.4f} |")
         out.append("")
         efs = sorted({k[3] for k in groups if k[1] == s and k[2] == "search"})
