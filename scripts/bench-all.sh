@@ -106,7 +106,7 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
     mkdir -p "$OUT/node"
     [ -f "$OUT/node/package.json" ] || echo '{"name":"vajra-bench-peers","private":true}' >"$OUT/node/package.json"
     say "npm install usearch @zvec/zvec into $OUT/node"
-    npm install --prefix "$OUT/node" --no-audit --no-fund --loglevel=error usearch@2 @zvec/zvec@0.7 >>"$LOG" 2>&1 ||
+    npm install --prefix "$OUT/node" --no-audit --no-fund --loglevel=error usearch@2.25.3 @zvec/zvec@0.7.0 >>"$LOG" 2>&1 ||
       say "npm install failed (see $LOG)"
   fi
   HAVE_NODE=1
