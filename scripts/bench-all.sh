@@ -72,6 +72,19 @@ CMP=$ROOT/bench/compare
 say() { echo "== $*" | tee -a "$LOG" >&2; }
 wanted() { [ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
+# merge JSON: each JSON line of stdin with the fields of JSON added in front (a field the line
+# also has keeps the line's value unless that is null).
+merge() {
+  /usr/bin/python3 -c '
+import json, sys
+pre = json.loads(sys.argv[1])
+for line in sys.stdin:
+    d = json.loads(line)
+    out = dict(pre)
+    out.update({k: v for k, v in d.items() if v is not None or k not in pre})
+    print(json.dumps(out, separators=(",", ":")))' "$1"
+}
+
 # run PREFIX RUN CMD...: run CMD; keep its JSON lines, each given "run": RUN and
 # the fields in PREFIX (a JSON fragment like '"peer":"vajra","set":"x",' or empty).
 run() {
@@ -79,8 +92,7 @@ run() {
   shift 2
   echo "\$ $*" >>"$LOG"
   local t0=$SECONDS
-  "$@" 2>>"$LOG" | tee -a "$LOG" | grep '^{' |
-    sed "s/^{/{${prefix}\"run\":${runno},/" >>"$RESULTS"
+  "$@" 2>>"$LOG" | tee -a "$LOG" | grep '^{' | merge "{${prefix}\"run\":${runno}}" >>"$RESULTS"
   local rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || say "FAILED ($rc): $*"
   echo "   ($((SECONDS - t0)) s)" >>"$LOG"

@@ -81,7 +81,7 @@ def main():
         s = r.get("set")
         if s and s.endswith("-build"):  # Vajra's `vajra index` of a lexical set (build + save)
             groups[(p, s[:-len("-build")], "lexbuild", None)].append(r)
-        elif "ef" in r:
+        elif r.get("ef") is not None:
             groups[(p, s, "search", r["ef"])].append(r)
         elif "ndcg@10" in r:
             groups[(p, s, "eval", None)].append(r)
