@@ -13,6 +13,7 @@ PACKAGES=(
   gnuplot-nox                                   # bench/plot.sh
   python3-dev python3-numpy python3-pytest python3-mesonpy python3-pip python3-venv patchelf  # python/
   python3-hnswlib python3-faiss                 # peers, for bench/python
+  liblucene8-java default-jdk-headless           # Lucene 8 peer (scripts/bench-all.sh; Node + npm optional)
 )
 
 missing=()

@@ -50,4 +50,36 @@ static inline double compare_percentile(double *v, size_t n, double q)
     return v[rank - 1];
 }
 
+/* A positive integer from the environment (e.g. VAJRA_COMPARE_MAX_QUERIES), else `fallback`;
+ * scripts/bench-all.sh uses these to keep a full run short. */
+static inline size_t compare_env_size(const char *name, size_t fallback)
+{
+    const char *v = getenv(name);
+    if (v == NULL || v[0] == '\0')
+        return fallback;
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    return *end == '\0' && x > 0 ? (size_t)x : fallback;
+}
+
+/* The list of positive integers in $name ("16,32,64"), at most `cap`, into out; returns how
+ * many (0 when unset or empty: the caller keeps its defaults). */
+static inline size_t compare_env_list(const char *name, int *out, size_t cap)
+{
+    const char *s = getenv(name);
+    size_t n = 0;
+    while (s != NULL && *s != '\0' && n < cap) {
+        char *end;
+        long x = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        if (x > 0)
+            out[n++] = (int)x;
+        s = *end == ',' ? end + 1 : end;
+        if (*end != ',')
+            break;
+    }
+    return n;
+}
+
 #endif /* VAJRA_COMPARE_COMMON_H */

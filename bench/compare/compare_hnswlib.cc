@@ -13,6 +13,7 @@
 //        wordnet50k or glove100k (default: all). DATA_DIR else $VAJRA_DATA_DIR, else ../shared/data.
 #include <hnswlib/hnswlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -25,7 +26,7 @@
 
 namespace {
 
-const int kEfs[] = {16, 32, 64, 100, 200, 400};
+const int kDefaultEfs[] = {16, 32, 64, 100, 200, 400};
 const size_t kM = 16, kEfConstruction = 200, kK = 10;
 
 struct SetSpec {
@@ -109,8 +110,16 @@ void run_set(const std::string &dir, const SetSpec &spec)
     const size_t dim = base.dim, nq = queries.rows;
     hnswlib::InnerProductSpace space(dim);
 
+    // $VAJRA_COMPARE_THREADS=1 skips the 2-thread build; $VAJRA_COMPARE_EFS replaces the ef list.
+    const int max_threads = compare_env_size("VAJRA_COMPARE_THREADS", 2) >= 2 ? 2 : 1;
+    int efs[32];
+    size_t n_efs = compare_env_list("VAJRA_COMPARE_EFS", efs, 32);
+    if (n_efs == 0) {
+        n_efs = sizeof kDefaultEfs / sizeof kDefaultEfs[0];
+        std::copy(kDefaultEfs, kDefaultEfs + n_efs, efs);
+    }
     std::unique_ptr<hnswlib::HierarchicalNSW<float>> one;
-    for (int threads = 1; threads <= 2; threads++) {
+    for (int threads = 1; threads <= max_threads; threads++) {
         auto index = std::make_unique<hnswlib::HierarchicalNSW<float>>(&space, spec.n, kM, kEfConstruction, 100);
         double build_s = build(*index, base, spec.n, threads);
         std::printf("# hnswlib %s: n %zu dim %zu M %zu efC %zu threads %d build %.3f s\n", spec.name,
@@ -124,7 +133,8 @@ void run_set(const std::string &dir, const SetSpec &spec)
     }
 
     std::vector<double> lat(nq);
-    for (int ef : kEfs) {
+    for (size_t ei = 0; ei < n_efs; ei++) {
+        const int ef = efs[ei];
         one->setEf((size_t)ef);
         for (size_t qi = 0; qi < nq; qi++) // warm-up
             (void)one->searchKnn(queries.data + qi * dim, kK);
