@@ -1,7 +1,272 @@
+/* `mpirun -np N vajra-mpi eval DIR --queries Q.jsonl --qrels QRELS.tsv`: `vajra eval` over a
+ * sharded collection (same options, same output). Every rank reads the qrels (to count the
+ * judged documents its shard holds); rank 0 scores the merged rankings. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vajra/eval.h"
 #include "vmpi.h"
+
+static void help(void)
+{
+    printf("Usage: mpirun -np N vajra-mpi eval DIR --queries Q.jsonl --qrels QRELS.tsv [OPTIONS]\n\n"
+           "`vajra eval` over the shards of DIR: the same options and output.\n\n"
+           "  --queries FILE, --qrels FILE, --query-vectors FILE, --mode lexical|vector|hybrid|all,\n"
+           "  -k N, --depth N, --fusion rrf|minmax|zscore, --rrf-k X, --weight W, --ef N,\n"
+           "  --exact, --storage file|mmap, --json    as for vajra eval\n" VMPI_HELP
+           "  -h, --help                 this text\n");
+}
+
+enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE,
+       OPT_JSON };
+
+typedef struct Found {
+    VajraCollection *c;
+    uint64_t found, relevant_found;
+} Found;
+
+static void count_doc(void *user, const char *doc_id, int grade)
+{
+    Found *f = user;
+    uint32_t num;
+    if (vajra_collection_doc_number(f->c, doc_id, &num, NULL) == VAJRA_OK) {
+        f->found++;
+        f->relevant_found += grade >= 1;
+    }
+}
+
 int vmpi_eval(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return CLI_EXIT_FAIL;
+    static const struct option longopts[] = {
+        {"queries", required_argument, NULL, OPT_QUERIES},
+        {"qrels", required_argument, NULL, OPT_QRELS},
+        {"query-vectors", required_argument, NULL, OPT_QV},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"depth", required_argument, NULL, OPT_DEPTH},
+        CLI_FUSION_LONGOPTS,
+        VMPI_LONGOPTS,
+        {"ef", required_argument, NULL, OPT_EF},
+        {"exact", no_argument, NULL, OPT_EXACT},
+        {"storage", required_argument, NULL, OPT_STORAGE},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {0, 0, 0, 0}};
+    const char *queries_path = NULL, *qrels_path = NULL, *qv_path = NULL, *mode_s = NULL;
+    const char *storage = "storage-mmap";
+    uint32_t k = 1000, depth = 0, ef = 0, replicas = 1;
+    int json = 0, exact = 0, ch;
+    CliFusion fusion = CLI_FUSION_DEFAULT;
+    while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
+        int r = cli_fusion_option("eval", ch, optarg, &fusion);
+        if (r == 0)
+            r = vmpi_common_option("eval", ch, optarg, &replicas);
+        if (r < 0)
+            return CLI_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (ch) {
+        case OPT_QUERIES: queries_path = optarg; break;
+        case OPT_QRELS: qrels_path = optarg; break;
+        case OPT_QV: qv_path = optarg; break;
+        case OPT_MODE: mode_s = optarg; break;
+        case OPT_EXACT: exact = 1; break;
+        case OPT_JSON: json = 1; break;
+        case OPT_STORAGE:
+            storage = cli_storage_plugin(optarg);
+            if (storage == NULL)
+                return cli_usage_error("eval", "--storage takes file or mmap");
+            break;
+        case 'k':
+        case OPT_DEPTH:
+        case OPT_EF: {
+            uint32_t v = 0;
+            if (!cli_parse_u32(optarg, &v) || v == 0)
+                return cli_usage_error("eval", "expected a positive integer, not \"%s\"", optarg);
+            *(ch == 'k' ? &k : ch == OPT_DEPTH ? &depth : &ef) = v;
+            break;
+        }
+        case 'h': help(); return CLI_EXIT_OK;
+        default: return cli_usage_error("eval", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("eval", "expected one DIR argument");
+    if (queries_path == NULL || qrels_path == NULL)
+        return cli_usage_error("eval", "--queries and --qrels are required");
+    if (k < 100)
+        return cli_usage_error("eval", "-k must be at least 100 (recall@100)");
+    int want[3] = {0, 0, 0};
+    if (mode_s == NULL || strcmp(mode_s, "all") == 0) {
+        want[CLI_MODE_LEXICAL] = 1;
+        want[CLI_MODE_VECTOR] = want[CLI_MODE_HYBRID] = qv_path != NULL;
+    } else {
+        CliMode m;
+        if (!cli_parse_mode(mode_s, &m))
+            return cli_usage_error("eval", "--mode takes lexical, vector, hybrid or all");
+        if (m != CLI_MODE_LEXICAL && qv_path == NULL)
+            return cli_usage_error("eval", "--mode %s needs --query-vectors", mode_s);
+        want[m] = 1;
+    }
+    if (depth == 0)
+        depth = k;
+    if (ef == 0)
+        ef = k;
+    if (exact)
+        ef = VAJRA_EF_EXACT;
+
+    int status = CLI_EXIT_FAIL;
+    VmpiShard s;
+    VmpiQueries qs = {0};
+    VajraQrels *qrels = NULL;
+    VajraError err = {0};
+    VmpiHits *res = NULL;
+    char msg[512] = "";
+    if (vmpi_shard_open(&s, "eval", argv[optind], replicas, 0, storage) != 0)
+        goto out;
+    if (vmpi_queries_load("eval", queries_path, qv_path, &qs) != 0)
+        goto out;
+    int ok = vajra_qrels_read(qrels_path, &qrels, &err) == VAJRA_OK;
+    if (!ok)
+        snprintf(msg, sizeof msg, "%s", err.message);
+    if (!vmpi_all_ok("eval", MPI_COMM_WORLD, ok, msg))
+        goto out;
+    if (qs.n == 0) {
+        if (vmpi_world_rank == 0)
+            cli_error("eval", "%s: no queries: nothing to evaluate", queries_path);
+        goto out;
+    }
+    if (qv_path != NULL && (qs.rows != qs.n || qs.dim != s.dim)) {
+        if (vmpi_world_rank == 0) {
+            if (qs.rows != qs.n)
+                cli_error("eval", "%s: %zu vectors for %zu queries in %s (row i belongs to line "
+                          "i)", qv_path, qs.rows, qs.n, queries_path);
+            else
+                cli_check_query_dim("eval", argv[optind], s.dim, qv_path, qs.dim);
+        }
+        goto out;
+    }
+    /* What is judged, and which judged documents no shard holds. */
+    size_t judged = 0, judged_missing = 0;
+    uint64_t judgements = 0;
+    Found f = {s.c, 0, 0};
+    for (size_t i = 0; i < qs.n; i++) {
+        const char *id = vajra_docset_doc(qs.set, i)->id;
+        if (vajra_qrels_relevant_count(qrels, id) == 0)
+            continue;
+        judged++;
+        judgements += vajra_qrels_foreach_doc(qrels, id, count_doc, &f);
+    }
+    for (size_t i = 0; i < vajra_qrels_query_count(qrels); i++) {
+        const char *id = vajra_qrels_query_id(qrels, i);
+        if (vajra_qrels_relevant_count(qrels, id) > 0 && vajra_docset_find(qs.set, id) < 0)
+            judged_missing++;
+    }
+    uint64_t fl[2] = {f.found, f.relevant_found}, fsum[2];
+    vmpi_allreduce("eval", fl, fsum, 2, MPI_UINT64_T, MPI_SUM, s.comm, "counting judged documents");
+    size_t docs_missing = (size_t)(judgements - fsum[0]);
+    if (judged == 0) {
+        if (vmpi_world_rank == 0)
+            cli_error("eval", "none of the %zu queries in %s has a relevant judgement in %s (the "
+                      "qrels' first column must hold the queries' \"_id\"s): nothing to score",
+                      qs.n, queries_path, qrels_path);
+        goto out;
+    }
+    if (vmpi_world_rank == 0) {
+        if (judged < qs.n)
+            fprintf(stderr, "vajra eval: warning: %zu of %zu queries in %s have no relevant "
+                    "judgement in %s; they are not scored\n", qs.n - judged, qs.n, queries_path,
+                    qrels_path);
+        if (judged_missing > 0)
+            fprintf(stderr, "vajra eval: warning: %zu queries judged in %s are not in %s; they "
+                    "are not scored\n", judged_missing, qrels_path, queries_path);
+        if (docs_missing > 0)
+            fprintf(stderr, "vajra eval: warning: %zu of the %llu judged documents of the scored "
+                    "queries are not in the index; no run can retrieve them\n", docs_missing,
+                    (unsigned long long)judgements);
+    }
+
+    VajraMetrics means[3] = {{0}};
+    size_t scored[3] = {0, 0, 0};
+    res = calloc(qs.n, sizeof *res);
+    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
+        if (!want[m])
+            continue;
+        VmpiQuery q = {(CliMode)m, k, depth < k ? k : depth, ef, fusion};
+        if (vmpi_run_batch(&s, &q, &qs, qs.n, res, NULL, NULL) != 0)
+            goto out;
+        if (vmpi_world_rank != 0)
+            continue;
+        VajraMetrics sum = {0};
+        for (size_t i = 0; i < qs.n; i++) {
+            const char *qid = vajra_docset_doc(qs.set, i)->id;
+            const char **ranked = malloc((res[i].count + 1) * sizeof *ranked);
+            for (size_t j = 0; j < res[i].count; j++)
+                ranked[j] = res[i].items[j].id;
+            VajraMetrics mm;
+            int is_judged = 0;
+            vajra_status st = vajra_eval_query(qrels, qid, ranked, res[i].count, &mm, &is_judged,
+                                               &err);
+            free(ranked);
+            vmpi_hits_clear(&res[i]);
+            if (st != VAJRA_OK)
+                vmpi_abort("eval", "query %s: %s", qid, err.message);
+            if (!is_judged)
+                continue;
+            sum.ndcg_at_10 += mm.ndcg_at_10;
+            sum.ndcg_at_10_exp += mm.ndcg_at_10_exp;
+            sum.recall_at_100 += mm.recall_at_100;
+            sum.mrr_at_10 += mm.mrr_at_10;
+            sum.map += mm.map;
+            scored[m]++;
+        }
+        double d = scored[m] ? (double)scored[m] : 1.0;
+        means[m] = (VajraMetrics){sum.ndcg_at_10 / d, sum.recall_at_100 / d, sum.map / d,
+                                  sum.mrr_at_10 / d, sum.ndcg_at_10_exp / d};
+    }
+    if (vmpi_world_rank == 0) {
+        int printed = 0, several = want[0] + want[1] + want[2] > 1;
+        if (json && several)
+            printf("[");
+        else if (!json)
+            printf("%-8s %8s %12s %11s %8s %8s %8s\n", "mode", "nDCG@10", "nDCG@10(exp)",
+                   "recall@100", "MRR@10", "MAP", "queries");
+        for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
+            if (!want[m])
+                continue;
+            const VajraMetrics *mm = &means[m];
+            if (json) {
+                printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
+                       cli_mode_name((CliMode)m));
+                cli_json_number(stdout, mm->ndcg_at_10);
+                printf(", \"ndcg@10_exp\": ");
+                cli_json_number(stdout, mm->ndcg_at_10_exp);
+                printf(", \"recall@100\": ");
+                cli_json_number(stdout, mm->recall_at_100);
+                printf(", \"mrr@10\": ");
+                cli_json_number(stdout, mm->mrr_at_10);
+                printf(", \"map\": ");
+                cli_json_number(stdout, mm->map);
+                printf(", \"queries\": %zu, \"unjudged_queries\": %zu, \"missing_queries\": %zu, "
+                       "\"missing_judged_docs\": %zu}", scored[m], qs.n - judged, judged_missing,
+                       docs_missing);
+            } else {
+                printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
+                       mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10,
+                       mm->map, scored[m]);
+            }
+            printed++;
+        }
+        if (json)
+            printf("%s\n", several ? "]" : "");
+    }
+    status = CLI_EXIT_OK;
+out:
+    for (size_t i = 0; res && i < qs.n; i++)
+        vmpi_hits_clear(&res[i]);
+    free(res);
+    vajra_qrels_free(qrels);
+    vmpi_queries_clear(&qs);
+    vmpi_shard_close(&s);
+    return status;
 }
