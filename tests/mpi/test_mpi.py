@@ -42,7 +42,8 @@ def run(cmd, env=None, timeout=120):
 
 
 def mpi(n, *args, env=None, timeout=120):
-    return run([MPIRUN, "--oversubscribe", "-np", str(n), VMPI] + list(args), env=env,
+    x = ["-x", "VAJRA_MPI_TEST_FAULT"] if env and "VAJRA_MPI_TEST_FAULT" in env else []
+    return run([MPIRUN, "--oversubscribe", "-np", str(n)] + x + [VMPI] + list(args), env=env,
                timeout=timeout)
 
 
@@ -167,6 +168,77 @@ def wordnet(stats):
         got = runs(ok(mpi(n, "search", d, "--queries", queries, "--format", "jsonl"),
                       "vajra-mpi search wordnet N=%d" % n))
         same(got, want, "wordnet lexical N=%d" % n)
+
+
+def fault(n, d, env_fault, *extra, want=(), timeout=60):
+    """A failing run: non-zero exit, no answer on stdout, stderr naming what failed."""
+    env = dict(ENV)
+    if env_fault:
+        env["VAJRA_MPI_TEST_FAULT"] = env_fault
+    t = time.time()
+    p = mpi(n, "search", d, "jet noise", "--timeout", "3", *extra, env=env, timeout=timeout)
+    what = "fault %s %s" % (env_fault or "", " ".join(want))
+    check(p.returncode != 0, what + ": exit status %d" % p.returncode)
+    check(p.stdout.strip() == "", what + ": printed an answer: %r" % p.stdout[:200])
+    for w in want:
+        check(w in p.stderr, what + ": %r not in stderr: %s" % (w, p.stderr[-1500:]))
+    print("%s: failed cleanly in %.1f s" % (what, time.time() - t), flush=True)
+    return p
+
+
+def test_faults(single, sharded, stats):
+    corpus = os.path.join(DEMO, "corpus.jsonl")
+    # a rank that cannot open its shard
+    fault(3, sharded, "open:1", want=["shard 1:", "shard-1.vjr", "no results"])
+    # a missing shard file
+    d = os.path.join(TMP, "missing")
+    shutil.copytree(sharded, d)
+    os.unlink(os.path.join(d, "shard-2.vjr"))
+    fault(3, d, None, want=["shard 2:", "shard-2.vjr"])
+    # a corrupt shard file (bytes overwritten in the middle)
+    d = os.path.join(TMP, "corrupt")
+    shutil.copytree(sharded, d)
+    path = os.path.join(d, "shard-1.vjr")
+    size = os.path.getsize(path)
+    with open(path, "r+b") as f:
+        f.seek(size // 2)
+        f.write(b"\xff" * 64)
+    fault(3, d, None, want=["shard 1:", "shard-1.vjr"])
+    # a shard from another collection (same shard count, other documents)
+    other = os.path.join(TMP, "other.jsonl")
+    with open(corpus) as f, open(other, "w") as g:
+        for i, line in zip(range(700), f):
+            g.write(line)
+    od = os.path.join(TMP, "other")
+    ok(mpi(3, "index", other, "-o", od, "-q"), "index another collection")
+    d = os.path.join(TMP, "foreign")
+    shutil.copytree(sharded, d)
+    for ext in ("vjr", "ord"):
+        shutil.copy(os.path.join(od, "shard-0." + ext), os.path.join(d, "shard-0." + ext))
+    fault(3, d, None, want=["shard 0:", "another collection"])
+    # the wrong number of ranks
+    fault(2, sharded, None, want=["3 shards", "-np 3"])
+    # a rank that hangs: rank 0 gives up after --timeout, naming it
+    fault(3, sharded, "hang:2", want=["shard(s) 2", "aborting"], timeout=60)
+    # a rank that dies: the job ends (mpirun names the process), nothing is printed
+    fault(3, sharded, "die:1", timeout=60)
+
+
+def test_replicas(single, sharded, stats):
+    """Throughput mode: 2 shards x 2 replicas answer as 2 shards (and as one index)."""
+    qv = os.path.join(DEMO, "lsa128.queries.npy")
+    d = os.path.join(TMP, "cran2")
+    args = ["--query-vectors", qv, "--mode", "vector", "--exact", "--format", "jsonl"]
+    want = runs(ok(run([VAJRA, "search", single] + args), "vajra search vector"))
+    got = runs(ok(mpi(4, "search", d, "--replicas", "2", *args), "search --replicas 2"))
+    same(got, want, "replicas 2x2 vector")
+    b = json.loads(ok(mpi(4, "bench", d, "--replicas", "2", "--query-vectors", qv, "--json",
+                          "--repeat", "1"), "bench --replicas 2"))
+    check(b["replicas"] == 2 and b["shards"] == 2 and b["queries"] == 225, "bench json %r" % b)
+    check(set(b) >= {"mode", "docs", "queries", "k", "ef", "threads", "build_s", "open_s",
+                     "p50_ms", "p95_ms", "qps", "recall@10"}, "bench keys %r" % b)
+    p = mpi(3, "search", d, "--replicas", "2", "--queries", os.path.join(DEMO, "queries.jsonl"))
+    check(p.returncode != 0 and "-np 4" in p.stderr, "replicas with the wrong -np refused")
 
 
 def main():

@@ -163,8 +163,29 @@ static void keep_top(VmpiHits *h, size_t k)
     }
 }
 
+/* A message starts with the rank's status: u32 ok, u32 length, the error text. Rank 0 prints a
+ * failure naming the shard; hits follow only when ok (returns NULL otherwise). */
+static const unsigned char *decode_status(VmpiShard *s, int shard, const unsigned char *p,
+                                          const unsigned char *end, int *all_ok)
+{
+    uint32_t ok, len;
+    if (end - p < 8)
+        vmpi_abort(s->cmd, "shard %d: malformed message", shard);
+    memcpy(&ok, p, 4);
+    memcpy(&len, p + 4, 4);
+    p += 8;
+    if ((size_t)(end - p) < len)
+        vmpi_abort(s->cmd, "shard %d: malformed message", shard);
+    if (!ok) {
+        vmpi_error(s->cmd, "shard %d: %.*s", shard, (int)len, (const char *)p);
+        *all_ok = 0;
+        return NULL;
+    }
+    return p + len;
+}
+
 /* Rank 0: receive every other rank's message (with the deadline, naming the ranks missing). */
-static void gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *side)
+static int gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *side)
 {
     int rank, size;
     MPI_Comm_rank(s->comm, &rank);
@@ -173,10 +194,12 @@ static void gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *sid
         MPI_Request req;
         MPI_Isend(mine->data, (int)mine->len, MPI_BYTE, 0, TAG_HITS, s->comm, &req);
         vmpi_wait(s->cmd, &req, "sending hits to rank 0");
-        return;
+        return 0;
     }
-    const unsigned char *p = mine->data, *end = p + mine->len;
-    for (int i = 0; i < sides; i++)
+    int all_ok = 1;
+    const unsigned char *p = decode_status(s, 0, mine->data, mine->data + mine->len, &all_ok);
+    const unsigned char *end = mine->data + mine->len;
+    for (int i = 0; i < sides && p; i++)
         if ((p = decode(p, end, &side[i])) == NULL)
             vmpi_abort(s->cmd, "shard 0: malformed hits");
     char *got = calloc((size_t)size, 1);
@@ -206,8 +229,9 @@ static void gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *sid
         MPI_Get_count(&st, MPI_BYTE, &n);
         unsigned char *buf = malloc(n ? (size_t)n : 1);
         MPI_Recv(buf, n, MPI_BYTE, st.MPI_SOURCE, TAG_HITS, s->comm, MPI_STATUS_IGNORE);
-        const unsigned char *q = buf, *qend = buf + n;
-        for (int i = 0; i < sides; i++)
+        const unsigned char *qend = buf + n;
+        const unsigned char *q = decode_status(s, st.MPI_SOURCE, buf, qend, &all_ok);
+        for (int i = 0; i < sides && q; i++)
             if ((q = decode(q, qend, &side[i])) == NULL)
                 vmpi_abort(s->cmd, "shard %d: malformed hits", st.MPI_SOURCE);
         free(buf);
@@ -215,6 +239,7 @@ static void gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *sid
         remaining--;
     }
     free(got);
+    return all_ok ? 0 : 1;
 }
 
 static vajra_status local_search(VmpiShard *s, uint32_t mode, const char *text, const float *vec,
@@ -293,13 +318,6 @@ int vmpi_query(VmpiShard *s, const VmpiQuery *q, const char *text, const float *
             gs = &global;
     }
 #endif
-    const char *fault = getenv("VAJRA_MPI_TEST_FAULT"); /* tests: "hang:<rank>", "die:<rank>" */
-    if (fault && strncmp(fault, "hang:", 5) == 0 && atoi(fault + 5) == vmpi_world_rank)
-        for (;;)
-            sleep(1);
-    if (fault && strncmp(fault, "die:", 4) == 0 && atoi(fault + 4) == vmpi_world_rank)
-        _exit(9);
-
     VajraResults r[2] = {{0}, {0}};
     VajraError err = {0};
     int sides = q->mode == CLI_MODE_HYBRID ? 2 : 1;
@@ -318,23 +336,35 @@ int vmpi_query(VmpiShard *s, const VmpiQuery *q, const char *text, const float *
     vajra_query_stats_clear(&local);
 #endif
     free(sums);
-    if (!vmpi_all_ok(s->cmd, s->comm, ok, msg)) {
-        vajra_results_clear(&r[0]);
-        vajra_results_clear(&r[1]);
-        return 1;
-    }
     GByteArray *b = g_byte_array_new();
-    for (int i = 0; i < sides; i++)
+    uint32_t okw = (uint32_t)ok, len = ok ? 0 : (uint32_t)strlen(msg);
+    put(b, &okw, 4);
+    put(b, &len, 4);
+    put(b, msg, len);
+    for (int i = 0; ok && i < sides; i++)
         encode(b, s, &r[i]);
     vajra_results_clear(&r[0]);
     vajra_results_clear(&r[1]);
     VmpiHits side[2] = {{0}, {0}};
-    gather_hits(s, b, sides, side);
+    const char *fault = getenv("VAJRA_MPI_TEST_FAULT"); /* tests: "hang:<rank>", "die:<rank>" */
+    if (fault && strncmp(fault, "hang:", 5) == 0 && atoi(fault + 5) == vmpi_world_rank)
+        for (;;)
+            sleep(1);
+    if (fault && strncmp(fault, "die:", 4) == 0 && atoi(fault + 4) == vmpi_world_rank)
+        _exit(9);
+    int verdict = gather_hits(s, b, sides, side);
     g_byte_array_free(b, TRUE);
+    /* Rank 0 tells the group whether the query succeeded everywhere. */
+    MPI_Request req;
+    MPI_Ibcast(&verdict, 1, MPI_INT, 0, s->comm, &req);
+    vmpi_wait(s->cmd, &req, "the query's outcome");
     int rank;
     MPI_Comm_rank(s->comm, &rank);
-    if (rank != 0)
-        return 0;
+    if (verdict != 0 || rank != 0) {
+        vmpi_hits_clear(&side[0]);
+        vmpi_hits_clear(&side[1]);
+        return verdict;
+    }
     int bad = 0;
     for (int i = 0; i < sides; i++)
         keep_top(&side[i], depth);
