@@ -241,6 +241,67 @@ def test_replicas(single, sharded, stats):
     check(p.returncode != 0 and "-np 4" in p.stderr, "replicas with the wrong -np refused")
 
 
+def test_live(single, sharded, stats):
+    """add / upsert / delete routed by id answer as the same writes on one index; a failed
+    staging commits nothing; a failed commit is reported as partial, naming the shard."""
+    corpus = os.path.join(DEMO, "corpus.jsonl")
+    queries = os.path.join(DEMO, "queries.jsonl")
+    with open(corpus) as f:
+        lines = f.readlines()
+    first, more = os.path.join(TMP, "l1000.jsonl"), os.path.join(TMP, "l200.jsonl")
+    changed = os.path.join(TMP, "lchg.jsonl")
+    open(first, "w").writelines(lines[:1000])
+    open(more, "w").writelines(lines[1000:1200])
+    chg = []
+    for line in lines[10:20]:
+        o = json.loads(line)
+        o["text"] = "replaced text about jet noise and boundary layers " + o["text"][:40]
+        chg.append(json.dumps(o) + "\n")
+    open(changed, "w").writelines(chg)
+    dels = [json.loads(line)["_id"] for line in lines[30:40]]
+    one, d = os.path.join(TMP, "live.vjr"), os.path.join(TMP, "live3")
+    ok(run([VAJRA, "index", first, "-o", one, "-q"]), "vajra index live")
+    ok(mpi(3, "index", first, "-o", d, "-q"), "vajra-mpi index live")
+    for args in (["add", more], ["add", changed, "--upsert"], ["delete"] + dels):
+        ok(run([VAJRA, args[0], one] + args[1:] + ["-q"]), "vajra " + " ".join(args[:2]))
+        out = ok(mpi(3, args[0], d, *args[1:], "--json"), "vajra-mpi " + " ".join(args[:2]))
+        if out:
+            summary = json.loads(out)
+            check(summary["live"] == (1190 if args[0] == "delete" else 1200), "live count after %s: %r" % (args[0], summary))
+    k = "10" if stats else "2000"
+    want = runs(ok(run([VAJRA, "search", one, "--queries", queries, "--format", "jsonl", "-k", k]),
+                   "vajra search live"))
+    got = runs(ok(mpi(3, "search", d, "--queries", queries, "--format", "jsonl", "-k", k),
+                  "vajra-mpi search live"))
+    if stats:
+        same(got, want, "live lexical N=3")
+    else:  # per-shard statistics: the same matching documents, in another order
+        check(all(set(x[0] for x in got[q]) == set(x[0] for x in want[q]) for q in want),
+              "live: same matching documents")
+    # staging fails on one shard (a duplicate id without --upsert): nothing committed anywhere
+    info0 = json.loads(ok(mpi(3, "info", d, "--json"), "info"))
+    p = mpi(3, "add", d, changed)
+    check(p.returncode != 0 and "nothing was committed" in p.stderr, "failed add: %s" % p.stderr)
+    info1 = json.loads(ok(mpi(3, "info", d, "--json"), "info"))
+    check(info0 == info1, "a failed add changed nothing")
+    # a commit failing on shard 1 after the others: reported as partial, naming it
+    env = dict(ENV, VAJRA_MPI_TEST_FAULT="commit:1")
+    ids = [json.loads(line)["_id"] for line in lines[40:60]]
+    p = mpi(3, "delete", d, *ids, env=env)
+    check(p.returncode != 0 and "PARTIAL" in p.stderr and "shard(s) 1 failed" in p.stderr,
+          "partial commit reported: %s" % p.stderr[-800:])
+    info2 = json.loads(ok(mpi(3, "info", d, "--json"), "info after a partial commit"))
+    on1 = sum(1 for i in ids if shard_of(i, 3) == 1)
+    check(info2["live"] == 1190 - (len(ids) - on1), "partial: the others deleted theirs")
+
+
+def shard_of(doc_id, n):
+    h = 0xcbf29ce484222325
+    for b in doc_id.encode():
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return h % n
+
+
 def main():
     global VAJRA, VMPI, MPIRUN, TMP
     if len(sys.argv) == 3 and sys.argv[1] == "--skip":
