@@ -33,10 +33,10 @@ enum { OPT_VECTORS = 256, OPT_VECTOR_FIELD, OPT_STORAGE, OPT_JSON, OPT_LIMIT };
 static char *options_line(const CliBuildOptions *o, uint32_t dim)
 {
     return g_strdup_printf(
-        "metric=%s profile=%s scorer=%s k1=%s%g b=%s%g stemmer=%s keep-stopwords=%d "
+        "metric=%s profile=%s scorer=%s k1=%s%g b=%s%g language=%s keep-stopwords=%d "
         "ignore-title=%d M=%u ef-construction=%u ef-search=%u dim=%u",
         o->metric, o->profile, o->scorer ? o->scorer : "scorer-bm25", o->have_k1 ? "" : "default:",
-        o->k1, o->have_b ? "" : "default:", o->b, o->stemmer ? o->stemmer : "english",
+        o->k1, o->have_b ? "" : "default:", o->b, o->language ? o->language : "default",
         o->keep_stopwords, o->ignore_title, o->M, o->efc, o->efs, dim);
 }
 
