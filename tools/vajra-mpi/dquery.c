@@ -219,7 +219,7 @@ static int gather_hits(VmpiShard *s, GByteArray *mine, int sides, VmpiHits *side
                 vmpi_abort(s->cmd, "shard(s) %s sent no hits within %.0f s (a rank died or "
                            "hangs)", who->str, vmpi_timeout_s);
             }
-            if (++spins > 2000) {
+            if (++spins > vmpi_spin_limit) {
                 struct timespec ts = {0, 20000};
                 nanosleep(&ts, NULL);
             }

@@ -4,12 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vajra/vajra.h"
 #include "vmpi.h"
 
 int vmpi_world_rank = 0, vmpi_world_size = 1;
 double vmpi_timeout_s = 60.0;
+long vmpi_spin_limit = 2000;
 
 void vmpi_error(const char *cmd, const char *fmt, ...)
 {
@@ -48,7 +50,7 @@ void vmpi_wait(const char *cmd, MPI_Request *req, const char *what)
         if (MPI_Wtime() - t0 > vmpi_timeout_s)
             vmpi_abort(cmd, "%s did not complete within %.0f s (a rank died or hangs)", what,
                        vmpi_timeout_s);
-        if (++spins > 2000) {
+        if (++spins > vmpi_spin_limit) {
             struct timespec ts = {0, 50000};
             nanosleep(&ts, NULL);
         }
@@ -213,6 +215,10 @@ int main(int argc, char **argv)
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     MPI_Comm_rank(MPI_COMM_WORLD, &vmpi_world_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &vmpi_world_size);
+    /* Oversubscribed (more ranks than cores): sleep at once while waiting, so that a waiting
+     * rank does not take the core from one that is working. */
+    if (vmpi_world_size > sysconf(_SC_NPROCESSORS_ONLN))
+        vmpi_spin_limit = 0;
     /* Only rank 0 writes results; the others keep stdout for nothing (errors go to stderr). */
     if (vmpi_world_rank != 0 && freopen("/dev/null", "w", stdout) == NULL)
         vmpi_abort(cmd->name, "cannot redirect stdout");

@@ -35,6 +35,7 @@ int vmpi_info(int argc, char **argv);
 /* ---- process-wide ---- */
 extern int vmpi_world_rank, vmpi_world_size;
 extern double vmpi_timeout_s;
+extern long vmpi_spin_limit; /* polls before each wait sleeps 20-50 us */
 
 /* "vajra-mpi <cmd>: ..." on stderr (any rank). */
 void vmpi_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
