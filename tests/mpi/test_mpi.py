@@ -147,6 +147,13 @@ def one_query_output(single, sharded):
     a = json.loads(ok(run([VAJRA, "search", single, "--json"] + args), "vajra search --json"))
     b = json.loads(ok(mpi(3, "search", sharded, "--json", *args), "vajra-mpi search --json"))
     check(a == b, "--json output equal:\n%s\n%s" % (a, b))
+    # eval: the same metrics (and keys) as vajra eval, every mode
+    ev = ["--queries", os.path.join(DEMO, "queries.jsonl"), "--qrels",
+          os.path.join(DEMO, "qrels.tsv"), "--query-vectors",
+          os.path.join(DEMO, "lsa128.queries.npy"), "--exact", "--json"]
+    a = json.loads(ok(run([VAJRA, "eval", single] + ev), "vajra eval"))
+    b = json.loads(ok(mpi(3, "eval", sharded, *ev), "vajra-mpi eval"))
+    check(a == b, "eval output equal:\n%s\n%s" % (a, b))
 
 
 def wordnet(stats):

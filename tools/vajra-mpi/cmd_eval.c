@@ -148,13 +148,14 @@ int vmpi_eval(int argc, char **argv)
     }
     /* What is judged, and which judged documents no shard holds. */
     size_t judged = 0, judged_missing = 0;
-    uint64_t judgements = 0;
+    uint64_t judgements = 0, relevant_total = 0;
     Found f = {s.c, 0, 0};
     for (size_t i = 0; i < qs.n; i++) {
         const char *id = vajra_docset_doc(qs.set, i)->id;
         if (vajra_qrels_relevant_count(qrels, id) == 0)
             continue;
         judged++;
+        relevant_total += vajra_qrels_relevant_count(qrels, id);
         judgements += vajra_qrels_foreach_doc(qrels, id, count_doc, &f);
     }
     for (size_t i = 0; i < vajra_qrels_query_count(qrels); i++) {
@@ -172,19 +173,10 @@ int vmpi_eval(int argc, char **argv)
                       qs.n, queries_path, qrels_path);
         goto out;
     }
-    if (vmpi_world_rank == 0) {
-        if (judged < qs.n)
-            fprintf(stderr, "vajra eval: warning: %zu of %zu queries in %s have no relevant "
-                    "judgement in %s; they are not scored\n", qs.n - judged, qs.n, queries_path,
-                    qrels_path);
-        if (judged_missing > 0)
-            fprintf(stderr, "vajra eval: warning: %zu queries judged in %s are not in %s; they "
-                    "are not scored\n", judged_missing, qrels_path, queries_path);
-        if (docs_missing > 0)
-            fprintf(stderr, "vajra eval: warning: %zu of the %llu judged documents of the scored "
-                    "queries are not in the index; no run can retrieve them\n", docs_missing,
-                    (unsigned long long)judgements);
-    }
+    CliEvalCounts ec = {qs.n, judged, judged_missing, (size_t)judgements, docs_missing,
+                        (size_t)(relevant_total - fsum[1])};
+    if (vmpi_world_rank == 0)
+        cli_eval_warnings(queries_path, qrels_path, &ec);
 
     VajraMetrics means[3] = {{0}};
     size_t scored[3] = {0, 0, 0};
@@ -224,42 +216,8 @@ int vmpi_eval(int argc, char **argv)
         means[m] = (VajraMetrics){sum.ndcg_at_10 / d, sum.recall_at_100 / d, sum.map / d,
                                   sum.mrr_at_10 / d, sum.ndcg_at_10_exp / d};
     }
-    if (vmpi_world_rank == 0) {
-        int printed = 0, several = want[0] + want[1] + want[2] > 1;
-        if (json && several)
-            printf("[");
-        else if (!json)
-            printf("%-8s %8s %12s %11s %8s %8s %8s\n", "mode", "nDCG@10", "nDCG@10(exp)",
-                   "recall@100", "MRR@10", "MAP", "queries");
-        for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
-            if (!want[m])
-                continue;
-            const VajraMetrics *mm = &means[m];
-            if (json) {
-                printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
-                       cli_mode_name((CliMode)m));
-                cli_json_number(stdout, mm->ndcg_at_10);
-                printf(", \"ndcg@10_exp\": ");
-                cli_json_number(stdout, mm->ndcg_at_10_exp);
-                printf(", \"recall@100\": ");
-                cli_json_number(stdout, mm->recall_at_100);
-                printf(", \"mrr@10\": ");
-                cli_json_number(stdout, mm->mrr_at_10);
-                printf(", \"map\": ");
-                cli_json_number(stdout, mm->map);
-                printf(", \"queries\": %zu, \"unjudged_queries\": %zu, \"missing_queries\": %zu, "
-                       "\"missing_judged_docs\": %zu}", scored[m], qs.n - judged, judged_missing,
-                       docs_missing);
-            } else {
-                printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
-                       mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10,
-                       mm->map, scored[m]);
-            }
-            printed++;
-        }
-        if (json)
-            printf("%s\n", several ? "]" : "");
-    }
+    if (vmpi_world_rank == 0)
+        cli_eval_print(json, want, means, scored, &ec);
     status = CLI_EXIT_OK;
 out:
     for (size_t i = 0; res && i < qs.n; i++)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "vajra/collection.h"
+#include "vajra/eval.h"
 #include "vajra/filter_expr.h"
 #include "vajra/fusion.h"
 #include "vajra/io.h"
@@ -163,6 +164,25 @@ void cli_searcher_clear(CliSearcher *s);
  * (a malformed filter shows its column); returns non-zero on failure. */
 int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
                         const char *filter_text, int with_attrs);
+
+/* ---- the report of eval (cli_eval.c; shared with vajra-mpi) ---- */
+
+/* What the inputs of an evaluation hold, before anything is run. */
+typedef struct CliEvalCounts {
+    size_t queries;           /* in the queries file */
+    size_t judged;            /* of those, with >= 1 relevant document: the ones scored */
+    size_t judged_missing;    /* queries of the qrels with >= 1 relevant document not in the file */
+    size_t judgements;        /* (query, document) rows of the scored queries */
+    size_t docs_missing;      /* of those, documents the index does not hold */
+    size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
+} CliEvalCounts;
+
+/* The warnings on stderr about queries and documents that cannot be scored. */
+void cli_eval_warnings(const char *queries_path, const char *qrels_path, const CliEvalCounts *c);
+/* The table (or JSON: an object, or an array of them for several modes) of the means of the
+ * modes with want[mode] set. */
+void cli_eval_print(int json, const int want[3], const VajraMetrics means[3],
+                    const size_t scored[3], const CliEvalCounts *c);
 
 /* ---- queries (cli_search_batch.c) ---- */
 

@@ -108,19 +108,10 @@ static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, 
     return bad;
 }
 
-/* What the inputs hold, before anything is run. */
-typedef struct EvalCounts {
-    size_t queries;           /* in the queries file */
-    size_t judged;            /* of those, with >= 1 relevant document: the ones scored */
-    size_t judged_missing;    /* queries of the qrels with >= 1 relevant document not in the file */
-    size_t judgements;        /* (query, document) rows of the scored queries */
-    size_t docs_missing;      /* of those, documents the index does not hold */
-    size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
-} EvalCounts;
 
 typedef struct MissingDocs {
     const VajraCollection *c;
-    EvalCounts *counts;
+    CliEvalCounts *counts;
 } MissingDocs;
 
 static void count_missing_doc(void *user, const char *doc_id, int grade)
@@ -134,7 +125,7 @@ static void count_missing_doc(void *user, const char *doc_id, int grade)
 }
 
 static void count_inputs(const VajraDocSet *queries, const VajraQrels *qrels,
-                         const VajraCollection *c, EvalCounts *out)
+                         const VajraCollection *c, CliEvalCounts *out)
 {
     memset(out, 0, sizeof *out);
     out->queries = vajra_docset_count(queries);
@@ -282,7 +273,7 @@ int cmd_eval(int argc, char **argv)
     EvalRun run = {c, queries, qv_path ? &qv : NULL, qrels, ids, n};
 
     /* Count what will be scored and what cannot be, and refuse an evaluation of nothing. */
-    EvalCounts ec;
+    CliEvalCounts ec;
     count_inputs(queries, qrels, c, &ec);
     if (ec.judged == 0) {
         cli_error("eval", "none of the %zu queries in %s has a relevant judgement in %s (the "
@@ -290,17 +281,7 @@ int cmd_eval(int argc, char **argv)
                   ec.queries, queries_path, qrels_path);
         goto out;
     }
-    if (ec.judged < ec.queries)
-        fprintf(stderr, "vajra eval: warning: %zu of %zu queries in %s have no relevant "
-                "judgement in %s; they are not scored\n", ec.queries - ec.judged, ec.queries,
-                queries_path, qrels_path);
-    if (ec.judged_missing > 0)
-        fprintf(stderr, "vajra eval: warning: %zu queries judged in %s are not in %s; they are "
-                "not scored\n", ec.judged_missing, qrels_path, queries_path);
-    if (ec.docs_missing > 0)
-        fprintf(stderr, "vajra eval: warning: %zu of the %zu judged documents of the scored "
-                "queries (%zu of them relevant) are not in the index; no run can retrieve "
-                "them\n", ec.docs_missing, ec.judgements, ec.relevant_missing);
+    cli_eval_warnings(queries_path, qrels_path, &ec);
 
     /* Run every mode first and print only when all succeeded: no half-written output. */
     VajraMetrics means[3];
@@ -308,40 +289,7 @@ int cmd_eval(int argc, char **argv)
     for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++)
         if (want[m] && run_mode(&run, (CliMode)m, k, depth, ef, &fusion, &means[m], &scored[m]))
             goto out;
-    int printed = 0, several = want[0] + want[1] + want[2] > 1;
-    if (json && several)
-        printf("[");
-    else if (!json)
-        printf("%-8s %8s %12s %11s %8s %8s %8s\n", "mode", "nDCG@10", "nDCG@10(exp)",
-               "recall@100", "MRR@10", "MAP", "queries");
-    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
-        if (!want[m])
-            continue;
-        const VajraMetrics *mm = &means[m];
-        if (json) {
-            printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
-                   cli_mode_name((CliMode)m));
-            cli_json_number(stdout, mm->ndcg_at_10);
-            printf(", \"ndcg@10_exp\": ");
-            cli_json_number(stdout, mm->ndcg_at_10_exp);
-            printf(", \"recall@100\": ");
-            cli_json_number(stdout, mm->recall_at_100);
-            printf(", \"mrr@10\": ");
-            cli_json_number(stdout, mm->mrr_at_10);
-            printf(", \"map\": ");
-            cli_json_number(stdout, mm->map);
-            printf(", \"queries\": %zu, \"unjudged_queries\": %zu, \"missing_queries\": %zu, "
-                   "\"missing_judged_docs\": %zu}", scored[m], ec.queries - ec.judged,
-                   ec.judged_missing, ec.docs_missing);
-        } else {
-            printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
-                   mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10, mm->map,
-                   scored[m]);
-        }
-        printed++;
-    }
-    if (json)
-        printf("%s\n", several ? "]" : "");
+    cli_eval_print(json, want, means, scored, &ec);
     status = CLI_EXIT_OK;
 out:
     free(ids);
