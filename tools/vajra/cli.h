@@ -165,6 +165,57 @@ void cli_searcher_clear(CliSearcher *s);
 int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
                         const char *filter_text, int with_attrs);
 
+/* ---- the options of search (cli_search_args.c; shared with vajra-mpi) ---- */
+
+/* Output formats of a batch search. */
+typedef enum CliFormat { CLI_FORMAT_TREC = 0, CLI_FORMAT_JSONL = 1 } CliFormat;
+
+typedef struct CliSearchArgs {
+    const char *mode_s, *qv_spec, *storage, *qfile, *queries_path, *qvs_path, *format_s;
+    const char *run_name, *output;
+    uint32_t k, depth, ef, qrow;
+    int have_qrow, json, exact, pipeline;
+    CliFusion fusion;
+    /* Filled by cli_search_args_check: */
+    const char *path, *text_arg; /* the positional arguments */
+    int batch;                   /* --queries or --query-vectors */
+    CliMode mode;
+    CliFormat format;
+} CliSearchArgs;
+
+enum { CLI_OPT_S_MODE = 900, CLI_OPT_S_QV, CLI_OPT_S_QROW, CLI_OPT_S_DEPTH, CLI_OPT_S_EF,
+       CLI_OPT_S_EXACT, CLI_OPT_S_STORAGE, CLI_OPT_S_JSON, CLI_OPT_S_PIPELINE, CLI_OPT_S_QFILE,
+       CLI_OPT_S_QUERIES, CLI_OPT_S_QVS, CLI_OPT_S_FORMAT, CLI_OPT_S_RUN };
+
+/* getopt_long entries of the search options (with the fusion options, -k and -o). */
+#define CLI_SEARCH_LONGOPTS                                                                    \
+    {"mode", required_argument, NULL, CLI_OPT_S_MODE},                                         \
+    {"query-vector", required_argument, NULL, CLI_OPT_S_QV},                                   \
+    {"query-row", required_argument, NULL, CLI_OPT_S_QROW},                                    \
+    {"depth", required_argument, NULL, CLI_OPT_S_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_S_EF},                                             \
+    {"exact", no_argument, NULL, CLI_OPT_S_EXACT},                                             \
+    {"storage", required_argument, NULL, CLI_OPT_S_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_S_JSON},                                               \
+    {"show-pipeline", no_argument, NULL, CLI_OPT_S_PIPELINE},                                  \
+    {"query-file", required_argument, NULL, CLI_OPT_S_QFILE},                                  \
+    {"queries", required_argument, NULL, CLI_OPT_S_QUERIES},                                   \
+    {"query-vectors", required_argument, NULL, CLI_OPT_S_QVS},                                 \
+    {"format", required_argument, NULL, CLI_OPT_S_FORMAT},                                     \
+    {"run-name", required_argument, NULL, CLI_OPT_S_RUN},                                      \
+    {"output", required_argument, NULL, 'o'}
+
+void cli_search_args_defaults(CliSearchArgs *a);
+/* Take one option from getopt ('k', 'o' and the long ones above): 1 = handled, 0 = not a search
+ * option, -1 = bad value (printed). */
+int cli_search_option(const char *cmd, int ch, const char *arg, CliSearchArgs *a);
+/* After getopt: the positional arguments argv[first..] ("<what> [TEXT]") and every check of
+ * `vajra search` (batch versus single query, format, run name, mode and what it needs; depth
+ * default). Returns 0, or CLI_EXIT_USAGE after printing the usage error. */
+int cli_search_args_check(const char *cmd, int argc, char **argv, int first, const char *what,
+                          CliSearchArgs *a);
+
 /* ---- the report of eval (cli_eval.c; shared with vajra-mpi) ---- */
 
 /* What the inputs of an evaluation hold, before anything is run. */
@@ -194,8 +245,6 @@ char *cli_query_text(const VajraDocument *q);
  * frees. Prints the error (naming the file) and returns NULL on failure. */
 char *cli_read_text(const char *cmd, const char *path);
 
-/* Output formats of a batch search. */
-typedef enum CliFormat { CLI_FORMAT_TREC = 0, CLI_FORMAT_JSONL = 1 } CliFormat;
 int cli_parse_format(const char *s, CliFormat *out);
 
 /* Run every query (queries[i] with row i of qv when given; without queries, every row of qv
