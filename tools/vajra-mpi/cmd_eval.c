@@ -18,8 +18,6 @@ static void help(void)
            "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE,
-       OPT_JSON };
 
 typedef struct Found {
     VajraCollection *c;
@@ -39,81 +37,36 @@ static void count_doc(void *user, const char *doc_id, int grade)
 int vmpi_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"qrels", required_argument, NULL, OPT_QRELS},
-        {"query-vectors", required_argument, NULL, OPT_QV},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        CLI_FUSION_LONGOPTS,
+        CLI_EVAL_LONGOPTS,
         VMPI_LONGOPTS,
-        {"ef", required_argument, NULL, OPT_EF},
-        {"exact", no_argument, NULL, OPT_EXACT},
-        {"storage", required_argument, NULL, OPT_STORAGE},
-        {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    const char *queries_path = NULL, *qrels_path = NULL, *qv_path = NULL, *mode_s = NULL;
-    const char *storage = "storage-mmap";
-    uint32_t k = 1000, depth = 0, ef = 0, replicas = 1;
-    int json = 0, exact = 0, ch;
-    CliFusion fusion = CLI_FUSION_DEFAULT;
+    CliEvalArgs a;
+    cli_eval_args_defaults(&a);
+    uint32_t replicas = 1;
+    int ch;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
-        int r = cli_fusion_option("eval", ch, optarg, &fusion);
+        int r = cli_eval_option("eval", ch, optarg, &a);
         if (r == 0)
             r = vmpi_common_option("eval", ch, optarg, &replicas);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
-        switch (ch) {
-        case OPT_QUERIES: queries_path = optarg; break;
-        case OPT_QRELS: qrels_path = optarg; break;
-        case OPT_QV: qv_path = optarg; break;
-        case OPT_MODE: mode_s = optarg; break;
-        case OPT_EXACT: exact = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("eval", "--storage takes file or mmap");
-            break;
-        case 'k':
-        case OPT_DEPTH:
-        case OPT_EF: {
-            uint32_t v = 0;
-            if (!cli_parse_u32(optarg, &v) || v == 0)
-                return cli_usage_error("eval", "expected a positive integer, not \"%s\"", optarg);
-            *(ch == 'k' ? &k : ch == OPT_DEPTH ? &depth : &ef) = v;
-            break;
+        if (ch == 'h') {
+            help();
+            return CLI_EXIT_OK;
         }
-        case 'h': help(); return CLI_EXIT_OK;
-        default: return cli_usage_error("eval", "bad option");
-        }
+        return cli_usage_error("eval", "bad option");
     }
-    if (argc - optind != 1)
-        return cli_usage_error("eval", "expected one DIR argument");
-    if (queries_path == NULL || qrels_path == NULL)
-        return cli_usage_error("eval", "--queries and --qrels are required");
-    if (k < 100)
-        return cli_usage_error("eval", "-k must be at least 100 (recall@100)");
-    int want[3] = {0, 0, 0};
-    if (mode_s == NULL || strcmp(mode_s, "all") == 0) {
-        want[CLI_MODE_LEXICAL] = 1;
-        want[CLI_MODE_VECTOR] = want[CLI_MODE_HYBRID] = qv_path != NULL;
-    } else {
-        CliMode m;
-        if (!cli_parse_mode(mode_s, &m))
-            return cli_usage_error("eval", "--mode takes lexical, vector, hybrid or all");
-        if (m != CLI_MODE_LEXICAL && qv_path == NULL)
-            return cli_usage_error("eval", "--mode %s needs --query-vectors", mode_s);
-        want[m] = 1;
-    }
-    if (depth == 0)
-        depth = k;
-    if (ef == 0)
-        ef = k;
-    if (exact)
-        ef = VAJRA_EF_EXACT;
+    if (cli_eval_args_check("eval", argc, optind, "DIR", &a) != 0)
+        return CLI_EXIT_USAGE;
+    const char *queries_path = a.queries_path, *qrels_path = a.qrels_path, *qv_path = a.qv_path;
+    const char *storage = a.storage;
+    uint32_t k = a.k, depth = a.depth, ef = a.ef;
+    int json = a.json;
+    const int *want = a.want;
+    CliFusion fusion = a.fusion;
 
     int status = CLI_EXIT_FAIL;
     VmpiShard s;

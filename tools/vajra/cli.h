@@ -228,6 +228,37 @@ typedef struct CliEvalCounts {
     size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
 } CliEvalCounts;
 
+/* The options of eval. */
+typedef struct CliEvalArgs {
+    const char *queries_path, *qrels_path, *qv_path, *mode_s, *storage;
+    uint32_t k, depth, ef;
+    int json, exact;
+    CliFusion fusion;
+    int want[3]; /* the modes to run (cli_eval_args_check) */
+} CliEvalArgs;
+
+enum { CLI_OPT_E_QUERIES = 950, CLI_OPT_E_QRELS, CLI_OPT_E_QV, CLI_OPT_E_MODE, CLI_OPT_E_DEPTH,
+       CLI_OPT_E_EF, CLI_OPT_E_EXACT, CLI_OPT_E_STORAGE, CLI_OPT_E_JSON };
+
+#define CLI_EVAL_LONGOPTS                                                                      \
+    {"queries", required_argument, NULL, CLI_OPT_E_QUERIES},                                   \
+    {"qrels", required_argument, NULL, CLI_OPT_E_QRELS},                                       \
+    {"query-vectors", required_argument, NULL, CLI_OPT_E_QV},                                  \
+    {"mode", required_argument, NULL, CLI_OPT_E_MODE},                                         \
+    {"depth", required_argument, NULL, CLI_OPT_E_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_E_EF},                                             \
+    {"exact", no_argument, NULL, CLI_OPT_E_EXACT},                                             \
+    {"storage", required_argument, NULL, CLI_OPT_E_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_E_JSON}
+
+void cli_eval_args_defaults(CliEvalArgs *a);
+/* Take one option from getopt (-k and the long ones above): 1 handled, 0 not, -1 bad (printed). */
+int cli_eval_option(const char *cmd, int ch, const char *arg, CliEvalArgs *a);
+/* After getopt: one positional argument (`what`), the required files, -k ≥ 100, the modes
+ * (want), and the depth/ef defaults. Returns 0, or CLI_EXIT_USAGE after printing the error. */
+int cli_eval_args_check(const char *cmd, int argc, int first, const char *what, CliEvalArgs *a);
+
 /* The warnings on stderr about queries and documents that cannot be scored. */
 void cli_eval_warnings(const char *queries_path, const char *qrels_path, const CliEvalCounts *c);
 /* The table (or JSON: an object, or an array of them for several modes) of the means of the
