@@ -388,4 +388,28 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
 int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, const CliDocs *docs,
               const char *docs_path, VajraCollection **out, double *build_s);
 
+/* The options of index (shared with vajra-mpi index): the build options plus these. */
+typedef struct CliIndexArgs {
+    CliBuildOptions build;
+    const char *output, *vectors, *vector_field, *storage;
+    uint32_t limit;
+    int json;
+} CliIndexArgs;
+
+enum { CLI_OPT_I_VECTORS = 980, CLI_OPT_I_VECTOR_FIELD, CLI_OPT_I_STORAGE, CLI_OPT_I_JSON,
+       CLI_OPT_I_LIMIT };
+
+#define CLI_INDEX_LONGOPTS                                                                     \
+    CLI_BUILD_LONGOPTS,                                                                        \
+    {"output", required_argument, NULL, 'o'},                                                  \
+    {"vectors", required_argument, NULL, CLI_OPT_I_VECTORS},                                   \
+    {"vector-field", required_argument, NULL, CLI_OPT_I_VECTOR_FIELD},                         \
+    {"limit", required_argument, NULL, CLI_OPT_I_LIMIT},                                       \
+    {"storage", required_argument, NULL, CLI_OPT_I_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_I_JSON}
+
+void cli_index_args_defaults(CliIndexArgs *a);
+/* Take one option from getopt: 1 handled, 0 not, -1 bad value (printed). */
+int cli_index_option(const char *cmd, int ch, const char *arg, CliIndexArgs *a);
+
 #endif /* VAJRA_CLI_H */
