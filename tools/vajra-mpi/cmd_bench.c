@@ -27,8 +27,6 @@ static void help(void)
            "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_REPEAT, OPT_MAXQ, OPT_STORAGE,
-       OPT_JSON };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -39,73 +37,37 @@ static int cmp_double(const void *a, const void *b)
 int vmpi_bench(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"query-vectors", required_argument, NULL, OPT_QV},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        CLI_FUSION_LONGOPTS,
+        CLI_BENCH_LONGOPTS,
         VMPI_LONGOPTS,
-        {"ef", required_argument, NULL, OPT_EF},
-        {"repeat", required_argument, NULL, OPT_REPEAT},
-        {"max-queries", required_argument, NULL, OPT_MAXQ},
-        {"storage", required_argument, NULL, OPT_STORAGE},
-        {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    const char *queries_path = NULL, *qv_path = NULL, *mode_s = NULL, *storage = "storage-mmap";
-    uint32_t k = 10, depth = 0, ef = 0, repeat = 3, maxq = 0, replicas = 1;
-    int json = 0, ch;
-    CliFusion fusion = CLI_FUSION_DEFAULT;
+    CliBenchArgs ba;
+    cli_bench_args_defaults(&ba);
+    uint32_t replicas = 1;
+    int ch;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
-        int r = cli_fusion_option("bench", ch, optarg, &fusion);
+        int r = cli_bench_option("bench", ch, optarg, &ba);
         if (r == 0)
             r = vmpi_common_option("bench", ch, optarg, &replicas);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
-        switch (ch) {
-        case OPT_QUERIES: queries_path = optarg; break;
-        case OPT_QV: qv_path = optarg; break;
-        case OPT_MODE: mode_s = optarg; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("bench", "--storage takes file or mmap");
-            break;
-        case 'k':
-        case OPT_DEPTH:
-        case OPT_EF:
-        case OPT_REPEAT:
-        case OPT_MAXQ: {
-            uint32_t v = 0;
-            if (!cli_parse_u32(optarg, &v) || v == 0)
-                return cli_usage_error("bench", "expected a positive integer, not \"%s\"", optarg);
-            *(ch == 'k'          ? &k
-              : ch == OPT_DEPTH  ? &depth
-              : ch == OPT_EF     ? &ef
-              : ch == OPT_REPEAT ? &repeat
-                                 : &maxq) = v;
-            break;
+        if (ch == 'h') {
+            help();
+            return CLI_EXIT_OK;
         }
-        case 'h': help(); return CLI_EXIT_OK;
-        default: return cli_usage_error("bench", "bad option");
-        }
+        return cli_usage_error("bench", "bad option");
     }
     if (argc - optind != 1)
         return cli_usage_error("bench", "expected one DIR argument");
-    CliMode mode = queries_path && qv_path ? CLI_MODE_HYBRID
-                   : qv_path               ? CLI_MODE_VECTOR
-                                           : CLI_MODE_LEXICAL;
-    if (mode_s != NULL && !cli_parse_mode(mode_s, &mode))
-        return cli_usage_error("bench", "--mode takes lexical, vector or hybrid");
-    if (mode != CLI_MODE_VECTOR && queries_path == NULL)
-        return cli_usage_error("bench", "--queries is required (in %s mode)", cli_mode_name(mode));
-    if (mode != CLI_MODE_LEXICAL && qv_path == NULL)
-        return cli_usage_error("bench", "--mode %s needs --query-vectors", cli_mode_name(mode));
-    if (depth == 0)
-        depth = k;
+    if (cli_bench_args_check("bench", &ba) != 0)
+        return CLI_EXIT_USAGE;
+    const char *queries_path = ba.queries_path, *qv_path = ba.qv_path, *storage = ba.storage;
+    uint32_t k = ba.k, depth = ba.depth, ef = ba.ef, repeat = ba.repeat, maxq = ba.maxq;
+    int json = ba.json;
+    CliMode mode = ba.mode;
+    CliFusion fusion = ba.fusion;
 
     int status = CLI_EXIT_FAIL;
     VmpiShard s;

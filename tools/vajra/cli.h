@@ -412,4 +412,35 @@ void cli_index_args_defaults(CliIndexArgs *a);
 /* Take one option from getopt: 1 handled, 0 not, -1 bad value (printed). */
 int cli_index_option(const char *cmd, int ch, const char *arg, CliIndexArgs *a);
 
+/* The query-side options of bench (cli_bench_args.c; shared with vajra-mpi bench). */
+typedef struct CliBenchArgs {
+    const char *queries_path, *qv_path, *mode_s, *storage;
+    uint32_t k, depth, ef, repeat, maxq;
+    int json;
+    CliFusion fusion;
+    CliMode mode; /* cli_bench_args_check */
+} CliBenchArgs;
+
+enum { CLI_OPT_B_QUERIES = 1000, CLI_OPT_B_QV, CLI_OPT_B_MODE, CLI_OPT_B_DEPTH, CLI_OPT_B_EF,
+       CLI_OPT_B_REPEAT, CLI_OPT_B_MAXQ, CLI_OPT_B_STORAGE, CLI_OPT_B_JSON };
+
+#define CLI_BENCH_LONGOPTS                                                                     \
+    {"queries", required_argument, NULL, CLI_OPT_B_QUERIES},                                   \
+    {"query-vectors", required_argument, NULL, CLI_OPT_B_QV},                                  \
+    {"mode", required_argument, NULL, CLI_OPT_B_MODE},                                         \
+    {"depth", required_argument, NULL, CLI_OPT_B_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_B_EF},                                             \
+    {"repeat", required_argument, NULL, CLI_OPT_B_REPEAT},                                     \
+    {"max-queries", required_argument, NULL, CLI_OPT_B_MAXQ},                                  \
+    {"storage", required_argument, NULL, CLI_OPT_B_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_B_JSON}
+
+void cli_bench_args_defaults(CliBenchArgs *a);
+/* Take one option from getopt (-k and the long ones above): 1 handled, 0 not, -1 bad (printed). */
+int cli_bench_option(const char *cmd, int ch, const char *arg, CliBenchArgs *a);
+/* After getopt: the mode (from the inputs or --mode) and what it needs; depth default k.
+ * Returns 0, or CLI_EXIT_USAGE after printing the error. */
+int cli_bench_args_check(const char *cmd, CliBenchArgs *a);
+
 #endif /* VAJRA_CLI_H */
