@@ -79,8 +79,10 @@ static int global_stats(VmpiShard *s, const char *text, VajraQueryStats *local,
         vmpi_abort(s->cmd, "out of memory");
     in[0] = local->doc_count;
     in[1] = local->total_length;
-    memcpy(in + 2, local->doc_freq, n * sizeof *in);
-    memcpy(in + 2 + n, local->coll_freq, n * sizeof *in);
+    if (n > 0) { /* (the arrays are NULL for a query without terms) */
+        memcpy(in + 2, local->doc_freq, n * sizeof *in);
+        memcpy(in + 2 + n, local->coll_freq, n * sizeof *in);
+    }
     vmpi_allreduce(s->cmd, in, *buf, (int)len, MPI_UINT64_T, MPI_SUM, s->comm,
                    "the statistics exchange");
     free(in);
@@ -155,7 +157,8 @@ static int cmp_hit(const void *a, const void *b)
 
 static void keep_top(VmpiHits *h, size_t k)
 {
-    qsort(h->items, h->count, sizeof *h->items, cmp_hit);
+    if (h->count > 1) /* (items is NULL when no shard had a hit) */
+        qsort(h->items, h->count, sizeof *h->items, cmp_hit);
     while (h->count > k) {
         h->count--;
         free(h->items[h->count].id);
