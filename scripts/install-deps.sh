@@ -10,6 +10,7 @@ PACKAGES=(
   valgrind clang libclang-rt-14-dev             # memcheck, fuzzing
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user   # NEON kernel under qemu
   libxapian-dev libsqlite3-dev libhnswlib-dev   # peers, for bench/compare
+  libopenmpi-dev openmpi-bin                    # tools/vajra-mpi and tests/mpi
   gnuplot-nox                                   # bench/plot.sh
   python3-dev python3-numpy python3-pytest python3-mesonpy python3-pip python3-venv patchelf  # python/
   python3-hnswlib python3-faiss                 # peers, for bench/python

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "vajra/collection.h"
+#include "vajra/eval.h"
 #include "vajra/filter_expr.h"
 #include "vajra/fusion.h"
 #include "vajra/io.h"
@@ -164,6 +165,107 @@ void cli_searcher_clear(CliSearcher *s);
 int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
                         const char *filter_text, int with_attrs);
 
+/* ---- the options of search (cli_search_args.c; shared with vajra-mpi) ---- */
+
+/* Output formats of a batch search. */
+typedef enum CliFormat { CLI_FORMAT_TREC = 0, CLI_FORMAT_JSONL = 1 } CliFormat;
+
+typedef struct CliSearchArgs {
+    const char *mode_s, *qv_spec, *storage, *qfile, *queries_path, *qvs_path, *format_s;
+    const char *run_name, *output;
+    uint32_t k, depth, ef, qrow;
+    int have_qrow, json, exact, pipeline;
+    CliFusion fusion;
+    /* Filled by cli_search_args_check: */
+    const char *path, *text_arg; /* the positional arguments */
+    int batch;                   /* --queries or --query-vectors */
+    CliMode mode;
+    CliFormat format;
+} CliSearchArgs;
+
+enum { CLI_OPT_S_MODE = 900, CLI_OPT_S_QV, CLI_OPT_S_QROW, CLI_OPT_S_DEPTH, CLI_OPT_S_EF,
+       CLI_OPT_S_EXACT, CLI_OPT_S_STORAGE, CLI_OPT_S_JSON, CLI_OPT_S_PIPELINE, CLI_OPT_S_QFILE,
+       CLI_OPT_S_QUERIES, CLI_OPT_S_QVS, CLI_OPT_S_FORMAT, CLI_OPT_S_RUN };
+
+/* getopt_long entries of the search options (with the fusion options, -k and -o). */
+#define CLI_SEARCH_LONGOPTS                                                                    \
+    {"mode", required_argument, NULL, CLI_OPT_S_MODE},                                         \
+    {"query-vector", required_argument, NULL, CLI_OPT_S_QV},                                   \
+    {"query-row", required_argument, NULL, CLI_OPT_S_QROW},                                    \
+    {"depth", required_argument, NULL, CLI_OPT_S_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_S_EF},                                             \
+    {"exact", no_argument, NULL, CLI_OPT_S_EXACT},                                             \
+    {"storage", required_argument, NULL, CLI_OPT_S_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_S_JSON},                                               \
+    {"show-pipeline", no_argument, NULL, CLI_OPT_S_PIPELINE},                                  \
+    {"query-file", required_argument, NULL, CLI_OPT_S_QFILE},                                  \
+    {"queries", required_argument, NULL, CLI_OPT_S_QUERIES},                                   \
+    {"query-vectors", required_argument, NULL, CLI_OPT_S_QVS},                                 \
+    {"format", required_argument, NULL, CLI_OPT_S_FORMAT},                                     \
+    {"run-name", required_argument, NULL, CLI_OPT_S_RUN},                                      \
+    {"output", required_argument, NULL, 'o'}
+
+void cli_search_args_defaults(CliSearchArgs *a);
+/* Take one option from getopt ('k', 'o' and the long ones above): 1 = handled, 0 = not a search
+ * option, -1 = bad value (printed). */
+int cli_search_option(const char *cmd, int ch, const char *arg, CliSearchArgs *a);
+/* After getopt: the positional arguments argv[first..] ("<what> [TEXT]") and every check of
+ * `vajra search` (batch versus single query, format, run name, mode and what it needs; depth
+ * default). Returns 0, or CLI_EXIT_USAGE after printing the usage error. */
+int cli_search_args_check(const char *cmd, int argc, char **argv, int first, const char *what,
+                          CliSearchArgs *a);
+
+/* ---- the report of eval (cli_eval.c; shared with vajra-mpi) ---- */
+
+/* What the inputs of an evaluation hold, before anything is run. */
+typedef struct CliEvalCounts {
+    size_t queries;           /* in the queries file */
+    size_t judged;            /* of those, with >= 1 relevant document: the ones scored */
+    size_t judged_missing;    /* queries of the qrels with >= 1 relevant document not in the file */
+    size_t judgements;        /* (query, document) rows of the scored queries */
+    size_t docs_missing;      /* of those, documents the index does not hold */
+    size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
+} CliEvalCounts;
+
+/* The options of eval. */
+typedef struct CliEvalArgs {
+    const char *queries_path, *qrels_path, *qv_path, *mode_s, *storage;
+    uint32_t k, depth, ef;
+    int json, exact;
+    CliFusion fusion;
+    int want[3]; /* the modes to run (cli_eval_args_check) */
+} CliEvalArgs;
+
+enum { CLI_OPT_E_QUERIES = 950, CLI_OPT_E_QRELS, CLI_OPT_E_QV, CLI_OPT_E_MODE, CLI_OPT_E_DEPTH,
+       CLI_OPT_E_EF, CLI_OPT_E_EXACT, CLI_OPT_E_STORAGE, CLI_OPT_E_JSON };
+
+#define CLI_EVAL_LONGOPTS                                                                      \
+    {"queries", required_argument, NULL, CLI_OPT_E_QUERIES},                                   \
+    {"qrels", required_argument, NULL, CLI_OPT_E_QRELS},                                       \
+    {"query-vectors", required_argument, NULL, CLI_OPT_E_QV},                                  \
+    {"mode", required_argument, NULL, CLI_OPT_E_MODE},                                         \
+    {"depth", required_argument, NULL, CLI_OPT_E_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_E_EF},                                             \
+    {"exact", no_argument, NULL, CLI_OPT_E_EXACT},                                             \
+    {"storage", required_argument, NULL, CLI_OPT_E_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_E_JSON}
+
+void cli_eval_args_defaults(CliEvalArgs *a);
+/* Take one option from getopt (-k and the long ones above): 1 handled, 0 not, -1 bad (printed). */
+int cli_eval_option(const char *cmd, int ch, const char *arg, CliEvalArgs *a);
+/* After getopt: one positional argument (`what`), the required files, -k ≥ 100, the modes
+ * (want), and the depth/ef defaults. Returns 0, or CLI_EXIT_USAGE after printing the error. */
+int cli_eval_args_check(const char *cmd, int argc, int first, const char *what, CliEvalArgs *a);
+
+/* The warnings on stderr about queries and documents that cannot be scored. */
+void cli_eval_warnings(const char *queries_path, const char *qrels_path, const CliEvalCounts *c);
+/* The table (or JSON: an object, or an array of them for several modes) of the means of the
+ * modes with want[mode] set. */
+void cli_eval_print(int json, const int want[3], const VajraMetrics means[3],
+                    const size_t scored[3], const CliEvalCounts *c);
+
 /* ---- queries (cli_search_batch.c) ---- */
 
 /* A query's text: its title and text joined by a space (either may be absent). Caller frees;
@@ -174,8 +276,6 @@ char *cli_query_text(const VajraDocument *q);
  * frees. Prints the error (naming the file) and returns NULL on failure. */
 char *cli_read_text(const char *cmd, const char *path);
 
-/* Output formats of a batch search. */
-typedef enum CliFormat { CLI_FORMAT_TREC = 0, CLI_FORMAT_JSONL = 1 } CliFormat;
 int cli_parse_format(const char *s, CliFormat *out);
 
 /* Run every query (queries[i] with row i of qv when given; without queries, every row of qv
@@ -287,5 +387,60 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
  * *build_s receives the seconds spent adding and committing. Prints errors. */
 int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, const CliDocs *docs,
               const char *docs_path, VajraCollection **out, double *build_s);
+
+/* The options of index (shared with vajra-mpi index): the build options plus these. */
+typedef struct CliIndexArgs {
+    CliBuildOptions build;
+    const char *output, *vectors, *vector_field, *storage;
+    uint32_t limit;
+    int json;
+} CliIndexArgs;
+
+enum { CLI_OPT_I_VECTORS = 980, CLI_OPT_I_VECTOR_FIELD, CLI_OPT_I_STORAGE, CLI_OPT_I_JSON,
+       CLI_OPT_I_LIMIT };
+
+#define CLI_INDEX_LONGOPTS                                                                     \
+    CLI_BUILD_LONGOPTS,                                                                        \
+    {"output", required_argument, NULL, 'o'},                                                  \
+    {"vectors", required_argument, NULL, CLI_OPT_I_VECTORS},                                   \
+    {"vector-field", required_argument, NULL, CLI_OPT_I_VECTOR_FIELD},                         \
+    {"limit", required_argument, NULL, CLI_OPT_I_LIMIT},                                       \
+    {"storage", required_argument, NULL, CLI_OPT_I_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_I_JSON}
+
+void cli_index_args_defaults(CliIndexArgs *a);
+/* Take one option from getopt: 1 handled, 0 not, -1 bad value (printed). */
+int cli_index_option(const char *cmd, int ch, const char *arg, CliIndexArgs *a);
+
+/* The query-side options of bench (cli_bench_args.c; shared with vajra-mpi bench). */
+typedef struct CliBenchArgs {
+    const char *queries_path, *qv_path, *mode_s, *storage;
+    uint32_t k, depth, ef, repeat, maxq;
+    int json;
+    CliFusion fusion;
+    CliMode mode; /* cli_bench_args_check */
+} CliBenchArgs;
+
+enum { CLI_OPT_B_QUERIES = 1000, CLI_OPT_B_QV, CLI_OPT_B_MODE, CLI_OPT_B_DEPTH, CLI_OPT_B_EF,
+       CLI_OPT_B_REPEAT, CLI_OPT_B_MAXQ, CLI_OPT_B_STORAGE, CLI_OPT_B_JSON };
+
+#define CLI_BENCH_LONGOPTS                                                                     \
+    {"queries", required_argument, NULL, CLI_OPT_B_QUERIES},                                   \
+    {"query-vectors", required_argument, NULL, CLI_OPT_B_QV},                                  \
+    {"mode", required_argument, NULL, CLI_OPT_B_MODE},                                         \
+    {"depth", required_argument, NULL, CLI_OPT_B_DEPTH},                                       \
+    CLI_FUSION_LONGOPTS,                                                                       \
+    {"ef", required_argument, NULL, CLI_OPT_B_EF},                                             \
+    {"repeat", required_argument, NULL, CLI_OPT_B_REPEAT},                                     \
+    {"max-queries", required_argument, NULL, CLI_OPT_B_MAXQ},                                  \
+    {"storage", required_argument, NULL, CLI_OPT_B_STORAGE},                                   \
+    {"json", no_argument, NULL, CLI_OPT_B_JSON}
+
+void cli_bench_args_defaults(CliBenchArgs *a);
+/* Take one option from getopt (-k and the long ones above): 1 handled, 0 not, -1 bad (printed). */
+int cli_bench_option(const char *cmd, int ch, const char *arg, CliBenchArgs *a);
+/* After getopt: the mode (from the inputs or --mode) and what it needs; depth default k.
+ * Returns 0, or CLI_EXIT_USAGE after printing the error. */
+int cli_bench_args_check(const char *cmd, CliBenchArgs *a);
 
 #endif /* VAJRA_CLI_H */

@@ -149,3 +149,37 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     *out = c;
     return 0;
 }
+
+int cli_index_option(const char *cmd, int ch, const char *arg, CliIndexArgs *a)
+{
+    int r = cli_build_option(cmd, ch, arg, &a->build);
+    if (r != 0)
+        return r;
+    switch (ch) {
+    case 'o': a->output = arg; return 1;
+    case CLI_OPT_I_VECTORS: a->vectors = arg; return 1;
+    case CLI_OPT_I_VECTOR_FIELD: a->vector_field = arg; return 1;
+    case CLI_OPT_I_JSON: a->json = a->build.quiet = 1; return 1;
+    case CLI_OPT_I_LIMIT:
+        if (!cli_parse_u32(arg, &a->limit) || a->limit == 0) {
+            cli_usage_error(cmd, "--limit takes a positive integer");
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_I_STORAGE:
+        a->storage = cli_storage_plugin(arg);
+        if (a->storage == NULL) {
+            cli_usage_error(cmd, "--storage takes file or mmap, not \"%s\"", arg);
+            return -1;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+void cli_index_args_defaults(CliIndexArgs *a)
+{
+    memset(a, 0, sizeof *a);
+    cli_build_defaults(&a->build);
+    a->storage = "storage-file";
+}

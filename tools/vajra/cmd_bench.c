@@ -39,8 +39,7 @@ static void help(void)
            "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_REPEAT, OPT_MAXQ, OPT_STORAGE,
-       OPT_JSON, OPT_VECTORS, OPT_VECTOR_FIELD, OPT_LIMIT };
+enum { OPT_VECTORS = 256, OPT_VECTOR_FIELD, OPT_LIMIT };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -105,83 +104,50 @@ int cmd_bench(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CLI_BUILD_LONGOPTS,
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"query-vectors", required_argument, NULL, OPT_QV},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        CLI_FUSION_LONGOPTS,
-        {"ef", required_argument, NULL, OPT_EF},
-        {"repeat", required_argument, NULL, OPT_REPEAT},
-        {"max-queries", required_argument, NULL, OPT_MAXQ},
-        {"storage", required_argument, NULL, OPT_STORAGE},
+        CLI_BENCH_LONGOPTS,
         {"vectors", required_argument, NULL, OPT_VECTORS},
         {"vector-field", required_argument, NULL, OPT_VECTOR_FIELD},
         {"limit", required_argument, NULL, OPT_LIMIT},
-        {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
     CliBuildOptions bo;
     cli_build_defaults(&bo);
-    const char *queries_path = NULL, *qv_path = NULL, *mode_s = NULL, *storage = "storage-mmap";
+    CliBenchArgs ba;
+    cli_bench_args_defaults(&ba);
     const char *vectors = NULL, *vector_field = NULL;
-    uint32_t k = 10, depth = 0, ef = 0, repeat = 3, maxq = 0, limit = 0;
-    int json = 0, ch;
-    CliFusion fusion = CLI_FUSION_DEFAULT;
+    uint32_t limit = 0;
+    int ch;
     while ((ch = getopt_long(argc, argv, "k:hq", longopts, NULL)) != -1) {
         int r = cli_build_option("bench", ch, optarg, &bo);
         if (r == 0)
-            r = cli_fusion_option("bench", ch, optarg, &fusion);
+            r = cli_bench_option("bench", ch, optarg, &ba);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
         switch (ch) {
-        case OPT_QUERIES: queries_path = optarg; break;
-        case OPT_QV: qv_path = optarg; break;
-        case OPT_MODE: mode_s = optarg; break;
         case OPT_VECTORS: vectors = optarg; break;
         case OPT_VECTOR_FIELD: vector_field = optarg; break;
-        case OPT_JSON: json = bo.quiet = 1; break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("bench", "--storage takes file or mmap");
-            break;
-        case 'k':
-        case OPT_DEPTH:
-        case OPT_EF:
-        case OPT_REPEAT:
-        case OPT_MAXQ:
-        case OPT_LIMIT: {
-            uint32_t v = 0;
-            if (!cli_parse_u32(optarg, &v) || v == 0)
+        case OPT_LIMIT:
+            if (!cli_parse_u32(optarg, &limit) || limit == 0)
                 return cli_usage_error("bench", "expected a positive integer, not \"%s\"", optarg);
-            *(ch == 'k'          ? &k
-              : ch == OPT_DEPTH  ? &depth
-              : ch == OPT_EF     ? &ef
-              : ch == OPT_REPEAT ? &repeat
-              : ch == OPT_MAXQ   ? &maxq
-                                 : &limit) = v;
             break;
-        }
         case 'h': help(); return CLI_EXIT_OK;
         default: return cli_usage_error("bench", "bad option");
         }
     }
+    if (ba.json)
+        bo.quiet = 1;
     if (argc - optind > 1 || (argc - optind == 0 && vectors == NULL))
         return cli_usage_error("bench", "expected one INDEX or DOCS.jsonl argument (or "
                                         "--vectors FILE alone)");
-    CliMode mode = queries_path && qv_path ? CLI_MODE_HYBRID
-                   : qv_path               ? CLI_MODE_VECTOR
-                                           : CLI_MODE_LEXICAL;
-    if (mode_s != NULL && !cli_parse_mode(mode_s, &mode))
-        return cli_usage_error("bench", "--mode takes lexical, vector or hybrid");
-    if (mode != CLI_MODE_VECTOR && queries_path == NULL)
-        return cli_usage_error("bench", "--queries is required (in %s mode)", cli_mode_name(mode));
-    if (mode != CLI_MODE_LEXICAL && qv_path == NULL)
-        return cli_usage_error("bench", "--mode %s needs --query-vectors", cli_mode_name(mode));
-    if (depth == 0)
-        depth = k;
+    if (cli_bench_args_check("bench", &ba) != 0)
+        return CLI_EXIT_USAGE;
+    const char *queries_path = ba.queries_path, *qv_path = ba.qv_path, *storage = ba.storage;
+    uint32_t k = ba.k, depth = ba.depth, ef = ba.ef, repeat = ba.repeat, maxq = ba.maxq;
+    int json = ba.json;
+    CliMode mode = ba.mode;
+    CliFusion fusion = ba.fusion;
     const char *target = argc - optind == 1 ? argv[optind] : NULL;
     size_t tlen = target ? strlen(target) : 0;
     int build = target == NULL || (tlen > 6 && strcmp(target + tlen - 6, ".jsonl") == 0);

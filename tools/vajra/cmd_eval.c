@@ -37,8 +37,6 @@ static void help(void)
         "  -h, --help                 this text\n");
 }
 
-enum { OPT_QUERIES = 256, OPT_QRELS, OPT_QV, OPT_MODE, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE,
-       OPT_JSON };
 
 typedef struct EvalRun {
     VajraCollection *c;
@@ -108,19 +106,10 @@ static int run_mode(const EvalRun *r, CliMode mode, uint32_t k, uint32_t depth, 
     return bad;
 }
 
-/* What the inputs hold, before anything is run. */
-typedef struct EvalCounts {
-    size_t queries;           /* in the queries file */
-    size_t judged;            /* of those, with >= 1 relevant document: the ones scored */
-    size_t judged_missing;    /* queries of the qrels with >= 1 relevant document not in the file */
-    size_t judgements;        /* (query, document) rows of the scored queries */
-    size_t docs_missing;      /* of those, documents the index does not hold */
-    size_t relevant_missing;  /* of those, relevant ones (grade >= 1): unreachable for any run */
-} EvalCounts;
 
 typedef struct MissingDocs {
     const VajraCollection *c;
-    EvalCounts *counts;
+    CliEvalCounts *counts;
 } MissingDocs;
 
 static void count_missing_doc(void *user, const char *doc_id, int grade)
@@ -134,7 +123,7 @@ static void count_missing_doc(void *user, const char *doc_id, int grade)
 }
 
 static void count_inputs(const VajraDocSet *queries, const VajraQrels *qrels,
-                         const VajraCollection *c, EvalCounts *out)
+                         const VajraCollection *c, CliEvalCounts *out)
 {
     memset(out, 0, sizeof *out);
     out->queries = vajra_docset_count(queries);
@@ -156,78 +145,32 @@ static void count_inputs(const VajraDocSet *queries, const VajraQrels *qrels,
 int cmd_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"qrels", required_argument, NULL, OPT_QRELS},
-        {"query-vectors", required_argument, NULL, OPT_QV},
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        CLI_FUSION_LONGOPTS,
-        {"ef", required_argument, NULL, OPT_EF},
-        {"exact", no_argument, NULL, OPT_EXACT},
-        {"storage", required_argument, NULL, OPT_STORAGE},
-        {"json", no_argument, NULL, OPT_JSON},
+        CLI_EVAL_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    const char *queries_path = NULL, *qrels_path = NULL, *qv_path = NULL, *mode_s = NULL;
-    const char *storage = "storage-mmap";
-    uint32_t k = 1000, depth = 0, ef = 0;
-    int json = 0, exact = 0, ch;
-    CliFusion fusion = CLI_FUSION_DEFAULT;
+    CliEvalArgs a;
+    cli_eval_args_defaults(&a);
+    int ch;
     while ((ch = getopt_long(argc, argv, "k:h", longopts, NULL)) != -1) {
-        int r = cli_fusion_option("eval", ch, optarg, &fusion);
+        int r = cli_eval_option("eval", ch, optarg, &a);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
-        switch (ch) {
-        case OPT_QUERIES: queries_path = optarg; break;
-        case OPT_QRELS: qrels_path = optarg; break;
-        case OPT_QV: qv_path = optarg; break;
-        case OPT_MODE: mode_s = optarg; break;
-        case OPT_EXACT: exact = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("eval", "--storage takes file or mmap");
-            break;
-        case 'k':
-        case OPT_DEPTH:
-        case OPT_EF: {
-            uint32_t v = 0;
-            if (!cli_parse_u32(optarg, &v) || v == 0)
-                return cli_usage_error("eval", "expected a positive integer, not \"%s\"", optarg);
-            *(ch == 'k' ? &k : ch == OPT_DEPTH ? &depth : &ef) = v;
-            break;
+        if (ch == 'h') {
+            help();
+            return CLI_EXIT_OK;
         }
-        case 'h': help(); return CLI_EXIT_OK;
-        default: return cli_usage_error("eval", "bad option");
-        }
+        return cli_usage_error("eval", "bad option");
     }
-    if (argc - optind != 1)
-        return cli_usage_error("eval", "expected one INDEX argument");
-    if (queries_path == NULL || qrels_path == NULL)
-        return cli_usage_error("eval", "--queries and --qrels are required");
-    if (k < 100)
-        return cli_usage_error("eval", "-k must be at least 100 (recall@100)");
-    int want[3] = {0, 0, 0};
-    if (mode_s == NULL || strcmp(mode_s, "all") == 0) {
-        want[CLI_MODE_LEXICAL] = 1;
-        want[CLI_MODE_VECTOR] = want[CLI_MODE_HYBRID] = qv_path != NULL;
-    } else {
-        CliMode m;
-        if (!cli_parse_mode(mode_s, &m))
-            return cli_usage_error("eval", "--mode takes lexical, vector, hybrid or all");
-        if (m != CLI_MODE_LEXICAL && qv_path == NULL)
-            return cli_usage_error("eval", "--mode %s needs --query-vectors", mode_s);
-        want[m] = 1;
-    }
-    if (depth == 0)
-        depth = k;
-    if (ef == 0)
-        ef = k; /* a beam at least as wide as the ranking scored */
-    if (exact)
-        ef = VAJRA_EF_EXACT;
+    if (cli_eval_args_check("eval", argc, optind, "INDEX", &a) != 0)
+        return CLI_EXIT_USAGE;
+    const char *queries_path = a.queries_path, *qrels_path = a.qrels_path, *qv_path = a.qv_path;
+    const char *storage = a.storage;
+    uint32_t k = a.k, depth = a.depth, ef = a.ef;
+    int json = a.json;
+    const int *want = a.want;
+    CliFusion fusion = a.fusion;
 
     int status = CLI_EXIT_FAIL;
     VajraError err = {0};
@@ -282,7 +225,7 @@ int cmd_eval(int argc, char **argv)
     EvalRun run = {c, queries, qv_path ? &qv : NULL, qrels, ids, n};
 
     /* Count what will be scored and what cannot be, and refuse an evaluation of nothing. */
-    EvalCounts ec;
+    CliEvalCounts ec;
     count_inputs(queries, qrels, c, &ec);
     if (ec.judged == 0) {
         cli_error("eval", "none of the %zu queries in %s has a relevant judgement in %s (the "
@@ -290,17 +233,7 @@ int cmd_eval(int argc, char **argv)
                   ec.queries, queries_path, qrels_path);
         goto out;
     }
-    if (ec.judged < ec.queries)
-        fprintf(stderr, "vajra eval: warning: %zu of %zu queries in %s have no relevant "
-                "judgement in %s; they are not scored\n", ec.queries - ec.judged, ec.queries,
-                queries_path, qrels_path);
-    if (ec.judged_missing > 0)
-        fprintf(stderr, "vajra eval: warning: %zu queries judged in %s are not in %s; they are "
-                "not scored\n", ec.judged_missing, qrels_path, queries_path);
-    if (ec.docs_missing > 0)
-        fprintf(stderr, "vajra eval: warning: %zu of the %zu judged documents of the scored "
-                "queries (%zu of them relevant) are not in the index; no run can retrieve "
-                "them\n", ec.docs_missing, ec.judgements, ec.relevant_missing);
+    cli_eval_warnings(queries_path, qrels_path, &ec);
 
     /* Run every mode first and print only when all succeeded: no half-written output. */
     VajraMetrics means[3];
@@ -308,40 +241,7 @@ int cmd_eval(int argc, char **argv)
     for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++)
         if (want[m] && run_mode(&run, (CliMode)m, k, depth, ef, &fusion, &means[m], &scored[m]))
             goto out;
-    int printed = 0, several = want[0] + want[1] + want[2] > 1;
-    if (json && several)
-        printf("[");
-    else if (!json)
-        printf("%-8s %8s %12s %11s %8s %8s %8s\n", "mode", "nDCG@10", "nDCG@10(exp)",
-               "recall@100", "MRR@10", "MAP", "queries");
-    for (int m = CLI_MODE_LEXICAL; m <= CLI_MODE_HYBRID; m++) {
-        if (!want[m])
-            continue;
-        const VajraMetrics *mm = &means[m];
-        if (json) {
-            printf("%s{\"mode\": \"%s\", \"ndcg@10\": ", printed ? ", " : "",
-                   cli_mode_name((CliMode)m));
-            cli_json_number(stdout, mm->ndcg_at_10);
-            printf(", \"ndcg@10_exp\": ");
-            cli_json_number(stdout, mm->ndcg_at_10_exp);
-            printf(", \"recall@100\": ");
-            cli_json_number(stdout, mm->recall_at_100);
-            printf(", \"mrr@10\": ");
-            cli_json_number(stdout, mm->mrr_at_10);
-            printf(", \"map\": ");
-            cli_json_number(stdout, mm->map);
-            printf(", \"queries\": %zu, \"unjudged_queries\": %zu, \"missing_queries\": %zu, "
-                   "\"missing_judged_docs\": %zu}", scored[m], ec.queries - ec.judged,
-                   ec.judged_missing, ec.docs_missing);
-        } else {
-            printf("%-8s %8.4f %12.4f %11.4f %8.4f %8.4f %8zu\n", cli_mode_name((CliMode)m),
-                   mm->ndcg_at_10, mm->ndcg_at_10_exp, mm->recall_at_100, mm->mrr_at_10, mm->map,
-                   scored[m]);
-        }
-        printed++;
-    }
-    if (json)
-        printf("%s\n", several ? "]" : "");
+    cli_eval_print(json, want, means, scored, &ec);
     status = CLI_EXIT_OK;
 out:
     free(ids);

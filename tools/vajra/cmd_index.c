@@ -28,49 +28,33 @@ static void help(void)
            "line\nand exit with status 1.\n");
 }
 
-enum { OPT_VECTORS = 256, OPT_VECTOR_FIELD, OPT_STORAGE, OPT_JSON, OPT_LIMIT };
 
 int cmd_index(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        CLI_BUILD_LONGOPTS,
-        {"output", required_argument, NULL, 'o'},
-        {"vectors", required_argument, NULL, OPT_VECTORS},
-        {"vector-field", required_argument, NULL, OPT_VECTOR_FIELD},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"storage", required_argument, NULL, OPT_STORAGE},
-        {"json", no_argument, NULL, OPT_JSON},
+        CLI_INDEX_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    CliBuildOptions bo;
-    cli_build_defaults(&bo);
-    const char *output = NULL, *vectors = NULL, *vector_field = NULL, *storage = "storage-file";
-    uint32_t limit = 0;
-    int json = 0, ch;
+    CliIndexArgs ia;
+    cli_index_args_defaults(&ia);
+    int ch;
     while ((ch = getopt_long(argc, argv, "o:hq", longopts, NULL)) != -1) {
-        int r = cli_build_option("index", ch, optarg, &bo);
+        int r = cli_index_option("index", ch, optarg, &ia);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
-        switch (ch) {
-        case 'o': output = optarg; break;
-        case OPT_VECTORS: vectors = optarg; break;
-        case OPT_VECTOR_FIELD: vector_field = optarg; break;
-        case OPT_JSON: json = bo.quiet = 1; break;
-        case OPT_LIMIT:
-            if (!cli_parse_u32(optarg, &limit) || limit == 0)
-                return cli_usage_error("index", "--limit takes a positive integer");
-            break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("index", "--storage takes file or mmap, not \"%s\"", optarg);
-            break;
-        case 'h': help(); return CLI_EXIT_OK;
-        default: return cli_usage_error("index", "bad option");
+        if (ch == 'h') {
+            help();
+            return CLI_EXIT_OK;
         }
+        return cli_usage_error("index", "bad option");
     }
+    CliBuildOptions bo = ia.build;
+    const char *output = ia.output, *vectors = ia.vectors, *vector_field = ia.vector_field;
+    const char *storage = ia.storage;
+    uint32_t limit = ia.limit;
+    int json = ia.json;
     if (argc - optind > 1)
         return cli_usage_error("index", "expected one DOCS.jsonl argument");
     if (argc - optind == 0 && vectors == NULL)

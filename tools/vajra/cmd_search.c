@@ -46,125 +46,44 @@ static void help(void)
         "  -h, --help                 this text\n");
 }
 
-enum { OPT_MODE = 256, OPT_QV, OPT_QROW, OPT_DEPTH, OPT_EF, OPT_EXACT, OPT_STORAGE, OPT_JSON,
-       OPT_PIPELINE, OPT_QFILE, OPT_QUERIES, OPT_QVS, OPT_FORMAT, OPT_RUN, OPT_FILTER,
-       OPT_WITH_ATTRS };
+enum { OPT_FILTER = 256, OPT_WITH_ATTRS };
 
 int cmd_search(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"mode", required_argument, NULL, OPT_MODE},
-        {"query-vector", required_argument, NULL, OPT_QV},
-        {"query-row", required_argument, NULL, OPT_QROW},
-        {"depth", required_argument, NULL, OPT_DEPTH},
-        CLI_FUSION_LONGOPTS,
-        {"ef", required_argument, NULL, OPT_EF},
-        {"exact", no_argument, NULL, OPT_EXACT},
-        {"storage", required_argument, NULL, OPT_STORAGE},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"show-pipeline", no_argument, NULL, OPT_PIPELINE},
-        {"query-file", required_argument, NULL, OPT_QFILE},
-        {"queries", required_argument, NULL, OPT_QUERIES},
-        {"query-vectors", required_argument, NULL, OPT_QVS},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"run-name", required_argument, NULL, OPT_RUN},
+        CLI_SEARCH_LONGOPTS,
         {"filter", required_argument, NULL, OPT_FILTER},
         {"with-attrs", no_argument, NULL, OPT_WITH_ATTRS},
-        {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {0, 0, 0, 0}};
-    const char *mode_s = NULL, *qv_spec = NULL, *storage = "storage-mmap";
-    const char *qfile = NULL, *queries_path = NULL, *qvs_path = NULL, *format_s = NULL;
-    const char *run_name = "vajra", *output = NULL, *filter_text = NULL;
-    uint32_t k = 10, depth = 0, ef = 0, qrow = 0;
-    int have_qrow = 0, json = 0, exact = 0, pipeline = 0, with_attrs = 0, ch;
-    CliFusion fusion = CLI_FUSION_DEFAULT;
+    CliSearchArgs a;
+    cli_search_args_defaults(&a);
+    const char *filter_text = NULL;
+    int with_attrs = 0, ch;
     while ((ch = getopt_long(argc, argv, "k:ho:", longopts, NULL)) != -1) {
-        int r = cli_fusion_option("search", ch, optarg, &fusion);
+        int r = cli_search_option("search", ch, optarg, &a);
         if (r < 0)
             return CLI_EXIT_USAGE;
         if (r > 0)
             continue;
         switch (ch) {
-        case OPT_MODE: mode_s = optarg; break;
-        case OPT_QV: qv_spec = optarg; break;
-        case OPT_QFILE: qfile = optarg; break;
-        case OPT_QUERIES: queries_path = optarg; break;
-        case OPT_QVS: qvs_path = optarg; break;
-        case OPT_FORMAT: format_s = optarg; break;
-        case OPT_RUN: run_name = optarg; break;
         case OPT_FILTER: filter_text = optarg; break;
         case OPT_WITH_ATTRS: with_attrs = 1; break;
-        case 'o': output = optarg; break;
-        case OPT_EXACT: exact = 1; break;
-        case OPT_PIPELINE: pipeline = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_STORAGE:
-            storage = cli_storage_plugin(optarg);
-            if (storage == NULL)
-                return cli_usage_error("search", "--storage takes file or mmap");
-            break;
-        case 'k':
-        case OPT_DEPTH:
-        case OPT_EF:
-        case OPT_QROW: {
-            uint32_t v = 0;
-            if (!cli_parse_u32(optarg, &v) || (v == 0 && ch != OPT_QROW))
-                return cli_usage_error("search", "expected a positive integer, not \"%s\"", optarg);
-            if (ch == 'k')
-                k = v;
-            else if (ch == OPT_DEPTH)
-                depth = v;
-            else if (ch == OPT_EF)
-                ef = v;
-            else {
-                qrow = v;
-                have_qrow = 1;
-            }
-            break;
-        }
         case 'h': help(); return CLI_EXIT_OK;
         default: return cli_usage_error("search", "bad option");
         }
     }
-    int npos = argc - optind;
-    int batch = queries_path != NULL || qvs_path != NULL;
-    if (npos < 1 || npos > 2)
-        return cli_usage_error("search", "expected INDEX and an optional query TEXT");
-    const char *path = argv[optind];
-    const char *text_arg = npos == 2 ? argv[optind + 1] : NULL;
-    if (batch && (text_arg || qfile || qv_spec))
-        return cli_usage_error("search", "--queries/--query-vectors run a file of queries: give "
-                                         "no TEXT, --query-file or --query-vector with them");
-    if (!batch && (format_s || output))
-        return cli_usage_error("search", "--format and --output are for --queries");
-    if (text_arg && qfile)
-        return cli_usage_error("search", "give the query TEXT or --query-file, not both");
-    if (text_arg && strcmp(text_arg, "-") == 0)
-        qfile = "-";
-    CliFormat format = CLI_FORMAT_TREC;
-    if (format_s && !cli_parse_format(format_s, &format))
-        return cli_usage_error("search", "--format takes trec or jsonl, not \"%s\"", format_s);
-    if (strpbrk(run_name, " \t\n") != NULL || run_name[0] == '\0')
-        return cli_usage_error("search", "--run-name must be one word");
-    int have_text = batch ? queries_path != NULL : (text_arg != NULL || qfile != NULL);
-    int have_vec = batch ? qvs_path != NULL : qv_spec != NULL;
-    CliMode mode;
-    if (mode_s != NULL) {
-        if (!cli_parse_mode(mode_s, &mode))
-            return cli_usage_error("search", "--mode takes lexical, vector or hybrid");
-    } else {
-        mode = have_text && have_vec ? CLI_MODE_HYBRID : have_vec ? CLI_MODE_VECTOR
-                                                                  : CLI_MODE_LEXICAL;
-    }
-    if (mode != CLI_MODE_VECTOR && !have_text)
-        return cli_usage_error("search", "%s search needs %s", cli_mode_name(mode),
-                               batch ? "--queries FILE" : "a query TEXT (or --query-file)");
-    if (mode != CLI_MODE_LEXICAL && !have_vec)
-        return cli_usage_error("search", "%s search needs %s", cli_mode_name(mode),
-                               batch ? "--query-vectors FILE" : "--query-vector FILE[:ROW]");
-    if (depth == 0)
-        depth = k > 100 ? k : 100;
+    if (cli_search_args_check("search", argc, argv, optind, "INDEX", &a) != 0)
+        return CLI_EXIT_USAGE;
+    const char *qv_spec = a.qv_spec, *storage = a.storage, *qfile = a.qfile;
+    const char *queries_path = a.queries_path, *qvs_path = a.qvs_path, *run_name = a.run_name;
+    const char *output = a.output, *path = a.path, *text_arg = a.text_arg;
+    uint32_t k = a.k, depth = a.depth, ef = a.ef, qrow = a.qrow;
+    int have_qrow = a.have_qrow, json = a.json, exact = a.exact, pipeline = a.pipeline;
+    int batch = a.batch;
+    CliMode mode = a.mode;
+    CliFormat format = a.format;
+    CliFusion fusion = a.fusion;
 
     int status = CLI_EXIT_FAIL;
     VajraMatrixF32 qv = {0};
