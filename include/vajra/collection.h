@@ -223,9 +223,10 @@ VAJRA_API vajra_status vajra_collection_hybrid_retriever(VajraCollection *c, Vaj
  * of segments 0 .. i-1 (deleted ones keep their numbers until a compaction). Use the one-call
  * search below, whose results carry ids and titles, when writes may run concurrently.
  *
- * Lexical statistics (document count, average length, document frequencies) are per segment and
- * count deleted documents until the next compaction, as Lucene's do; after `compact` the
- * collection answers exactly as a fresh build over its live documents (docs/live.md).
+ * Lexical statistics (document count, average length, document frequencies) are collection-wide:
+ * summed over the segments for every query, so several segments score as one index; they count
+ * deleted documents until the next compaction, as Lucene's do. After `compact` the collection
+ * answers exactly as a fresh build over its live documents (docs/live.md).
  *
  * Thread-safety: add, upsert, delete and commit may be called from any thread; they serialise
  * on the collection's writer lock. compact and promote may run in another thread at the same
