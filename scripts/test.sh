@@ -25,7 +25,11 @@ export VAJRA_NO_DLCLOSE=1
 run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
 
 echo "== valgrind memcheck (CK_FORK=no) on the plain build"
-meson test -C build-test --setup valgrind --no-suite python --print-errorlogs --num-processes 2
+# Suites 'heavy' (parity sweeps and the LSA training: many minutes under memcheck; they run plain
+# and under ASan above), 'mpi' (mpirun cannot run under the valgrind wrapper) and 'python'
+# (the interpreter's own allocations) are left out; docs/reliability.md lists them.
+meson test -C build-test --setup valgrind --print-errorlogs --num-processes 2 \
+  --no-suite heavy --no-suite mpi --no-suite python
 
 echo "== ThreadSanitizer: the reliability suite (8 threads on one collection), build-tsan"
 # GCC's TSan; no suppressions are needed (the read path takes no locks; see docs/reliability.md).
