@@ -528,14 +528,18 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
     if (st != VAJRA_OK)
         return st;
     out->count = 0;
-    if (k == 0 || (filter != NULL && filter->passing == 0))
+    if (k == 0)
         return VAJRA_OK;
 
     const char *use;
     char *fixed;
-    st = query_text(ix, query, &use, &fixed, err);
+    st = query_text(ix, query, &use, &fixed, err); /* a bad query is an error whatever the filter */
     if (st != VAJRA_OK)
         return st;
+    if (filter != NULL && filter->passing == 0) {
+        g_free(fixed);
+        return VAJRA_OK;
+    }
     s->n_ids = 0;
     st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_id, s, err);
     g_free(fixed);
