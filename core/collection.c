@@ -206,6 +206,8 @@ vajra_status coll_load_vector(VajraCollection *c, VajraError *err)
     vajra_status st = coll_load_plugin(c, VAJRA_PLUGIN_VECTOR, c->vector_name, 1,
                                        &c->vec_plugin, &vt, err);
     if (st == VAJRA_OK)
+        st = vajra_vector_vtable_check(vt, err);
+    if (st == VAJRA_OK)
         c->vvt = vt;
     return st;
 }
