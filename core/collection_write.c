@@ -344,7 +344,8 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
                                             sd->attrs};
         }
         Segment *seg = NULL;
-        st = segment_build(c, docs, n, &c->vparams, c->threads, &seg, err);
+        st = segment_build(c, docs, n, &c->vparams, c->vkv, c->n_vkv, c->threads, &seg,
+                           err);
         g_free(docs);
         if (st == VAJRA_OK)
             next->segs[next->nseg++] = (SegView){.seg = seg};
@@ -571,11 +572,18 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     pthread_mutex_lock(&c->compact_lock);
     VajraVectorParams params = {0};
     char *profile = NULL;
+    VajraKeyValue *kv = NULL;
+    size_t n_kv = 0;
     pthread_mutex_lock(&c->write_lock);
     params = c->vparams;
     profile = g_strdup(c->profile);
+    kv = coll_kv_copy(c->vkv, c->n_vkv, &n_kv);
     pthread_mutex_unlock(&c->write_lock);
-    if (promote) {
+    if (st == VAJRA_OK && promote && (c->vvt->profile == NULL || c->vvt->create == NULL))
+        st = vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                             "the vector plugin %s has no profiles to promote to",
+                             c->vector_name);
+    if (st == VAJRA_OK && promote) {
         const char *p = o.profile ? o.profile : profile;
         VajraVectorParams cur = params;
         st = coll_vector_params(c, p, o.M, o.ef_construction, o.ef_search, &params, err);
@@ -588,6 +596,8 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             g_free(profile);
             profile = g_strdup(o.profile);
         }
+        if (st == VAJRA_OK)
+            st = coll_vector_settle(c, NULL, 0, &params, &params, &kv, &n_kv, err);
     }
     Snapshot *full = coll_pin(c);
     Snapshot *base = choose_run(full, promote ? 0 : o.max_segments);
@@ -597,6 +607,7 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     if (st == VAJRA_OK && !promote && o.max_segments > 0 && base->nseg == 0) {
         snapshot_unref(base); /* already within the bound: nothing to merge */
         g_free(profile);
+        coll_kv_free(kv, n_kv);
         pthread_mutex_unlock(&c->compact_lock);
         return VAJRA_OK;
     }
@@ -608,31 +619,40 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
         st = gather_live(c, base, &docs, &n, &vecs, err);
     /* Built without any lock: readers and the writer go on meanwhile. */
     if (st == VAJRA_OK && n > 0)
-        st = segment_build(c, docs, n, &params, coll_default_threads(o.threads ? o.threads
-                                                                              : c->threads),
-                           &merged, err);
+        st = segment_build(c, docs, n, &params, kv, n_kv,
+                           coll_default_threads(o.threads ? o.threads : c->threads), &merged,
+                           err);
     free_docs(docs, n, vecs);
     if (st == VAJRA_OK) {
         pthread_mutex_lock(&c->write_lock);
         /* The new parameters must be in place when swap_merged saves the file. */
         VajraVectorParams old_params = c->vparams;
         char *old_profile = c->profile;
+        VajraKeyValue *old_kv = c->vkv;
+        size_t old_n_kv = c->n_vkv;
         if (promote) {
             c->vparams = params;
             c->profile = profile;
+            c->vkv = kv;
+            c->n_vkv = n_kv;
         }
         st = swap_merged(c, base, merged, err);
         if (promote && st != VAJRA_OK) {
             c->vparams = old_params;
             c->profile = old_profile;
+            c->vkv = old_kv;
+            c->n_vkv = old_n_kv;
         } else if (promote) {
             profile = old_profile; /* freed below */
+            kv = old_kv;
+            n_kv = old_n_kv;
         }
         pthread_mutex_unlock(&c->write_lock);
     }
     segment_unref(merged);
     snapshot_unref(base);
     g_free(profile);
+    coll_kv_free(kv, n_kv);
     pthread_mutex_unlock(&c->compact_lock);
     if (st != VAJRA_OK)
         vajra_error_prefix(err, "%s", verb);

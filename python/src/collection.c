@@ -792,7 +792,7 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     PyObject *sp = param_dict(i.scorer_params, i.n_scorer_params);
     PyObject *d = sp == NULL ? NULL : Py_BuildValue(
@@ -833,7 +833,7 @@ static PyObject *coll_dim(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     pyv_collection_unlock(self);
     return PyLong_FromUnsignedLong(i.dim);
@@ -848,7 +848,7 @@ static PyObject *coll_repr(PyvCollection *self)
     if (self->c == NULL) {
         r = PyUnicode_FromString("<vajra.Collection (closed)>");
     } else {
-        VajraCollectionInfo i;
+        VajraCollectionInfo i = {.struct_size = sizeof i};
         vajra_collection_info(self->c, &i);
         r = PyUnicode_FromFormat("<vajra.Collection %u documents, dim=%u%s%s>", i.doc_count, i.dim,
                                  i.path ? ", path=" : "", i.path ? i.path : "");

@@ -218,7 +218,7 @@ START_TEST(roundtrip_file_and_mmap_answer_identically)
         ck_assert_str_eq(vajra_collection_doc_id(m, d), doc->id);
         ck_assert_str_eq(vajra_collection_doc_title(m, d), doc->title ? doc->title : "");
     }
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(m, &info);
     ck_assert_uint_eq(info.doc_count, 1400);
     ck_assert_uint_eq(info.dim, 128);
@@ -377,7 +377,7 @@ START_TEST(lexical_only_collection)
     answer_all(c, &a, 0);
     answer_all(o, &b, 0);
     assert_same_answers(&a, &b, "lexical-only reopened");
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(o, &info);
     ck_assert_uint_eq(info.dim, 0);
     ck_assert_ptr_null(info.vector_plugin);
