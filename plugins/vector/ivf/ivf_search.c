@@ -1,0 +1,256 @@
+/* vector-ivf — the fast search: coarse distances by the host kernel, the nprobe nearest lists
+ * kept in a bounded heap, each list scored IVF_BLOCK rows per kernel call into a bounded max-heap
+ * of (distance, id) keys; SQ8 lists are decoded a block at a time into scratch and scored the
+ * same way, then the best max(rerank, k) are re-scored exactly from the float rows. Scratch lives
+ * in the IvfSearch and only grows. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ivf_index.h"
+
+vajra_status ivf_search_new(IvfSearch **out, VajraError *err)
+{
+    if (out == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "ivf: NULL out");
+    IvfSearch *s = calloc(1, sizeof *s);
+    if (s == NULL || (s->buf = malloc(IVF_BLOCK * sizeof(float))) == NULL ||
+        (s->pos = malloc(IVF_BLOCK * sizeof(uint32_t))) == NULL) {
+        ivf_search_free(s);
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "ivf: out of memory");
+    }
+    *out = s;
+    return VAJRA_OK;
+}
+
+void ivf_search_free(IvfSearch *s)
+{
+    if (s == NULL)
+        return;
+    free(s->query);
+    free(s->cdist);
+    free(s->probe);
+    free(s->heap);
+    free(s->cids);
+    free(s->cd);
+    free(s->buf);
+    free(s->dec);
+    free(s->pos);
+    free(s);
+}
+
+static bool grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    void *q = realloc(*p, (need ? need : 1) * elem);
+    if (q == NULL)
+        return false;
+    *p = q;
+    *cap = need;
+    return true;
+}
+
+static vajra_status prepare(const IvfIndex *x, IvfSearch *s, size_t heap, VajraError *err)
+{
+    size_t hc = s->heap_cap, hc3 = s->heap_cap, hc4 = s->heap_cap;
+    bool ok = grow((void **)&s->query, &s->query_cap, x->dim, sizeof(float)) &&
+              grow((void **)&s->cdist, &s->cdist_cap, x->p.nlist, sizeof(float)) &&
+              grow((void **)&s->probe, &s->probe_cap, x->p.nlist, sizeof(uint64_t)) &&
+              grow((void **)&s->dec, &s->dec_cap, (size_t)IVF_BLOCK * x->dim, sizeof(float)) &&
+              grow((void **)&s->heap, &hc, heap, sizeof(uint64_t)) &&
+              grow((void **)&s->cids, &hc3, heap, sizeof(uint32_t)) &&
+              grow((void **)&s->cd, &hc4, heap, sizeof(float));
+    if (!ok)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "ivf search: out of memory");
+    if (heap > s->heap_cap)
+        s->heap_cap = heap;
+    return VAJRA_OK;
+}
+
+/* ---- the bounded max-heap of keys ---- */
+
+typedef struct Heap {
+    uint64_t *h;
+    size_t n, cap;
+} Heap;
+
+static inline void heap_offer(Heap *hp, uint64_t key)
+{
+    uint64_t *h = hp->h;
+    if (hp->n < hp->cap) {
+        size_t i = hp->n++;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (h[p] >= key)
+                break;
+            h[i] = h[p];
+            i = p;
+        }
+        h[i] = key;
+        return;
+    }
+    if (hp->cap == 0 || key >= h[0])
+        return;
+    size_t i = 0, n = hp->n;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        uint64_t mv = key;
+        if (l < n && h[l] > mv)
+            m = l, mv = h[l];
+        if (r < n && h[r] > mv)
+            m = r;
+        if (m == i)
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = key;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ---- scoring ---- */
+
+static inline void dists_many(const IvfIndex *x, const float *q, const float *rows, uint32_t n,
+                              float *out)
+{
+    if (x->p.metric == VAJRA_METRIC_L2) {
+        x->kernel->l2sq_many(q, rows, x->dim, n, x->dim, out);
+    } else {
+        x->kernel->dot_many(q, rows, x->dim, n, x->dim, out);
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = -out[i];
+    }
+}
+
+static inline void dists_gather(const IvfIndex *x, const float *q, const float *base,
+                                const uint32_t *ids, uint32_t n, float *out)
+{
+    if (x->p.metric == VAJRA_METRIC_L2) {
+        x->kernel->l2sq_gather(q, base, x->dim, ids, n, x->dim, out);
+    } else {
+        x->kernel->dot_gather(q, base, x->dim, ids, n, x->dim, out);
+        for (uint32_t i = 0; i < n; i++)
+            out[i] = -out[i];
+    }
+}
+
+/* Float rows 0 .. n-1 at base (document ids[r], or r when ids is NULL), passing documents only. */
+static void scan_f32(const IvfIndex *x, IvfSearch *s, const float *q, const float *base,
+                     const uint32_t *ids, uint32_t n, const VajraDocFilter *f, Heap *hp)
+{
+    for (uint32_t b = 0; b < n; b += IVF_BLOCK) {
+        uint32_t m = n - b < IVF_BLOCK ? n - b : IVF_BLOCK;
+        if (f == NULL) {
+            dists_many(x, q, base + (size_t)b * x->dim, m, s->buf);
+            for (uint32_t i = 0; i < m; i++)
+                heap_offer(hp, ivf_key(s->buf[i], ids ? ids[b + i] : b + i));
+            continue;
+        }
+        uint32_t c = 0;
+        for (uint32_t i = b; i < b + m; i++)
+            if (vajra_filter_pass(f, ids ? ids[i] : i))
+                s->pos[c++] = i;
+        dists_gather(x, q, base, s->pos, c, s->buf);
+        for (uint32_t i = 0; i < c; i++)
+            heap_offer(hp, ivf_key(s->buf[i], ids ? ids[s->pos[i]] : s->pos[i]));
+    }
+}
+
+/* An SQ8 list: passing entries decoded a block at a time, then scored as floats. */
+static void scan_sq8(const IvfIndex *x, IvfSearch *s, const float *q, const IvfList *l,
+                     const VajraDocFilter *f, Heap *hp)
+{
+    uint32_t d = x->dim;
+    const float *mn = x->sq_min, *st = x->sq_step;
+    for (uint32_t b = 0; b < l->n; b += IVF_BLOCK) {
+        uint32_t m = l->n - b < IVF_BLOCK ? l->n - b : IVF_BLOCK, c = 0;
+        for (uint32_t i = b; i < b + m; i++) {
+            if (f && !vajra_filter_pass(f, l->ids[i]))
+                continue;
+            const uint8_t *code = l->codes + (size_t)i * d;
+            float *out = s->dec + (size_t)c * d;
+            for (uint32_t t = 0; t < d; t++)
+                out[t] = mn[t] + st[t] * (float)code[t];
+            s->pos[c++] = i;
+        }
+        dists_many(x, q, s->dec, c, s->buf);
+        for (uint32_t i = 0; i < c; i++)
+            heap_offer(hp, ivf_key(s->buf[i], l->ids[s->pos[i]]));
+    }
+}
+
+vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery *q,
+                        uint32_t nprobe, const VajraDocFilter *filter, VajraHits *out,
+                        VajraError *err)
+{
+    if (x == NULL || s == NULL || q == NULL || out == NULL || (q->values == NULL && q->dim))
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "ivf search: NULL argument");
+    if (q->dim != x->dim)
+        return vajra_error_set(err, VAJRA_ERR_DIMENSION, "ivf search: query dimension %u, index %u",
+                               q->dim, x->dim);
+    vajra_status st = ivf_check_vector(q->values, q->dim, x->p.metric, "ivf search: query", 0, err);
+    if (st != VAJRA_OK)
+        return st;
+    size_t k = q->k < x->count ? q->k : x->count;
+    bool exact = !x->trained || nprobe == IVF_EXACT;
+    bool sq8 = x->p.quantizer == IVF_QUANT_SQ8 && !exact;
+    size_t cap = k;
+    if (sq8 && k > 0 && x->p.rerank > cap)
+        cap = x->p.rerank < x->count ? x->p.rerank : x->count;
+    if ((st = prepare(x, s, cap, err)) != VAJRA_OK)
+        return st;
+    if ((st = vajra_hits_reserve(out, k, err)) != VAJRA_OK)
+        return st;
+    out->count = 0;
+    if (k == 0)
+        return VAJRA_OK;
+    const float *qv = q->values;
+    if (x->p.metric == VAJRA_METRIC_COSINE) {
+        vajra_vector_normalize(q->values, s->query, x->dim, NULL);
+        qv = s->query;
+    }
+    Heap hp = {s->heap, 0, cap};
+    if (exact) {
+        if (x->rows) {
+            scan_f32(x, s, qv, x->rows, NULL, x->count, filter, &hp);
+        } else {
+            for (uint32_t l = 0; l < x->p.nlist; l++)
+                scan_f32(x, s, qv, x->lists[l].vecs, x->lists[l].ids, x->lists[l].n, filter, &hp);
+        }
+    } else {
+        uint32_t np = nprobe == 0 ? x->p.nprobe : nprobe > x->p.nlist ? x->p.nlist : nprobe;
+        ivf_coarse(x, qv, s->cdist);
+        Heap ph = {s->probe, 0, np};
+        for (uint32_t l = 0; l < x->p.nlist; l++)
+            heap_offer(&ph, ivf_key(s->cdist[l], l));
+        for (size_t i = 0; i < ph.n; i++) {
+            const IvfList *l = &x->lists[(uint32_t)s->probe[i]];
+            if (sq8)
+                scan_sq8(x, s, qv, l, filter, &hp);
+            else
+                scan_f32(x, s, qv, l->vecs, l->ids, l->n, filter, &hp);
+        }
+        if (sq8) { /* exact re-rank of the candidates from the float rows */
+            uint32_t m = (uint32_t)hp.n;
+            for (uint32_t i = 0; i < m; i++)
+                s->cids[i] = (uint32_t)s->heap[i];
+            dists_gather(x, qv, x->rows, s->cids, m, s->cd);
+            hp.n = 0;
+            hp.cap = k;
+            for (uint32_t i = 0; i < m; i++)
+                heap_offer(&hp, ivf_key(s->cd[i], s->cids[i]));
+        }
+    }
+    qsort(s->heap, hp.n, sizeof *s->heap, cmp_u64);
+    for (size_t i = 0; i < hp.n; i++) {
+        out->items[i].doc = (uint32_t)s->heap[i];
+        out->items[i].score = -ivf_key_dist(s->heap[i]);
+    }
+    out->count = hp.n;
+    return VAJRA_OK;
+}
