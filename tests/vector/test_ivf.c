@@ -14,6 +14,7 @@
 #include "ivf_index.h"
 #include "test_filter.h"
 #include "vajra/kernel.h"
+#include "vajra/registry.h"
 #include "vector_fixture.h"
 
 static IvfParams params(uint32_t dim, VajraMetric metric, uint32_t nlist, uint32_t quant)
@@ -113,7 +114,7 @@ START_TEST(test_bad_params_named)
         {"dim", 0, "dim"},           {"metric", 9, "metric"},       {"nlist", 0, "nlist"},
         {"nlist", 70000, "nlist"},   {"nprobe", 0, "nprobe"},       {"nprobe", 17, "nprobe"},
         {"iterations", 0, "iterations"}, {"sample", 5, "sample"},   {"quantizer", 2, "quantizer"},
-        {"rerank", 0, "rerank"},
+        {"rerank", 70000, "rerank"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         IvfParams p = params(8, VAJRA_METRIC_L2, 16, IVF_QUANT_NONE);
@@ -218,9 +219,9 @@ START_TEST(test_bad_input_and_small_sets)
     float un[8];
     for (uint32_t d = 0; d < 700; d += 37) {
         vajra_vector_normalize(rows + (size_t)d * dim, un, dim, NULL);
-        ck_assert_int_eq(memcmp(ivf_vector(x, d), un, sizeof un), 0);
+        ck_assert_int_eq(memcmp(ivf_vector(x, d, NULL), un, sizeof un), 0);
     }
-    ck_assert_ptr_null(ivf_vector(x, 700));
+    ck_assert_ptr_null(ivf_vector(x, 700, NULL));
     free(seen);
     free(bf);
     free(rows);
@@ -540,6 +541,183 @@ START_TEST(test_load_rejects_corruption)
 }
 END_TEST
 
+/* SQ8 with rerank 0: no float rows after training (less memory), scores are the coded distances
+ * (the reference's), get_vector-style reads decode, and IVF_EXACT scans the decoded vectors. */
+START_TEST(test_sq8_without_rerank)
+{
+    const uint32_t dim = 16, nlist = 8;
+    const size_t n = 1000;
+    float *rows = clustered_rows(n + 20, dim, 10, 3);
+    IvfParams p = params(dim, VAJRA_METRIC_IP, nlist, IVF_QUANT_SQ8);
+    IvfIndex *with = new_index(p);
+    p.rerank = 0;
+    IvfIndex *x = new_index(p);
+    add_ok(with, rows, dim, n, 1);
+    add_ok(x, rows, dim, n, 1);
+    ck_assert(x->trained);
+    ck_assert_ptr_null(x->rows);
+    ck_assert_uint_eq(ivf_memory_bytes(with) - ivf_memory_bytes(x), n * dim * sizeof(float));
+    float dec[16];
+    for (uint32_t d = 0; d < n; d += 77) {
+        const float *v = ivf_vector(x, d, dec);
+        ck_assert_ptr_eq(v, dec);
+        for (uint32_t t = 0; t < dim; t++)
+            ck_assert_float_le(fabsf(v[t] - rows[(size_t)d * dim + t]),
+                               0.5001f * x->sq_step[t] + 1e-6f);
+    }
+    IvfSearch *s = NULL;
+    ck_assert_int_eq(ivf_search_new(&s, NULL), VAJRA_OK);
+    VajraHits hits = {0}, ref = {0};
+    size_t inexact = 0;
+    for (size_t q = 0; q < 20; q++) {
+        const float *qv = rows + (n + q) * dim;
+        uint32_t probes[] = {2, IVF_EXACT};
+        for (int pi = 0; pi < 2; pi++) {
+            search_ok(x, s, qv, 10, probes[pi], NULL, &hits);
+            VajraVectorQuery query = {qv, dim, 10};
+            ck_assert_int_eq(ivf_reference_search(x, &query, probes[pi], NULL, &ref, NULL),
+                             VAJRA_OK);
+            ck_assert_uint_eq(hits.count, 10);
+            for (size_t i = 0; i < 10; i++) {
+                ck_assert_uint_eq(hits.items[i].doc, ref.items[i].doc);
+                ck_assert_float_eq(hits.items[i].score, ref.items[i].score);
+                float exact = vajra_ref_dot(qv, rows + (size_t)hits.items[i].doc * dim, dim);
+                inexact += hits.items[i].score != exact;
+            }
+        }
+    }
+    ck_assert_uint_gt(inexact, 0); /* the scores really are the coded ones */
+    /* Save/load keeps it row-less. */
+    MemSections *m = save_mem(x);
+    VajraSectionReader r = mem_sections_reader(m);
+    IvfIndex *y = NULL;
+    ck_assert_int_eq(ivf_load(vajra_kernel_reference(), &r, &y, NULL), VAJRA_OK);
+    ck_assert_ptr_null(y->rows);
+    same_results(x, y, rows + n * dim, 20);
+    ivf_index_free(y);
+    mem_sections_free(m);
+    vajra_hits_clear(&hits);
+    vajra_hits_clear(&ref);
+    ivf_search_free(s);
+    ivf_index_free(x);
+    ivf_index_free(with);
+    free(rows);
+}
+END_TEST
+
+/* The plugin as any host sees it: loaded through the registry, created from key/value
+ * parameters (bad ones refused by name), params_kv giving back what builds the same bytes,
+ * search / search_filtered / search_exact / get_vector / save / load through the vtable, and
+ * search_exact equal to the core's exact reference (vajra_reference_exact_search). */
+START_TEST(test_plugin_vtable)
+{
+    VajraError err = {0};
+    VajraRegistryOptions o = {.struct_size = sizeof o, .kernel = "scalar"};
+    VajraRegistry *reg = NULL;
+    VajraPlugin *plugin = NULL;
+    ck_assert_msg(vajra_registry_new(&o, &reg, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_msg(vajra_registry_load(reg, VAJRA_PLUGIN_VECTOR, "vector-ivf", &plugin, &err) ==
+                      VAJRA_OK, "%s", err.message);
+    const VajraVectorVtable *vt = vajra_plugin_vtable(plugin);
+    void *state = vajra_plugin_state(plugin);
+    ck_assert_int_eq(vajra_vector_vtable_check(vt, &err), VAJRA_OK);
+    ck_assert_uint_ge(vt->version, 3);
+    const uint32_t dim = 8;
+    VajraVectorIndex *x = NULL;
+
+    struct { VajraKeyValue kv; const char *word; } bad[] = {
+        {{"nlists", "8"}, "nlists"},      {{"nlist", "0"}, "nlist"},
+        {{"nlist", "x"}, "nlist"},        {{"nprobe", "300"}, "nprobe"},
+        {{"quantizer", "pq"}, "quantizer"}, {{"rerank", "70000"}, "rerank"},
+        {{"sample", "3"}, "sample"},      {{"iterations", "0"}, "iterations"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(vt->create_kv(state, dim, VAJRA_METRIC_L2, &bad[i].kv, 1, &x, &err),
+                         VAJRA_ERR_INVALID_ARGUMENT);
+        ck_assert_ptr_null(x);
+        ck_assert_msg(strstr(err.message, bad[i].word) != NULL, "%zu: %s", i, err.message);
+    }
+    /* Defaults: nprobe follows a small nlist down. */
+    VajraKeyValue small = {"nlist", "4"};
+    ck_assert_int_eq(vt->create_kv(state, dim, VAJRA_METRIC_L2, &small, 1, &x, &err), VAJRA_OK);
+    VajraVectorParams vp;
+    vt->params(x, &vp);
+    ck_assert_uint_eq(vp.ef_search, 4);
+    vt->destroy(x);
+
+    VajraKeyValue kv[] = {{"nlist", "8"}, {"nprobe", "2"}, {"quantizer", "sq8"},
+                          {"rerank", "30"}, {"seed", "5"}, {"iterations", "6"}};
+    ck_assert_msg(vt->create_kv(state, dim, VAJRA_METRIC_COSINE, kv, 6, &x, &err) == VAJRA_OK,
+                  "%s", err.message);
+    float *rows = clustered_rows(700, dim, 9, 10);
+    uint32_t first = 9;
+    ck_assert_int_eq(vt->add(x, rows, dim, 600, 2, &first, &err), VAJRA_OK);
+    ck_assert_uint_eq(first, 0);
+    ck_assert_uint_eq(vt->count(x), 600);
+    VajraKeyValue got[16];
+    size_t nkv = vt->params_kv(x, got, 16);
+    ck_assert_uint_eq(nkv, 7);
+    ck_assert_str_eq(vajra_kv_get(got, nkv, "nlist"), "8");
+    ck_assert_str_eq(vajra_kv_get(got, nkv, "quantizer"), "sq8");
+    ck_assert_str_eq(vajra_kv_get(got, nkv, "sample"), "0");
+    VajraVectorIndex *y = NULL;
+    ck_assert_int_eq(vt->create_kv(state, dim, VAJRA_METRIC_COSINE, got, nkv, &y, &err), VAJRA_OK);
+    ck_assert_int_eq(vt->add(y, rows, dim, 600, 1, NULL, &err), VAJRA_OK);
+    MemSections *mx = mem_sections_new(), *my = mem_sections_new();
+    VajraSectionWriter wx = mem_sections_writer(mx), wy = mem_sections_writer(my);
+    ck_assert_int_eq(vt->save(x, &wx, &err), VAJRA_OK);
+    ck_assert_int_eq(vt->save(y, &wy, &err), VAJRA_OK);
+    ck_assert(mem_sections_equal(mx, my));
+    vt->destroy(y);
+    VajraSectionReader r = mem_sections_reader(mx);
+    ck_assert_int_eq(vt->load(state, &r, &y, &err), VAJRA_OK);
+    ck_assert_uint_eq(vt->count(y), 600);
+
+    VajraVectorSearch *s = NULL;
+    ck_assert_int_eq(vt->search_new(x, &s, &err), VAJRA_OK);
+    VajraHits a = {0}, b = {0};
+    TestFilter tf;
+    const VajraDocFilter *f = tf_random(&tf, 600, 0.05, 2);
+    for (size_t q = 0; q < 30; q++) {
+        VajraVectorQuery vq = {rows + (600 + q) * dim, dim, 10};
+        ck_assert_int_eq(vt->search_exact(x, s, &vq, &a, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_reference_exact_search(vt, x, &vq, NULL, &b, &err), VAJRA_OK);
+        ck_assert_uint_eq(a.count, 10);
+        for (size_t i = 0; i < a.count; i++) {
+            ck_assert_uint_eq(a.items[i].doc, b.items[i].doc);
+            ck_assert_float_eq(a.items[i].score, b.items[i].score);
+        }
+        /* A 5 % filter with nprobe 2 still fills k: further lists are probed. */
+        ck_assert_int_eq(vt->search_filtered(x, s, &vq, 0, f, &a, &err), VAJRA_OK);
+        ck_assert_uint_eq(a.count, 10);
+        for (size_t i = 0; i < a.count; i++)
+            ck_assert(vajra_filter_pass(f, a.items[i].doc));
+        /* The loaded index answers the same. */
+        ck_assert_int_eq(vt->search(x, s, &vq, 3, &a, &err), VAJRA_OK);
+        ck_assert_int_eq(vt->search(y, s, &vq, 3, &b, &err), VAJRA_OK);
+        ck_assert_uint_eq(a.count, b.count);
+        for (size_t i = 0; i < a.count; i++)
+            ck_assert_uint_eq(a.items[i].doc, b.items[i].doc);
+    }
+    float v[8], un[8];
+    ck_assert_int_eq(vt->get_vector(y, 17, v, &err), VAJRA_OK);
+    vajra_vector_normalize(rows + 17 * dim, un, dim, NULL);
+    ck_assert_int_eq(memcmp(v, un, sizeof v), 0);
+    ck_assert_int_eq(vt->get_vector(y, 600, v, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    tf_free(&tf);
+    vajra_hits_clear(&a);
+    vajra_hits_clear(&b);
+    vt->search_free(s);
+    vt->destroy(y);
+    vt->destroy(x);
+    mem_sections_free(mx);
+    mem_sections_free(my);
+    free(rows);
+    vajra_plugin_unref(plugin);
+    vajra_registry_free(reg);
+}
+END_TEST
+
 static Suite *ivf_suite(void)
 {
     Suite *s = suite_create("ivf");
@@ -552,6 +730,8 @@ static Suite *ivf_suite(void)
     tcase_add_test(basic, test_deterministic);
     tcase_add_test(basic, test_save_load_round_trip);
     tcase_add_test(basic, test_load_rejects_corruption);
+    tcase_add_test(basic, test_sq8_without_rerank);
+    tcase_add_test(basic, test_plugin_vtable);
     suite_add_tcase(s, basic);
     return s;
 }

@@ -107,7 +107,8 @@ static void assert_same(const IvfIndex *x, const VajraVectorQuery *query, const 
         }
         ck_assert_float_le(fabsf(a - b), tol);
         if (fast->items[i].doc != ref->items[i].doc) {
-            const float *v = ivf_vector(x, fast->items[i].doc);
+            float scratch[1024];
+            const float *v = ivf_vector(x, fast->items[i].doc, scratch);
             float exact = x->p.metric == VAJRA_METRIC_L2 ? -vajra_ref_l2sq(qn, v, x->dim)
                                                          : vajra_ref_dot(qn, v, x->dim);
             ck_assert_msg(fabsf(exact - b) <= 2 * tol,

@@ -49,8 +49,8 @@ vajra_status ivf_check_params(const IvfParams *p, VajraError *err)
     if (p->quantizer != IVF_QUANT_NONE && p->quantizer != IVF_QUANT_SQ8)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "ivf: unknown quantizer %u (none, sq8)", p->quantizer);
-    if (p->rerank < 1 || p->rerank > IVF_MAX_RERANK)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "ivf: rerank %u outside 1..%u",
+    if (p->rerank > IVF_MAX_RERANK)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "ivf: rerank %u outside 0..%u",
                                p->rerank, IVF_MAX_RERANK);
     return VAJRA_OK;
 }
@@ -117,7 +117,7 @@ void ivf_index_free(IvfIndex *x)
     free(x);
 }
 
-const float *ivf_vector(const IvfIndex *x, uint32_t doc)
+const float *ivf_vector(const IvfIndex *x, uint32_t doc, float *scratch)
 {
     if (doc >= x->count)
         return NULL;
@@ -132,7 +132,13 @@ const float *ivf_vector(const IvfIndex *x, uint32_t doc)
         else
             hi = mid;
     }
-    return lo < l->n && l->ids[lo] == doc ? l->vecs + (size_t)lo * x->dim : NULL;
+    if (lo >= l->n || l->ids[lo] != doc)
+        return NULL;
+    if (l->vecs)
+        return l->vecs + (size_t)lo * x->dim;
+    for (uint32_t t = 0; t < x->dim; t++)
+        scratch[t] = ivf_sq_decode(x, t, l->codes[(size_t)lo * x->dim + t]);
+    return scratch;
 }
 
 size_t ivf_memory_bytes(const IvfIndex *x)
@@ -470,7 +476,7 @@ static vajra_status train(IvfIndex *x, uint32_t threads, VajraError *err)
         x->trained = false;
         goto out;
     }
-    if (x->p.quantizer == IVF_QUANT_NONE) { /* the lists hold the vectors now */
+    if (!ivf_keeps_rows(x)) { /* the lists hold the vectors now */
         free(x->rows);
         x->rows = NULL;
         x->rows_cap = 0;
@@ -519,7 +525,7 @@ vajra_status ivf_add(IvfIndex *x, const float *vectors, uint32_t dim, size_t cou
         src = norm;
     }
     uint32_t base = x->count;
-    bool keep_rows = !x->trained || x->p.quantizer == IVF_QUANT_SQ8;
+    bool keep_rows = ivf_keeps_rows(x);
     if (keep_rows) {
         if ((st = grow_rows(x, (size_t)base + count, err)) != VAJRA_OK)
             goto out;

@@ -60,7 +60,9 @@ typedef struct IvfParams {
     uint32_t sample;     /* training sample size: 0 = min(count, 256·nlist); else >= nlist */
     uint32_t quantizer;  /* IvfQuantizer */
     uint32_t rerank;     /* SQ8: candidates of the coded scan re-scored exactly (depth
-                          * max(rerank, k)), 1 .. 65536; ignored without a quantiser */
+                          * max(rerank, k)), 0 .. 65536; 0 = no re-rank: the float rows are
+                          * not kept after training and scores are the coded distances;
+                          * ignored without a quantiser */
     uint64_t seed;       /* seeds the sample and the k-means++ initialisation */
 } IvfParams;
 
@@ -88,7 +90,7 @@ typedef struct IvfIndex {
     float *sq_min;      /* dim: decoded value of code 0 (SQ8, trained) */
     float *sq_step;     /* dim: value of one code step, >= 0 (SQ8, trained) */
     IvfList *lists;     /* nlist */
-    float *rows;        /* count × dim in document order: untrained, or SQ8 (re-rank) */
+    float *rows;        /* count × dim in document order: untrained, or SQ8 with re-rank */
     uint32_t rows_cap;
     /* The list of each document (trained): get_vector finds a document by binary search of its
      * list's ids, which ascend. Always owned (rebuilt from the lists at load; not saved). */
@@ -157,9 +159,15 @@ void ivf_index_free(IvfIndex *x);
  * then unchanged when training failed, or may hold part of the batch). */
 vajra_status ivf_add(IvfIndex *x, const float *vectors, uint32_t dim, size_t count,
                      uint32_t threads, uint32_t *first, VajraError *err);
-/* The stored float vector of document doc (< count): its row, or its entry in its list.
- * Borrowed; NULL when doc is out of range. */
-const float *ivf_vector(const IvfIndex *x, uint32_t doc);
+/* The stored vector of document doc (< count) as the index compares it: its float row, its
+ * entry in a float list (both borrowed), or its SQ8 entry decoded into `scratch` (dim floats,
+ * then returned). NULL when doc is out of range. */
+const float *ivf_vector(const IvfIndex *x, uint32_t doc, float *scratch);
+/* Does the index keep float rows in document order (untrained, or SQ8 with re-rank)? */
+static inline bool ivf_keeps_rows(const IvfIndex *x)
+{
+    return !x->trained || (x->p.quantizer == IVF_QUANT_SQ8 && x->p.rerank > 0);
+}
 /* Bytes of index data held (what save writes): centroids, SQ tables, lists, kept rows. */
 size_t ivf_memory_bytes(const IvfIndex *x);
 /* The coarse distance of v to every centroid (out: nlist floats). */
@@ -195,8 +203,9 @@ vajra_status ivf_search_new(IvfSearch **out, VajraError *err);
 void ivf_search_free(IvfSearch *s);
 /* Top-k scanning the `nprobe` nearest lists (0 = the index's nprobe; above nlist = nlist;
  * IVF_EXACT = exact scan of every vector in float) among documents passing `filter` (NULL =
- * all). Untrained indexes always scan exactly. Replaces out's contents: min(k, passing documents
- * in the scanned lists) hits, canonical order. Errors: VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE
+ * all); when those lists hold fewer than k passing documents, the next lists in coarse order
+ * are scanned one at a time until they do or none is left. Untrained indexes always scan
+ * exactly. Replaces out's contents: min(k, passing documents) hits, canonical order. Errors: VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE
  * (NaN/Inf; zero query under cosine), VAJRA_ERR_NO_MEMORY, VAJRA_ERR_INVALID_ARGUMENT. */
 vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery *q,
                         uint32_t nprobe, const VajraDocFilter *filter, VajraHits *out,
@@ -205,11 +214,13 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
 /* ---- ivf_reference.c ---- */
 /* The reference IVF search: the plain definition, no tuning, allocating freely. Coarse distances
  * to every centroid by the core's scalar vajra_ref_l2sq / vajra_ref_dot; lists sorted by
- * (distance, list); the first min(nprobe, nlist) taken; every passing member scored by the same
+ * (distance, list); the first min(nprobe, nlist) taken, then further lists in that order one at
+ * a time while fewer than k passing candidates were found; every passing member scored by the same
  * scalar functions (on its float vector, or on its decoded SQ8 vector — ivf_sq_decode); all
- * candidates sorted by (distance, id); without a quantiser the first k are the answer; with SQ8
- * the first max(rerank, k) are re-scored on their float vectors and the best k by (distance, id)
- * are the answer. Untrained indexes and nprobe == IVF_EXACT: the exact float scan. The query is
+ * candidates sorted by (distance, id); without a quantiser (or SQ8 with rerank 0) the first k are
+ * the answer; with SQ8 the first max(rerank, k) are re-scored on their float rows and the best k
+ * by (distance, id) are the answer. Untrained indexes and nprobe == IVF_EXACT: every passing
+ * document scored on ivf_vector (the float vector, or the decoded one when SQ8 keeps no rows). The query is
  * normalised first under cosine. Same contract and errors as ivf_search. Thread-safe. */
 vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, uint32_t nprobe,
                                   const VajraDocFilter *filter, VajraHits *out, VajraError *err);

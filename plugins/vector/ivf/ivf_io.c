@@ -7,7 +7,7 @@
  *   ivf.ids        count uint32, the lists one after another (trained)
  *   ivf.vectors    count × dim floats in list order (trained, no quantiser)
  *   ivf.codes      count × dim bytes in list order (trained, SQ8)
- *   ivf.rows       count × dim floats in document order (untrained, or SQ8)
+ *   ivf.rows       count × dim floats in document order (untrained, or SQ8 with re-rank)
  * (The list of each document, which get_vector needs, is rebuilt from the lists: 2 bytes per
  * document of owned memory beside the borrowed sections.)
  * A loaded index points into these bytes. Nothing is trusted before it is checked: section sizes
@@ -209,7 +209,8 @@ vajra_status ivf_load(const VajraKernelOps *kernel, const VajraSectionReader *r,
         (st = get(r, "ivf.vectors", t && !sq8 ? n * d * sizeof(float) : 0, &vec, err)) !=
             VAJRA_OK ||
         (st = get(r, "ivf.codes", t && sq8 ? n * d : 0, &codes, err)) != VAJRA_OK ||
-        (st = get(r, "ivf.rows", !t || sq8 ? n * d * sizeof(float) : 0, &rows, err)) !=
+        (st = get(r, "ivf.rows", !t || (sq8 && m.rerank > 0) ? n * d * sizeof(float) : 0, &rows,
+                  err)) !=
             VAJRA_OK) {
         ivf_index_free(x);
         return st;

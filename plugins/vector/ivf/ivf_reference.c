@@ -66,7 +66,7 @@ vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, 
     if (!x->trained || nprobe == IVF_EXACT) {
         for (uint32_t id = 0; id < x->count; id++)
             if (vajra_filter_pass(filter, id))
-                c[n++] = (Cand){ref_dist(metric, qv, ivf_vector(x, id), d), id};
+                c[n++] = (Cand){ref_dist(metric, qv, ivf_vector(x, id, dec), d), id};
         st = emit(c, n, q->k, out, err);
         goto out;
     }
@@ -82,7 +82,7 @@ vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, 
         lists[l] = (Cand){ref_dist(metric, qv, x->centroids + (size_t)l * d, d), l};
     qsort(lists, nl, sizeof *lists, cmp_cand);
     bool sq8 = x->p.quantizer == IVF_QUANT_SQ8;
-    for (uint32_t j = 0; j < np; j++) {
+    for (uint32_t j = 0; j < nl && (j < np || n < q->k); j++) {
         const IvfList *l = &x->lists[lists[j].id];
         for (uint32_t i = 0; i < l->n; i++) {
             if (!vajra_filter_pass(filter, l->ids[i]))
@@ -97,7 +97,7 @@ vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, 
         }
     }
     free(lists);
-    if (sq8) { /* the best max(rerank, k) by the coded distance, re-scored on the float rows */
+    if (sq8 && x->p.rerank > 0) { /* the best max(rerank, k) by the coded distance, re-scored on the float rows */
         qsort(c, n, sizeof *c, cmp_cand);
         size_t depth = x->p.rerank > q->k ? x->p.rerank : q->k;
         if (n > depth)

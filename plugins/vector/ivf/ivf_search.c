@@ -5,6 +5,9 @@
  * in the IvfSearch and only grows. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "ivf_index.h"
 
@@ -107,10 +110,42 @@ static inline void heap_offer(Heap *hp, uint64_t key)
     h[i] = key;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* Sort keys ascending in place (heapsort: no allocation, unlike glibc's qsort past 1 KiB). */
+static void sort_keys(uint64_t *h, size_t n)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
+    for (size_t start = n / 2; start-- > 0;) { /* build a max-heap */
+        size_t i = start;
+        uint64_t v = h[i];
+        for (;;) {
+            size_t c = 2 * i + 1;
+            if (c >= n)
+                break;
+            if (c + 1 < n && h[c + 1] > h[c])
+                c++;
+            if (h[c] <= v)
+                break;
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = v;
+    }
+    for (size_t end = n; end-- > 1;) { /* move the max to the end, restore the heap */
+        uint64_t v = h[end];
+        h[end] = h[0];
+        size_t i = 0;
+        for (;;) {
+            size_t c = 2 * i + 1;
+            if (c >= end)
+                break;
+            if (c + 1 < end && h[c + 1] > h[c])
+                c++;
+            if (h[c] <= v)
+                break;
+            h[i] = h[c];
+            i = c;
+        }
+        h[i] = v;
+    }
 }
 
 /* ---- scoring ---- */
@@ -161,6 +196,32 @@ static void scan_f32(const IvfIndex *x, IvfSearch *s, const float *q, const floa
     }
 }
 
+/* out[t] = mn[t] + st[t] · code[t]: ivf_sq_decode for a whole row. The SSE2 form (baseline
+ * x86-64) multiplies, then adds, in float, exactly as the scalar form, so the decoded values are
+ * the same bits either way (and the reference's). */
+static void sq_decode_row(const uint8_t *code, const float *mn, const float *st, uint32_t d,
+                          float *out)
+{
+    uint32_t t = 0;
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    for (; t + 16 <= d; t += 16) {
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(code + t));
+        __m128i lo = _mm_unpacklo_epi8(b, zero), hi = _mm_unpackhi_epi8(b, zero);
+        __m128i w[4] = {_mm_unpacklo_epi16(lo, zero), _mm_unpackhi_epi16(lo, zero),
+                        _mm_unpacklo_epi16(hi, zero), _mm_unpackhi_epi16(hi, zero)};
+        for (int j = 0; j < 4; j++) {
+            __m128 c = _mm_cvtepi32_ps(w[j]);
+            __m128 v = _mm_add_ps(_mm_loadu_ps(mn + t + 4 * j),
+                                  _mm_mul_ps(_mm_loadu_ps(st + t + 4 * j), c));
+            _mm_storeu_ps(out + t + 4 * j, v);
+        }
+    }
+#endif
+    for (; t < d; t++)
+        out[t] = mn[t] + st[t] * (float)code[t];
+}
+
 /* An SQ8 list: passing entries decoded a block at a time, then scored as floats. */
 static void scan_sq8(const IvfIndex *x, IvfSearch *s, const float *q, const IvfList *l,
                      const VajraDocFilter *f, Heap *hp)
@@ -172,16 +233,23 @@ static void scan_sq8(const IvfIndex *x, IvfSearch *s, const float *q, const IvfL
         for (uint32_t i = b; i < b + m; i++) {
             if (f && !vajra_filter_pass(f, l->ids[i]))
                 continue;
-            const uint8_t *code = l->codes + (size_t)i * d;
-            float *out = s->dec + (size_t)c * d;
-            for (uint32_t t = 0; t < d; t++)
-                out[t] = mn[t] + st[t] * (float)code[t];
+            sq_decode_row(l->codes + (size_t)i * d, mn, st, d, s->dec + (size_t)c * d);
             s->pos[c++] = i;
         }
         dists_many(x, q, s->dec, c, s->buf);
         for (uint32_t i = 0; i < c; i++)
             heap_offer(hp, ivf_key(s->buf[i], l->ids[s->pos[i]]));
     }
+}
+
+static void scan_list(const IvfIndex *x, IvfSearch *s, const float *q, uint32_t list, bool sq8,
+                      const VajraDocFilter *f, Heap *hp)
+{
+    const IvfList *l = &x->lists[list];
+    if (sq8)
+        scan_sq8(x, s, q, l, f, hp);
+    else
+        scan_f32(x, s, q, l->vecs, l->ids, l->n, f, hp);
 }
 
 vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery *q,
@@ -200,7 +268,8 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
     bool exact = !x->trained || nprobe == IVF_EXACT;
     bool sq8 = x->p.quantizer == IVF_QUANT_SQ8 && !exact;
     size_t cap = k;
-    if (sq8 && k > 0 && x->p.rerank > cap)
+    bool rerank = sq8 && x->p.rerank > 0;
+    if (rerank && k > 0 && x->p.rerank > cap)
         cap = x->p.rerank < x->count ? x->p.rerank : x->count;
     if ((st = prepare(x, s, cap, err)) != VAJRA_OK)
         return st;
@@ -218,9 +287,9 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
     if (exact) {
         if (x->rows) {
             scan_f32(x, s, qv, x->rows, NULL, x->count, filter, &hp);
-        } else {
+        } else { /* every list, float or decoded */
             for (uint32_t l = 0; l < x->p.nlist; l++)
-                scan_f32(x, s, qv, x->lists[l].vecs, x->lists[l].ids, x->lists[l].n, filter, &hp);
+                scan_list(x, s, qv, l, x->p.quantizer == IVF_QUANT_SQ8, filter, &hp);
         }
     } else {
         uint32_t np = nprobe == 0 ? x->p.nprobe : nprobe > x->p.nlist ? x->p.nlist : nprobe;
@@ -228,14 +297,19 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
         Heap ph = {s->probe, 0, np};
         for (uint32_t l = 0; l < x->p.nlist; l++)
             heap_offer(&ph, ivf_key(s->cdist[l], l));
-        for (size_t i = 0; i < ph.n; i++) {
-            const IvfList *l = &x->lists[(uint32_t)s->probe[i]];
-            if (sq8)
-                scan_sq8(x, s, qv, l, filter, &hp);
-            else
-                scan_f32(x, s, qv, l->vecs, l->ids, l->n, filter, &hp);
+        for (size_t i = 0; i < ph.n; i++)
+            scan_list(x, s, qv, (uint32_t)s->probe[i], sq8, filter, &hp);
+        if (hp.n < k && np < x->p.nlist) {
+            /* Fewer than k candidates (small lists, or a filter): the next lists in coarse
+             * order, one at a time, until k or none left. The np nearest are the first np of
+             * the sorted keys (a total order), so they are skipped. */
+            for (uint32_t l = 0; l < x->p.nlist; l++)
+                s->probe[l] = ivf_key(s->cdist[l], l);
+            sort_keys(s->probe, x->p.nlist);
+            for (uint32_t i = np; i < x->p.nlist && hp.n < k; i++)
+                scan_list(x, s, qv, (uint32_t)s->probe[i], sq8, filter, &hp);
         }
-        if (sq8) { /* exact re-rank of the candidates from the float rows */
+        if (rerank) { /* exact re-rank of the candidates from the float rows */
             uint32_t m = (uint32_t)hp.n;
             for (uint32_t i = 0; i < m; i++)
                 s->cids[i] = (uint32_t)s->heap[i];
@@ -246,7 +320,7 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
                 heap_offer(&hp, ivf_key(s->cd[i], s->cids[i]));
         }
     }
-    qsort(s->heap, hp.n, sizeof *s->heap, cmp_u64);
+    sort_keys(s->heap, hp.n);
     for (size_t i = 0; i < hp.n; i++) {
         out->items[i].doc = (uint32_t)s->heap[i];
         out->items[i].score = -ivf_key_dist(s->heap[i]);
