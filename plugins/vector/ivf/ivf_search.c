@@ -72,6 +72,23 @@ static vajra_status prepare(const IvfIndex *x, IvfSearch *s, size_t heap, VajraE
 
 /* ---- the bounded max-heap of keys ---- */
 
+/* Restore the max-heap h[0 .. n) below i, where v is the value to place at i. */
+static void sift_down(uint64_t *h, size_t n, size_t i, uint64_t v)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && h[c + 1] > h[c])
+            c++;
+        if (h[c] <= v)
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    h[i] = v;
+}
+
 typedef struct Heap {
     uint64_t *h;
     size_t n, cap;
@@ -94,57 +111,18 @@ static inline void heap_offer(Heap *hp, uint64_t key)
     }
     if (hp->cap == 0 || key >= h[0])
         return;
-    size_t i = 0, n = hp->n;
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        uint64_t mv = key;
-        if (l < n && h[l] > mv)
-            m = l, mv = h[l];
-        if (r < n && h[r] > mv)
-            m = r;
-        if (m == i)
-            break;
-        h[i] = h[m];
-        i = m;
-    }
-    h[i] = key;
+    sift_down(h, hp->n, 0, key);
 }
 
 /* Sort keys ascending in place (heapsort: no allocation, unlike glibc's qsort past 1 KiB). */
 static void sort_keys(uint64_t *h, size_t n)
 {
-    for (size_t start = n / 2; start-- > 0;) { /* build a max-heap */
-        size_t i = start;
-        uint64_t v = h[i];
-        for (;;) {
-            size_t c = 2 * i + 1;
-            if (c >= n)
-                break;
-            if (c + 1 < n && h[c + 1] > h[c])
-                c++;
-            if (h[c] <= v)
-                break;
-            h[i] = h[c];
-            i = c;
-        }
-        h[i] = v;
-    }
-    for (size_t end = n; end-- > 1;) { /* move the max to the end, restore the heap */
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(h, n, i, h[i]);
+    for (size_t end = n; end-- > 1;) {
         uint64_t v = h[end];
         h[end] = h[0];
-        size_t i = 0;
-        for (;;) {
-            size_t c = 2 * i + 1;
-            if (c >= end)
-                break;
-            if (c + 1 < end && h[c + 1] > h[c])
-                c++;
-            if (h[c] <= v)
-                break;
-            h[i] = h[c];
-            i = c;
-        }
-        h[i] = v;
+        sift_down(h, end, 0, v);
     }
 }
 
