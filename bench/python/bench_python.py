@@ -258,39 +258,71 @@ def qps_at(sweep, target, col):
     return None, None
 
 
-def timed(fn, repeats):
-    fn()  # warm-up (and page-in)
-    out = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return statistics.median(out)
+def clocks():
+    return time.perf_counter(), time.process_time()
 
 
-def ann_one(lib, base, queries, gt_ids, gt_scores, M, efc, threads, args):
-    builds = []
+def since(t):
+    """(wall seconds, CPU seconds of the whole process, every thread) since clocks() gave t."""
+    now = clocks()
+    return now[0] - t[0], now[1] - t[1]
+
+
+def ann_all(engines, base, queries, gt_ids, gt_scores, M, efc, threads, args):
+    """Builds and sweeps every engine *interleaved* (run 1 of each, run 2 of each, ...; at each
+    ef every timed pass of each engine in turn), so that a shared machine's load falls on all of
+    them alike. Wall time and the process's CPU time are both kept: CPU time (on-CPU work of all
+    its threads) is the figure a neighbour's load disturbs least."""
+    libs = {name: ENGINES[name]() for name in engines}
+    out = {name: {"builds_s": [], "builds_cpu_s": [], "sweep": {}} for name in libs}
     for _ in range(args.runs):
-        lib.idx = None
-        t0 = time.perf_counter()
-        lib.build(base, M, efc, threads)
-        builds.append(time.perf_counter() - t0)
-    sweep = {}
+        for name, lib in libs.items():
+            lib.idx = None
+            t = clocks()
+            lib.build(base, M, efc, threads)
+            wall, cpu = since(t)
+            out[name]["builds_s"].append(wall)
+            out[name]["builds_cpu_s"].append(cpu)
+            print(f"  {name} build {wall:.2f} s ({cpu:.2f} CPU s)", file=sys.stderr, flush=True)
     nq = len(queries)
     single_q = queries[:args.single_queries] if args.single_queries else queries
+    active = list(libs)
     for ef in EFS:
-        lib.set_ef(ef)
-        ids = lib.batch(queries, threads)
-        rec = recall_at_10(ids, base, queries, gt_ids, gt_scores)
-        t1 = timed(lambda: lib.single(single_q), args.repeats)
-        tn = timed(lambda: lib.batch(queries, threads), args.repeats)
-        sweep[ef] = (float(rec), len(single_q) / t1, nq / tn)
-        print(f"  {lib.name} ef={ef}: recall {rec:.4f}, 1T {sweep[ef][1]:,.0f} QPS, "
-              f"{threads}T batch {sweep[ef][2]:,.0f} QPS", file=sys.stderr, flush=True)
-        if rec >= STOP_RECALL:
+        if not active:
             break
-    lib.idx = None
-    return {"build_s": statistics.median(builds), "builds_s": builds, "sweep": sweep}
+        rec = {}
+        for name in active:
+            libs[name].set_ef(ef)
+            ids = libs[name].batch(queries, threads)  # also the warm-up
+            rec[name] = float(recall_at_10(ids, base, queries, gt_ids, gt_scores))
+        t1 = {name: [] for name in active}
+        tn = {name: [] for name in active}
+        for _ in range(args.repeats):
+            for name in active:
+                lib = libs[name]
+                lib.set_ef(ef)
+                t = clocks()
+                lib.single(single_q)
+                t1[name].append(since(t))
+                t = clocks()
+                lib.batch(queries, threads)
+                tn[name].append(since(t))
+        for name in list(active):
+            med = [statistics.median(x[i] for x in tt) for tt in (t1[name], tn[name])
+                   for i in (0, 1)]
+            row = (rec[name], len(single_q) / med[0], nq / med[2], len(single_q) / med[1],
+                   nq / med[3])
+            out[name]["sweep"][ef] = row
+            print(f"  {name} ef={ef}: recall {row[0]:.4f}; 1T {row[1]:,.0f} QPS "
+                  f"({row[3]:,.0f}/CPU s); {threads}T batch {row[2]:,.0f} QPS "
+                  f"({row[4]:,.0f}/CPU s)", file=sys.stderr, flush=True)
+            if rec[name] >= STOP_RECALL:
+                active.remove(name)
+    for name, lib in libs.items():
+        lib.idx = None
+        out[name]["build_s"] = statistics.median(out[name]["builds_s"])
+        out[name]["build_cpu_s"] = statistics.median(out[name]["builds_cpu_s"])
+    return out
 
 
 def fmt_qps(v, how):
@@ -315,15 +347,9 @@ def ann(args):
             probe = vajra.HNSWIndex(base.shape[1], "ip", profile)
             M, efc = probe.M, probe.ef_construction
             del probe
-            per_lib = {}
-            for name in engines:
-                print(f"{label} {profile} (M {M}, efC {efc}): {name}", file=sys.stderr,
-                      flush=True)
-                per_lib[name] = ann_one(ENGINES[name](), base, queries, gt_ids, gt_scores, M,
-                                        efc, threads, args)
-                print(f"  build {per_lib[name]['build_s']:.2f} s (runs "
-                      f"{', '.join(f'{x:.2f}' for x in per_lib[name]['builds_s'])})",
-                      file=sys.stderr, flush=True)
+            print(f"{label} {profile} (M {M}, efC {efc}), {time.strftime('%H:%M:%S')}, load "
+                  f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            per_lib = ann_all(engines, base, queries, gt_ids, gt_scores, M, efc, threads, args)
             results[f"{ds}/{profile}"] = {"M": M, "ef_construction": efc, "engines": per_lib}
             ann_report(label, profile, M, efc, threads, len(base), base.shape[1], len(queries),
                        per_lib, labels, args)
@@ -333,32 +359,35 @@ def ann(args):
 def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, args):
     nsingle = args.single_queries or nq
     print(f"\n#### {label} ({n:,} x {dim}, inner product), profile `{profile}`: M {M}, "
-          f"efConstruction {efc}; build on {threads} threads (median of {args.runs}); QPS at "
-          f"equal recall@10, interpolated between measured ef (median of {args.repeats} timed "
-          f"passes): one thread calling search() once per query ({nsingle:,} queries), and one "
-          f"batch call of {nq:,} queries on {threads} threads\n")
-    hdr = ["engine", f"build {threads}T (s)"]
-    hdr += [f"1T QPS @ {t:.2f}" for t in TARGETS] + [f"{threads}T batch QPS @ {t:.2f}"
-                                                      for t in TARGETS]
+          f"efConstruction {efc}; load average {os.getloadavg()[0]:.1f} at the end\n")
+    print(f"Build on {threads} threads (median of {args.runs}); QPS at equal recall@10, "
+          f"interpolated between measured ef (medians of {args.repeats} timed passes): '1T' = "
+          f"one thread calling search() once per query ({nsingle:,} queries), 'batch' = one call "
+          f"with {nq:,} queries on {threads} threads. 'wall' = queries per wall second; 'CPU' = "
+          f"queries per CPU second of the process (all its threads; the load-robust figure).\n")
+    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, f"batch CPU")]
+    hdr = ["engine", f"build {threads}T wall s", "build CPU s"]
+    hdr += [f"{c[1]} @ {t:.2f}" for c in cols for t in TARGETS]
     print("| " + " | ".join(hdr) + " |")
     print("|---|" + "---:|" * (len(hdr) - 1))
     at = {}
     for name, r in per_lib.items():
-        at[name] = [qps_at(r["sweep"], t, col) for col in (1, 2) for t in TARGETS]
-        print(f"| {labels[name]} | {r['build_s']:.2f} | "
+        at[name] = [qps_at(r["sweep"], t, c[0]) for c in cols for t in TARGETS]
+        print(f"| {labels[name]} | {r['build_s']:.2f} | {r['build_cpu_s']:.2f} | "
               + " | ".join(fmt_qps(*c) for c in at[name]) + " |")
     if "vajra" in per_lib:
         for name in per_lib:
             if name == "vajra":
                 continue
-            cells = [f"{per_lib[name]['build_s'] / per_lib['vajra']['build_s']:.2f}× faster"]
+            cells = [f"{per_lib[name]['build_s'] / per_lib['vajra']['build_s']:.2f}×",
+                     f"{per_lib[name]['build_cpu_s'] / per_lib['vajra']['build_cpu_s']:.2f}×"]
             for (v, hv), (p, hp) in zip(at["vajra"], at[name]):
                 if v is None or p is None or hv == ">=" or hp == ">=":
                     cells.append("—")
                 else:
                     cells.append(f"{v / p:.2f}×")
-            print(f"| Vajra / {name} | " + " | ".join(cells) + " |")
-    print(f"\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / {threads}T QPS" for n in per_lib)
+            print(f"| speed-up Vajra / {name} | " + " | ".join(cells) + " |")
+    print(f"\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
           + " |")
     print("|---:|" + "---|" * len(per_lib))
     for ef in EFS:
