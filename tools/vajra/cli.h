@@ -368,7 +368,8 @@ enum {
 #define CLI_BUILD_HELP                                                                         \
     "  --metric ip|cosine|l2      vector metric (default ip)\n"                                \
     "  --vector-plugin NAME       the vector index (default vector-hnsw; vector-flat: exact\n"  \
-    "                             search, best below ~20k vectors; docs/vector.md)\n"          \
+    "                             search with no build, for small collections; vector-ivf;\n" \
+    "                             docs/vector.md)\n"                                            \
     "  --vector-param KEY=VALUE   a parameter of the vector index (repeatable; e.g.\n"        \
     "                             storage=f16 for vector-flat, M=32 for vector-hnsw)\n"        \
     "  --profile quality|fast|instant   HNSW profile (default fast)\n"                         \
