@@ -330,7 +330,9 @@ typedef struct CliBuildOptions {
     int have_k1, have_b, keep_stopwords, ignore_title;
     int quiet; /* no progress bar (--quiet, or --json) */
     const char *vector_plugin; /* --vector-plugin; NULL = vector-hnsw */
-    VajraKeyValue vparams[CLI_MAX_VECTOR_PARAMS]; /* --vector-param key=value (split copies) */
+    VajraKeyValue vparams[CLI_MAX_VECTOR_PARAMS]; /* --vector-param key=value: the keys point
+                                                   * into vparam_keys, the values into argv */
+    char vparam_keys[CLI_MAX_VECTOR_PARAMS][64];
     size_t n_vparams;
 } CliBuildOptions;
 
@@ -366,7 +368,8 @@ enum {
 #define CLI_BUILD_HELP                                                                         \
     "  --metric ip|cosine|l2      vector metric (default ip)\n"                                \
     "  --vector-plugin NAME       the vector index (default vector-hnsw; vector-flat: exact\n"  \
-    "                             search, best below ~20k vectors; docs/vector.md)\n"          \
+    "                             search with no build, for small collections; vector-ivf;\n" \
+    "                             docs/vector.md)\n"                                            \
     "  --vector-param KEY=VALUE   a parameter of the vector index (repeatable; e.g.\n"        \
     "                             storage=f16 for vector-flat, M=32 for vector-hnsw)\n"        \
     "  --profile quality|fast|instant   HNSW profile (default fast)\n"                         \
