@@ -110,12 +110,13 @@ typedef struct IvfSearch {
     uint32_t *cids;     /* SQ8 re-rank: the candidates' ids, heap_cap */
     float *cd;          /* SQ8 re-rank: their exact distances, heap_cap */
     float *buf;         /* block distances */
-    float *dec;         /* decoded block (SQ8), IVF_BLOCK × dim */
+    float *dec;         /* decoded block (SQ8), IVF_SQ_BLOCK × dim */
     uint32_t *pos;      /* positions of passing entries of a block */
     size_t query_cap, cdist_cap, probe_cap, heap_cap, dec_cap;
 } IvfSearch;
 
-#define IVF_BLOCK 64u /* rows scored per kernel call */
+#define IVF_BLOCK 64u    /* rows scored per kernel call */
+#define IVF_SQ_BLOCK 16u /* SQ8 rows decoded per kernel call (the decoded block stays in L1) */
 
 /* The total order of every decision: distance, then id, as one 64-bit integer (the float's bits
  * mapped to an order-preserving unsigned value in the high half, id in the low half). −0 and +0

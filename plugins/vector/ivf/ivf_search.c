@@ -59,7 +59,8 @@ static vajra_status prepare(const IvfIndex *x, IvfSearch *s, size_t heap, VajraE
     bool ok = grow((void **)&s->query, &s->query_cap, x->dim, sizeof(float)) &&
               grow((void **)&s->cdist, &s->cdist_cap, x->p.nlist, sizeof(float)) &&
               grow((void **)&s->probe, &s->probe_cap, x->p.nlist, sizeof(uint64_t)) &&
-              grow((void **)&s->dec, &s->dec_cap, (size_t)IVF_BLOCK * x->dim, sizeof(float)) &&
+              grow((void **)&s->dec, &s->dec_cap, (size_t)IVF_SQ_BLOCK * x->dim,
+                   sizeof(float)) &&
               grow((void **)&s->heap, &hc, heap, sizeof(uint64_t)) &&
               grow((void **)&s->cids, &hc3, heap, sizeof(uint32_t)) &&
               grow((void **)&s->cd, &hc4, heap, sizeof(float));
@@ -206,8 +207,8 @@ static void scan_sq8(const IvfIndex *x, IvfSearch *s, const float *q, const IvfL
 {
     uint32_t d = x->dim;
     const float *mn = x->sq_min, *st = x->sq_step;
-    for (uint32_t b = 0; b < l->n; b += IVF_BLOCK) {
-        uint32_t m = l->n - b < IVF_BLOCK ? l->n - b : IVF_BLOCK, c = 0;
+    for (uint32_t b = 0; b < l->n; b += IVF_SQ_BLOCK) {
+        uint32_t m = l->n - b < IVF_SQ_BLOCK ? l->n - b : IVF_SQ_BLOCK, c = 0;
         for (uint32_t i = b; i < b + m; i++) {
             if (f && !vajra_filter_pass(f, l->ids[i]))
                 continue;
