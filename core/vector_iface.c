@@ -76,8 +76,11 @@ vajra_status vajra_vector_graph(const VajraVectorVtable *vt, const VajraVectorIn
 {
     if (vt == NULL || index == NULL || out == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "vector graph: NULL argument");
-    if (VAJRA_VECTOR_HAS(vt, 3, interface))
-        return vt->interface(index, VAJRA_VECTOR_IFACE_HNSW_GRAPH, out, err);
+    if (VAJRA_VECTOR_HAS(vt, 3, interface)) {
+        vajra_status st = vt->interface(index, VAJRA_VECTOR_IFACE_HNSW_GRAPH, out, err);
+        if (st != VAJRA_ERR_UNSUPPORTED || vt->graph == NULL)
+            return st;
+    }
     if (vt->graph != NULL)
         return vt->graph(index, out, err);
     return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,

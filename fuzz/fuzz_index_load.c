@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         VajraVectorQuery query = {q, params.dim, 10};
         VajraVectorSearch *ctx = NULL;
         VajraHits fast = {0}, ref = {0}, exact = {0};
-        VajraHnswGraph g;
+        VajraHnswGraph g = {.struct_size = sizeof g};
         if (vt->search_new(idx, &ctx, &err) == VAJRA_OK) {
             vajra_status a = vt->search(idx, ctx, &query, 32, &fast, &err);
             vajra_status e = vt->search_exact(idx, ctx, &query, &exact, &err);
@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_finding("hnsw search found fewer than min(k, n) hits on a loaded graph%s "
                              "(some nodes unreachable from the entry point)", "");
             int finite = 1, overflow = 0;
-            if (vt->graph(idx, &g, &err) == VAJRA_OK) {
+            if (vajra_vector_graph(vt, idx, &g, &err) == VAJRA_OK) { /* optional: NULL-safe */
                 for (uint32_t node = 0; node < g.count && finite; node++) {
                     const float *v = g.vector(g.self, node);
                     double norm2 = 0.0;

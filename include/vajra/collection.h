@@ -4,7 +4,7 @@
  *
  * A collection loads one lexical plugin ("lexical-bm25" by default, bound to a scorer plugin the
  * collection loads: plugins never load each other) and, when it has vectors, one vector plugin
- * ("vector-hnsw"). Each committed batch becomes a segment holding one index of each; a document
+ * ("vector-hnsw" by default; any vector index, e.g. "vector-flat": docs/vector.md). Each committed batch becomes a segment holding one index of each; a document
  * of a segment is the same document in both. External ids map to documents and back; titles and
  * texts are kept (for display and for compaction).
  *
@@ -209,8 +209,8 @@ VAJRA_API const VajraVectorVtable *vajra_collection_vector(const VajraCollection
 VAJRA_API vajra_status vajra_collection_lexical_retriever(VajraCollection *c,
                                                           VajraMorphism **out, VajraError *err);
 
-/* vector : vector_query → hits, the top query.k by HNSW beam search of width ef (0 = the index's
- * ef_search), or by exact scan when ef == VAJRA_EF_EXACT.
+/* vector : vector_query → hits, the top query.k by the vector index's search with effort ef (HNSW:
+ * beam width; 0 = the index's default), or by exact scan when ef == VAJRA_EF_EXACT.
  * Errors: VAJRA_ERR_STATE (the collection has no vectors), VAJRA_ERR_NO_MEMORY. */
 VAJRA_API vajra_status vajra_collection_vector_retriever(VajraCollection *c, uint32_t ef,
                                                          VajraMorphism **out, VajraError *err);
@@ -353,7 +353,8 @@ typedef struct VajraSearchRequest {
     const float *vector;    /* query vector (dim floats); NULL when none */
     uint32_t dim;
     uint32_t k;             /* hits wanted; 0 = 10 */
-    uint32_t ef;            /* vector beam width; 0 = the index's; VAJRA_EF_EXACT = exact scan */
+    uint32_t ef;            /* vector search effort (HNSW beam width); 0 = the index's;
+                             * VAJRA_EF_EXACT = exact scan */
     uint32_t depth;         /* hybrid: candidates per side; 0 = max(k, 100) */
     uint32_t fusion;        /* VajraFusionKind */
     double rrf_k;           /* RRF constant; 0 = 60 */

@@ -465,6 +465,102 @@ static VajraCollection *build_flat(const char *storage)
     return c;
 }
 
+/* Copy the container at `src` to `dst`, dropping every coll.meta line that starts with `drop`
+ * (a file as an older build wrote it). */
+static void copy_without_meta_lines(const char *src, const char *dst, const char *drop)
+{
+    VajraPlugin *sp = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_registry_load(reg, VAJRA_PLUGIN_STORAGE, "storage-file", &sp, &err),
+                     VAJRA_OK);
+    const VajraStorageOps *ops = vajra_plugin_vtable(sp);
+    VajraStorageContainer *in = NULL;
+    VajraStorageWriter *w = NULL;
+    ck_assert_int_eq(ops->open(vajra_plugin_state(sp), src, &in, &err), VAJRA_OK);
+    ck_assert_int_eq(ops->writer_open(vajra_plugin_state(sp), dst, &w, &err), VAJRA_OK);
+    const VajraSectionWriter *sw = ops->writer_sections(w);
+    size_t dropped = 0;
+    for (size_t i = 0; i < ops->container_count(in); i++) {
+        const char *name;
+        const void *data;
+        size_t len;
+        ck_assert_int_eq(ops->container_section_at(in, i, &name, &data, &len, &err), VAJRA_OK);
+        GString *meta = NULL;
+        if (strcmp(name, "coll.meta") == 0) {
+            meta = g_string_new(NULL);
+            gchar *text = g_strndup(data, len);
+            gchar **lines = g_strsplit(text, "\n", -1);
+            for (gchar **l = lines; *l != NULL; l++) {
+                if (**l == '\0')
+                    continue;
+                if (g_str_has_prefix(*l, drop))
+                    dropped++;
+                else
+                    g_string_append_printf(meta, "%s\n", *l);
+            }
+            g_strfreev(lines);
+            g_free(text);
+            data = meta->str;
+            len = meta->len;
+        }
+        ck_assert_int_eq(sw->write(sw->self, name, data, len, &err), VAJRA_OK);
+        if (meta != NULL)
+            g_string_free(meta, TRUE);
+    }
+    ck_assert_uint_gt(dropped, 0);
+    ck_assert_int_eq(ops->writer_commit(w, &err), VAJRA_OK);
+    ops->close(in);
+    vajra_plugin_unref(sp);
+}
+
+/* A file written before key/value parameters (no "vector-param" lines) opens with the parameters
+ * of its "vector-params" line, reports them as key/values, builds new segments with them, and
+ * saves them as key/values from then on. */
+START_TEST(older_meta_without_vector_kv)
+{
+    VajraError err = {0};
+    VajraCollectionOptions o = default_opts(128);
+    o.profile = "instant";
+    o.ef_search = 77;
+    VajraCollection *c = NULL;
+    ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_OK);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    VajraDocBatch first = {all.docs, 700};
+    ck_assert_int_eq(vajra_collection_add(c, &first, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    char *p = tmp_file("new.vjr"), *old = tmp_file("old.vjr");
+    ck_assert_int_eq(vajra_collection_save(c, p, NULL, &err), VAJRA_OK);
+    vajra_collection_free(c);
+    copy_without_meta_lines(p, old, "vector-param ");
+    VajraOpenOptions oo = {.struct_size = sizeof oo, .writable = 1};
+    ck_assert_msg(vajra_collection_open_ex(reg, old, &oo, &c, &err) == VAJRA_OK, "%s",
+                  err.message);
+    VajraCollectionInfo in = {.struct_size = sizeof in};
+    vajra_collection_info(c, &in);
+    ck_assert_str_eq(in.profile, "instant");
+    ck_assert_uint_eq(in.n_vector_kv, 4);
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "12");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_construction"), "64");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_search"), "77");
+    /* a new segment is built with them: the same bytes as from the file that had them */
+    VajraDocBatch rest = {all.docs + 700, all.count - 700};
+    ck_assert_int_eq(vajra_collection_add(c, &rest, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    vajra_collection_free(c);
+    ck_assert_int_eq(vajra_collection_open_ex(reg, p, &oo, &c, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_add(c, &rest, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    vajra_collection_free(c);
+    gsize la, lb;
+    gchar *a = slurp(p, &la), *b = slurp(old, &lb);
+    ck_assert(la == lb && memcmp(a, b, la) == 0);
+    g_free(a);
+    g_free(b);
+    g_free(p);
+    g_free(old);
+}
+END_TEST
+
 /* Another vector index through the collection: vector-flat answers exactly what the HNSW
  * collection's exact scan answers (the same kernel, bit for bit), hybrid works on it, the plugin
  * and its parameters survive save/open and compaction, and what it does not have (profiles,
@@ -659,6 +755,7 @@ static Suite *collection_suite(void)
     tcase_add_test(tc, bad_batches_change_nothing);
     tcase_add_test(tc, open_refuses_bad_files);
     tcase_add_test(tc, flat_vector_index_collection);
+    tcase_add_test(tc, older_meta_without_vector_kv);
     suite_add_tcase(s, tc);
     return s;
 }

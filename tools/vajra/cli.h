@@ -330,7 +330,9 @@ typedef struct CliBuildOptions {
     int have_k1, have_b, keep_stopwords, ignore_title;
     int quiet; /* no progress bar (--quiet, or --json) */
     const char *vector_plugin; /* --vector-plugin; NULL = vector-hnsw */
-    VajraKeyValue vparams[CLI_MAX_VECTOR_PARAMS]; /* --vector-param key=value (split copies) */
+    VajraKeyValue vparams[CLI_MAX_VECTOR_PARAMS]; /* --vector-param key=value: the keys point
+                                                   * into vparam_keys, the values into argv */
+    char vparam_keys[CLI_MAX_VECTOR_PARAMS][64];
     size_t n_vparams;
 } CliBuildOptions;
 

@@ -44,13 +44,18 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
     case CLI_OPT_VECTOR_PLUGIN: o->vector_plugin = arg; return 1;
     case CLI_OPT_VECTOR_PARAM: {
         const char *eq = strchr(arg, '=');
-        if (eq == NULL || eq == arg || o->n_vparams >= CLI_MAX_VECTOR_PARAMS) {
-            cli_usage_error(cmd, "--vector-param takes KEY=VALUE (at most %d), not \"%s\"",
-                            CLI_MAX_VECTOR_PARAMS, arg);
+        size_t klen = eq ? (size_t)(eq - arg) : 0;
+        if (eq == NULL || klen == 0 || klen >= sizeof o->vparam_keys[0] ||
+            o->n_vparams >= CLI_MAX_VECTOR_PARAMS) {
+            cli_usage_error(cmd, "--vector-param takes KEY=VALUE (at most %d, keys up to %zu "
+                            "bytes), not \"%s\"", CLI_MAX_VECTOR_PARAMS,
+                            sizeof o->vparam_keys[0] - 1, arg);
             return -1;
         }
-        /* The key is copied (argv stays intact); the copy lives as long as the process. */
-        o->vparams[o->n_vparams++] = (VajraKeyValue){g_strndup(arg, (gsize)(eq - arg)), eq + 1};
+        char *key = o->vparam_keys[o->n_vparams]; /* argv stays intact */
+        memcpy(key, arg, klen);
+        key[klen] = '\0';
+        o->vparams[o->n_vparams++] = (VajraKeyValue){key, eq + 1};
         return 1;
     }
     case CLI_OPT_SCORER: o->scorer = arg; return 1;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flat_index.h"
+#include "vajra/quant.h"
 
 #define FLAT_MAGIC 0x54414C46u /* "FLAT" */
 #define FLAT_FORMAT 1
@@ -172,7 +173,7 @@ vajra_status flat_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
                 src = unit;
             }
             for (uint32_t j = 0; j < dim; j++)
-                dst[j] = flat_f32_to_f16(src[j]);
+                dst[j] = vajra_f32_to_f16(src[j]);
         }
     }
     free(unit);
@@ -192,7 +193,7 @@ vajra_status flat_get_vector(const VajraVectorIndex *x, uint32_t doc, float *out
     } else {
         const uint16_t *h = (const uint16_t *)x->rows + at;
         for (uint32_t j = 0; j < x->dim; j++)
-            out[j] = flat_f16_to_f32(h[j]);
+            out[j] = vajra_f16_to_f32(h[j]);
     }
     return VAJRA_OK;
 }

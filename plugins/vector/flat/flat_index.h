@@ -1,10 +1,9 @@
 /* vector-flat — an exact vector index: every row stored, every query scans them all.
  *
- * Rows are stored contiguously (row n at rows + n·dim), as f32 or f16 (IEEE binary16, rounded to
- * nearest even on insert). A scan works in blocks of FLAT_BLOCK rows: f32 rows go straight to the
- * host kernel's dot_many / l2sq_many (or the gather forms for a filtered scan); f16 rows are
- * first widened into a per-context f32 block (the kernel interface has no f16 path), then the
- * same kernel runs over the block. Distances: smaller is better, L2 → squared L2, IP/cosine →
+ * Rows are stored contiguously (row n at rows + n·dim), as f32 or f16 (IEEE binary16 as
+ * vajra_f32_to_f16 writes it, vajra/quant.h). A scan works in blocks of FLAT_BLOCK rows: f32 rows
+ * go to the host kernel's dot_many / l2sq_many (the gather forms for a filtered scan), f16 rows to
+ * its dot_f16_gather / l2sq_f16_gather (kernel version 2; each element widened exactly). Distances: smaller is better, L2 → squared L2, IP/cosine →
  * −dot (vajra/vector.h); cosine rows are unit length before rounding.
  */
 #ifndef VAJRA_FLAT_INDEX_H
@@ -37,8 +36,7 @@ typedef struct FlatPair {
 
 struct VajraVectorSearch {
     float *query;      /* dim floats (normalised under cosine) */
-    float *block;      /* FLAT_BLOCK · dim floats: widened f16 rows */
-    uint32_t dim_cap;  /* dim the two above are sized for */
+    uint32_t dim_cap;  /* dim the query is sized for */
     float dists[FLAT_BLOCK];
     uint32_t ids[FLAT_BLOCK];
     FlatPair *heap;    /* max-heap of the best k by (d, id) */
@@ -49,10 +47,6 @@ static inline size_t flat_elem_size(const VajraVectorIndex *x)
 {
     return x->storage == FLAT_STORAGE_F16 ? sizeof(uint16_t) : sizeof(float);
 }
-
-/* ---- flat_half.c ---- */
-uint16_t flat_f32_to_f16(float f);
-float flat_f16_to_f32(uint16_t h);
 
 /* ---- flat_index.c ---- */
 vajra_status flat_create(const VajraKernelOps *kernel, uint32_t dim, VajraMetric metric,

@@ -26,7 +26,6 @@ void flat_search_free(VajraVectorSearch *s)
     if (s == NULL)
         return;
     free(s->query);
-    free(s->block);
     free(s->heap);
     free(s);
 }
@@ -47,22 +46,11 @@ static vajra_status prepare(const VajraVectorIndex *x, VajraVectorSearch *s,
                                    "vector-flat search: query component %u is not finite", j);
     if (s->dim_cap < x->dim) {
         float *qb = malloc(x->dim * sizeof *qb);
-        float *bb = x->storage == FLAT_STORAGE_F16
-                        ? malloc((size_t)FLAT_BLOCK * x->dim * sizeof *bb) : NULL;
-        if (qb == NULL || (x->storage == FLAT_STORAGE_F16 && bb == NULL)) {
-            free(qb);
-            free(bb);
+        if (qb == NULL)
             return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "vector-flat search: out of memory");
-        }
         free(s->query);
-        free(s->block);
         s->query = qb;
-        s->block = bb;
         s->dim_cap = x->dim;
-    } else if (x->storage == FLAT_STORAGE_F16 && s->block == NULL) {
-        s->block = malloc((size_t)FLAT_BLOCK * s->dim_cap * sizeof *s->block);
-        if (s->block == NULL)
-            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "vector-flat search: out of memory");
     }
     if (k > s->heap_cap) {
         FlatPair *h = realloc(s->heap, k * sizeof *h);
@@ -92,15 +80,14 @@ static void score(const VajraVectorIndex *x, VajraVectorSearch *s, const uint32_
         else
             (l2 ? k->l2sq_many : k->dot_many)(s->query, base + (size_t)first * dim, dim, n, dim,
                                              s->dists);
-    } else { /* widen the f16 rows into the block, then the same kernel */
-        const uint16_t *h = x->rows;
-        for (size_t i = 0; i < n; i++) {
-            const uint16_t *row = h + (size_t)(ids ? ids[i] : first + i) * dim;
-            float *dst = s->block + i * dim;
-            for (size_t j = 0; j < dim; j++)
-                dst[j] = flat_f16_to_f32(row[j]);
+    } else { /* f16 rows: the kernel's f16 slots, by id (a consecutive block numbered here) */
+        if (ids == NULL) {
+            for (size_t i = 0; i < n; i++)
+                s->ids[i] = first + (uint32_t)i;
+            ids = s->ids;
         }
-        (l2 ? k->l2sq_many : k->dot_many)(s->query, s->block, dim, n, dim, s->dists);
+        (l2 ? k->l2sq_f16_gather : k->dot_f16_gather)(s->query, x->rows, dim, ids, n, dim,
+                                                       s->dists);
     }
     if (!l2)
         for (size_t i = 0; i < n; i++)
