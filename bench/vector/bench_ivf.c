@@ -4,7 +4,8 @@
  *             [--nprobe 1,2,4,8,16,32,64] [--rerank 64] [--threads 1] [--queries 1000]
  *             [--no-hnsw]
  *
- * Builds IVF-Flat and IVF-SQ8 (inner product, seed 42, training sample min(n, 256·nlist)) with
+ * Builds IVF-Flat, IVF-SQ8 with re-rank and IVF-SQ8 without (rerank 0: no float rows kept,
+ * coded scores) (inner product, seed 42, training sample min(n, 256·nlist)) with
  * `threads` build threads, checks that 1 thread builds the same bytes when threads > 1, then
  * runs every query single-threaded at each nprobe: recall@10 (ties as the data README says), p50
  * and p95 latency. Memory per vector = bytes of index data (what save writes: centroids, lists,
@@ -135,14 +136,16 @@ int main(int argc, char **argv)
            kernel->isa, set, n, dim, nlist, iterations, rerank, threads, nq);
     printf("# %-8s %6s %-10s %-7s %5s %8s %8s %8s %8s %8s\n", "set", "n", "index", "knob",
            "value", "build_s", "B/vec", "p50_ms", "p95_ms", "recall10");
-    for (uint32_t quant = 0; quant < 2; quant++) {
+    static const char *const names[] = {"ivf-flat", "ivf-sq8", "ivf-sq8-r0"};
+    for (uint32_t cfg = 0; cfg < 3; cfg++) {
+        uint32_t quant = cfg > 0 ? IVF_QUANT_SQ8 : IVF_QUANT_NONE;
         IvfParams p;
         ivf_params_default(&p, dim, VAJRA_METRIC_IP);
         p.nlist = (uint32_t)nlist;
         p.nprobe = 1;
         p.iterations = (uint32_t)iterations;
         p.quantizer = quant;
-        p.rerank = (uint32_t)rerank;
+        p.rerank = cfg == 2 ? 0 : (uint32_t)rerank;
         IvfIndex *x = NULL;
         if (ivf_index_new(&p, kernel, &x, &err) != VAJRA_OK) {
             fprintf(stderr, "%s\n", err.message);
@@ -182,7 +185,7 @@ int main(int argc, char **argv)
                 lat[q] = now() - t1;
                 recall += vecset_recall(&v, q, &hits, 10);
             }
-            row(set, (size_t)n, quant ? "ivf-sq8" : "ivf-flat", "nprobe", probes[e], build,
+            row(set, (size_t)n, names[cfg], "nprobe", probes[e], build,
                 (double)sv.bytes / (double)n, lat, nq, recall / (double)nq);
         }
         ivf_search_free(s);

@@ -22,39 +22,8 @@
 #include "ivf_index.h"
 #include "test_filter.h"
 #include "vajra/registry.h"
+#include "kernel_variants.h"
 #include "vector_fixture.h"
-
-#ifndef VAJRA_KERNELS_BUILT
-#error "VAJRA_KERNELS_BUILT must come from tests/vector/meson.build"
-#endif
-
-static const char *const isas[] = {"scalar", "avx2", "avx512"};
-
-static int was_built(const char *isa)
-{
-    char list[] = VAJRA_KERNELS_BUILT;
-    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save))
-        if (strcmp(tok, isa) == 0)
-            return 1;
-    return 0;
-}
-
-/* The ops of one kernel variant, or NULL when it cannot run here (announced on stderr). */
-static const VajraKernelOps *variant_ops(const char *isa, VajraRegistry **reg)
-{
-    VajraRegistryOptions opts = {.struct_size = sizeof opts, .kernel = isa};
-    VajraError err = {0};
-    ck_assert_int_eq(vajra_registry_new(&opts, reg, &err), VAJRA_OK);
-    const VajraKernelOps *ops = NULL;
-    vajra_status st = vajra_registry_kernel(*reg, &ops, NULL, &err);
-    if (st == VAJRA_ERR_CPU_UNSUPPORTED || (st == VAJRA_ERR_NOT_FOUND && !was_built(isa))) {
-        fprintf(stderr, "SKIP kernel %s: %s\n", isa, err.message);
-        return NULL;
-    }
-    ck_assert_msg(st == VAJRA_OK, "kernel %s: %s", isa, err.message);
-    return ops;
-}
 
 static MemSections *build_saved(const VecSet *v, VajraMetric metric, uint32_t nlist,
                                 uint32_t quant, uint32_t threads)

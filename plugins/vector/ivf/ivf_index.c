@@ -136,8 +136,7 @@ const float *ivf_vector(const IvfIndex *x, uint32_t doc, float *scratch)
         return NULL;
     if (l->vecs)
         return l->vecs + (size_t)lo * x->dim;
-    for (uint32_t t = 0; t < x->dim; t++)
-        scratch[t] = ivf_sq_decode(x, t, l->codes[(size_t)lo * x->dim + t]);
+    vajra_sq8_decode(l->codes + (size_t)lo * x->dim, x->dim, x->sq_min, x->sq_step, scratch);
     return scratch;
 }
 
@@ -320,16 +319,6 @@ static vajra_status list_grow(IvfIndex *x, IvfList *l, uint32_t need, VajraError
     return VAJRA_OK;
 }
 
-static void sq_encode(const IvfIndex *x, const float *v, uint8_t *code)
-{
-    for (uint32_t i = 0; i < x->dim; i++) {
-        float step = x->sq_step[i];
-        float t = step > 0.0f ? (v[i] - x->sq_min[i]) / step : 0.0f;
-        t = roundf(t);
-        code[i] = (uint8_t)(t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t);
-    }
-}
-
 /* ---- assignment ---- */
 
 typedef struct AssignCtx {
@@ -386,7 +375,8 @@ static vajra_status assign_append(IvfIndex *x, const float *vectors, size_t n, u
         l->ids[l->n] = first + (uint32_t)i;
         x->list_of[first + i] = (uint16_t)list[i];
         if (x->p.quantizer == IVF_QUANT_SQ8)
-            sq_encode(x, vectors + i * d, l->codes + (size_t)l->n * d);
+            vajra_sq8_encode(vectors + i * d, x->dim, x->sq_min, x->sq_step,
+                             l->codes + (size_t)l->n * d);
         else
             memcpy(l->vecs + (size_t)l->n * d, vectors + i * d, d * sizeof(float));
         l->n++;
@@ -448,16 +438,8 @@ static vajra_status train(IvfIndex *x, uint32_t threads, VajraError *err)
             st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "ivf: out of memory training");
             goto out;
         }
-        for (uint32_t i = 0; i < d; i++) {
-            float lo = data[i], hi = data[i];
-            for (uint32_t r = 1; r < s; r++) {
-                float v = data[(size_t)r * d + i];
-                lo = v < lo ? v : lo;
-                hi = v > hi ? v : hi;
-            }
-            mn[i] = lo;
-            step[i] = (hi - lo) / 255.0f;
-        }
+        if ((st = vajra_sq8_ranges(data, s, d, mn, step, err)) != VAJRA_OK)
+            goto out;
     }
     x->centroids = cent;
     x->sq_min = mn;

@@ -33,6 +33,7 @@
 
 #include "vajra/filter.h"
 #include "vajra/kernel.h"
+#include "vajra/quant.h"
 #include "vajra/sections.h"
 #include "vajra/status.h"
 #include "vajra/types.h"
@@ -87,8 +88,8 @@ typedef struct IvfIndex {
     uint32_t count;
     bool trained;
     float *centroids;   /* nlist × dim (trained) */
-    float *sq_min;      /* dim: decoded value of code 0 (SQ8, trained) */
-    float *sq_step;     /* dim: value of one code step, >= 0 (SQ8, trained) */
+    float *sq_min;      /* dim: lo of vajra/quant.h (decoded value of code 0; SQ8, trained) */
+    float *sq_step;     /* dim: scale of vajra/quant.h (one code step, >= 0; SQ8, trained) */
     IvfList *lists;     /* nlist */
     float *rows;        /* count × dim in document order: untrained, or SQ8 with re-rank */
     uint32_t rows_cap;
@@ -110,9 +111,9 @@ typedef struct IvfSearch {
     uint32_t *cids;     /* SQ8 re-rank: the candidates' ids, heap_cap */
     float *cd;          /* SQ8 re-rank: their exact distances, heap_cap */
     float *buf;         /* block distances */
-    float *dec;         /* decoded block (SQ8), IVF_BLOCK × dim */
+    float *fold;        /* SQ8: the query folded into the ranges (ivf_sq_fold), dim */
     uint32_t *pos;      /* positions of passing entries of a block */
-    size_t query_cap, cdist_cap, probe_cap, heap_cap, dec_cap;
+    size_t query_cap, cdist_cap, probe_cap, heap_cap, fold_cap;
 } IvfSearch;
 
 #define IVF_BLOCK 64u /* rows scored per kernel call */
@@ -138,11 +139,26 @@ static inline float ivf_key_dist(uint64_t k)
     return d;
 }
 
-/* The SQ8 decoding, the one definition the scan and the reference share:
- * value = sq_min[i] + sq_step[i] · code. */
-static inline float ivf_sq_decode(const IvfIndex *x, uint32_t i, uint8_t code)
+/* SQ8 is vajra/quant.h's 8-bit scalar quantisation (ranges from the training sample,
+ * vajra_sq8_encode / vajra_sq8_decode), scored by the kernel's u8 slots (vajra/kernel.h) with
+ * the query folded into the ranges once per query:
+ *   L2:  fold_i = q_i − lo_i,      distance = l2sq_u8(fold, scale, codes)
+ *   IP:  fold_i = q_i · scale_i,   distance = −(base + dot_u8(fold, codes)),
+ *        base = Σ q_i · lo_i (one float accumulator, index order).
+ * This is the one definition of the coded distance; the reference uses it with the core's
+ * vajra_ref_*_u8. Returns base (0 under L2). */
+static inline float ivf_sq_fold(const IvfIndex *x, const float *q, float *fold)
 {
-    return x->sq_min[i] + x->sq_step[i] * (float)code;
+    float base = 0.0f;
+    for (uint32_t i = 0; i < x->dim; i++) {
+        if (x->p.metric == VAJRA_METRIC_L2) {
+            fold[i] = q[i] - x->sq_min[i];
+        } else {
+            fold[i] = q[i] * x->sq_step[i];
+            base += q[i] * x->sq_min[i];
+        }
+    }
+    return base;
 }
 
 /* ---- ivf_index.c ---- */
@@ -216,11 +232,12 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
  * to every centroid by the core's scalar vajra_ref_l2sq / vajra_ref_dot; lists sorted by
  * (distance, list); the first min(nprobe, nlist) taken, then further lists in that order one at
  * a time while fewer than k passing candidates were found; every passing member scored by the same
- * scalar functions (on its float vector, or on its decoded SQ8 vector — ivf_sq_decode); all
+ * scalar functions (on its float vector, or on its SQ8 codes by the coded distance of
+ * ivf_sq_fold with vajra_ref_dot_u8 / vajra_ref_l2sq_u8); all
  * candidates sorted by (distance, id); without a quantiser (or SQ8 with rerank 0) the first k are
  * the answer; with SQ8 the first max(rerank, k) are re-scored on their float rows and the best k
  * by (distance, id) are the answer. Untrained indexes and nprobe == IVF_EXACT: every passing
- * document scored on ivf_vector (the float vector, or the decoded one when SQ8 keeps no rows). The query is
+ * document scored on its float vector, or on its codes when SQ8 keeps no rows. The query is
  * normalised first under cosine. Same contract and errors as ivf_search. Thread-safe. */
 vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, uint32_t nprobe,
                                   const VajraDocFilter *filter, VajraHits *out, VajraError *err);

@@ -1,6 +1,7 @@
 /* vector-ivf — the reference search: what an IVF search returns, written as plainly as possible
  * (see ivf_reference_search in ivf_index.h). Scalar distances from the core (vajra_ref_dot,
- * vajra_ref_l2sq), full sorts, fresh allocations: no heap, no blocks, no kernel. */
+ * vajra_ref_l2sq; for SQ8 codes vajra_ref_dot_u8 / vajra_ref_l2sq_u8 on the folded query, the
+ * definition in ivf_index.h), full sorts, fresh allocations: no heap, no blocks, no kernel. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,14 @@ static int cmp_cand(const void *a, const void *b)
 static float ref_dist(uint32_t metric, const float *a, const float *b, uint32_t dim)
 {
     return metric == VAJRA_METRIC_L2 ? vajra_ref_l2sq(a, b, dim) : -vajra_ref_dot(a, b, dim);
+}
+
+/* The coded distance of one SQ8 entry (ivf_sq_fold gave fold and base). */
+static float ref_sq_dist(const IvfIndex *x, const float *fold, float base, const uint8_t *code)
+{
+    if (x->p.metric == VAJRA_METRIC_L2)
+        return vajra_ref_l2sq_u8(fold, x->sq_step, code, x->dim);
+    return -(base + vajra_ref_dot_u8(fold, code, x->dim));
 }
 
 static vajra_status emit(Cand *c, size_t n, size_t k, VajraHits *out, VajraError *err)
@@ -63,10 +72,25 @@ vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, 
     if (metric == VAJRA_METRIC_COSINE)
         vajra_vector_normalize(q->values, qv, d, NULL);
     size_t n = 0;
+    bool sq8 = x->trained && x->p.quantizer == IVF_QUANT_SQ8;
+    float base = sq8 ? ivf_sq_fold(x, qv, dec) : 0.0f; /* dec holds the folded query */
     if (!x->trained || nprobe == IVF_EXACT) {
-        for (uint32_t id = 0; id < x->count; id++)
-            if (vajra_filter_pass(filter, id))
-                c[n++] = (Cand){ref_dist(metric, qv, ivf_vector(x, id, dec), d), id};
+        /* Every passing document: its float row, or its codes when SQ8 keeps no rows. */
+        for (uint32_t id = 0; id < x->count; id++) {
+            if (!vajra_filter_pass(filter, id))
+                continue;
+            float dist;
+            if (x->rows || !sq8) {
+                dist = ref_dist(metric, qv, ivf_vector(x, id, NULL), d);
+            } else {
+                const IvfList *l = &x->lists[x->list_of[id]];
+                uint32_t i = 0;
+                while (l->ids[i] != id)
+                    i++;
+                dist = ref_sq_dist(x, dec, base, l->codes + (size_t)i * d);
+            }
+            c[n++] = (Cand){dist, id};
+        }
         st = emit(c, n, q->k, out, err);
         goto out;
     }
@@ -81,19 +105,14 @@ vajra_status ivf_reference_search(const IvfIndex *x, const VajraVectorQuery *q, 
     for (uint32_t l = 0; l < nl; l++)
         lists[l] = (Cand){ref_dist(metric, qv, x->centroids + (size_t)l * d, d), l};
     qsort(lists, nl, sizeof *lists, cmp_cand);
-    bool sq8 = x->p.quantizer == IVF_QUANT_SQ8;
     for (uint32_t j = 0; j < nl && (j < np || n < q->k); j++) {
         const IvfList *l = &x->lists[lists[j].id];
         for (uint32_t i = 0; i < l->n; i++) {
             if (!vajra_filter_pass(filter, l->ids[i]))
                 continue;
-            const float *v = l->vecs ? l->vecs + (size_t)i * d : NULL;
-            if (sq8) {
-                for (uint32_t t = 0; t < d; t++)
-                    dec[t] = ivf_sq_decode(x, t, l->codes[(size_t)i * d + t]);
-                v = dec;
-            }
-            c[n++] = (Cand){ref_dist(metric, qv, v, d), l->ids[i]};
+            float dist = sq8 ? ref_sq_dist(x, dec, base, l->codes + (size_t)i * d)
+                             : ref_dist(metric, qv, l->vecs + (size_t)i * d, d);
+            c[n++] = (Cand){dist, l->ids[i]};
         }
     }
     free(lists);

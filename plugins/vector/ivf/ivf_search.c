@@ -1,13 +1,10 @@
 /* vector-ivf — the fast search: coarse distances by the host kernel, the nprobe nearest lists
  * kept in a bounded heap, each list scored IVF_BLOCK rows per kernel call into a bounded max-heap
- * of (distance, id) keys; SQ8 lists are decoded a block at a time into scratch and scored the
- * same way, then the best max(rerank, k) are re-scored exactly from the float rows. Scratch lives
- * in the IvfSearch and only grows. */
+ * of (distance, id) keys; SQ8 lists are scored on their codes by the kernel's u8 slots (the query
+ * folded into the ranges once), then the best max(rerank, k) are re-scored exactly from the float
+ * rows. Scratch lives in the IvfSearch and only grows. */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "ivf_index.h"
 
@@ -36,7 +33,7 @@ void ivf_search_free(IvfSearch *s)
     free(s->cids);
     free(s->cd);
     free(s->buf);
-    free(s->dec);
+    free(s->fold);
     free(s->pos);
     free(s);
 }
@@ -59,7 +56,7 @@ static vajra_status prepare(const IvfIndex *x, IvfSearch *s, size_t heap, VajraE
     bool ok = grow((void **)&s->query, &s->query_cap, x->dim, sizeof(float)) &&
               grow((void **)&s->cdist, &s->cdist_cap, x->p.nlist, sizeof(float)) &&
               grow((void **)&s->probe, &s->probe_cap, x->p.nlist, sizeof(uint64_t)) &&
-              grow((void **)&s->dec, &s->dec_cap, (size_t)IVF_BLOCK * x->dim, sizeof(float)) &&
+              grow((void **)&s->fold, &s->fold_cap, x->dim, sizeof(float)) &&
               grow((void **)&s->heap, &hc, heap, sizeof(uint64_t)) &&
               grow((void **)&s->cids, &hc3, heap, sizeof(uint32_t)) &&
               grow((void **)&s->cd, &hc4, heap, sizeof(float));
@@ -174,58 +171,36 @@ static void scan_f32(const IvfIndex *x, IvfSearch *s, const float *q, const floa
     }
 }
 
-/* out[t] = mn[t] + st[t] · code[t]: ivf_sq_decode for a whole row. The SSE2 form (baseline
- * x86-64) multiplies, then adds, in float, exactly as the scalar form, so the decoded values are
- * the same bits either way (and the reference's). */
-static void sq_decode_row(const uint8_t *code, const float *mn, const float *st, uint32_t d,
-                          float *out)
-{
-    uint32_t t = 0;
-#ifdef __SSE2__
-    const __m128i zero = _mm_setzero_si128();
-    for (; t + 16 <= d; t += 16) {
-        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(code + t));
-        __m128i lo = _mm_unpacklo_epi8(b, zero), hi = _mm_unpackhi_epi8(b, zero);
-        __m128i w[4] = {_mm_unpacklo_epi16(lo, zero), _mm_unpackhi_epi16(lo, zero),
-                        _mm_unpacklo_epi16(hi, zero), _mm_unpackhi_epi16(hi, zero)};
-        for (int j = 0; j < 4; j++) {
-            __m128 c = _mm_cvtepi32_ps(w[j]);
-            __m128 v = _mm_add_ps(_mm_loadu_ps(mn + t + 4 * j),
-                                  _mm_mul_ps(_mm_loadu_ps(st + t + 4 * j), c));
-            _mm_storeu_ps(out + t + 4 * j, v);
-        }
-    }
-#endif
-    for (; t < d; t++)
-        out[t] = mn[t] + st[t] * (float)code[t];
-}
-
-/* An SQ8 list: passing entries decoded a block at a time, then scored as floats. */
-static void scan_sq8(const IvfIndex *x, IvfSearch *s, const float *q, const IvfList *l,
+/* An SQ8 list: the passing entries scored on their codes by the kernel's u8 slots (the query
+ * folded into the ranges in s->fold, base as ivf_sq_fold returned). */
+static void scan_sq8(const IvfIndex *x, IvfSearch *s, float base, const IvfList *l,
                      const VajraDocFilter *f, Heap *hp)
 {
     uint32_t d = x->dim;
-    const float *mn = x->sq_min, *st = x->sq_step;
     for (uint32_t b = 0; b < l->n; b += IVF_BLOCK) {
         uint32_t m = l->n - b < IVF_BLOCK ? l->n - b : IVF_BLOCK, c = 0;
-        for (uint32_t i = b; i < b + m; i++) {
-            if (f && !vajra_filter_pass(f, l->ids[i]))
-                continue;
-            sq_decode_row(l->codes + (size_t)i * d, mn, st, d, s->dec + (size_t)c * d);
-            s->pos[c++] = i;
+        for (uint32_t i = b; i < b + m; i++)
+            if (f == NULL || vajra_filter_pass(f, l->ids[i]))
+                s->pos[c++] = i;
+        if (x->p.metric == VAJRA_METRIC_L2) {
+            x->kernel->l2sq_u8_gather(s->fold, x->sq_step, l->codes, d, s->pos, c, d, s->buf);
+        } else {
+            x->kernel->dot_u8_gather(s->fold, l->codes, d, s->pos, c, d, s->buf);
+            for (uint32_t i = 0; i < c; i++)
+                s->buf[i] = -(base + s->buf[i]);
         }
-        dists_many(x, q, s->dec, c, s->buf);
         for (uint32_t i = 0; i < c; i++)
             heap_offer(hp, ivf_key(s->buf[i], l->ids[s->pos[i]]));
     }
 }
 
-static void scan_list(const IvfIndex *x, IvfSearch *s, const float *q, uint32_t list, bool sq8,
-                      const VajraDocFilter *f, Heap *hp)
+/* One list: SQ8 codes when sq8 (the query folded in s->fold with base), else float rows. */
+static void scan_list(const IvfIndex *x, IvfSearch *s, const float *q, float base, uint32_t list,
+                      bool sq8, const VajraDocFilter *f, Heap *hp)
 {
     const IvfList *l = &x->lists[list];
     if (sq8)
-        scan_sq8(x, s, q, l, f, hp);
+        scan_sq8(x, s, base, l, f, hp);
     else
         scan_f32(x, s, q, l->vecs, l->ids, l->n, f, hp);
 }
@@ -262,12 +237,15 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
         qv = s->query;
     }
     Heap hp = {s->heap, 0, cap};
+    float base = 0.0f;
+    if (x->trained && x->p.quantizer == IVF_QUANT_SQ8)
+        base = ivf_sq_fold(x, qv, s->fold);
     if (exact) {
         if (x->rows) {
             scan_f32(x, s, qv, x->rows, NULL, x->count, filter, &hp);
         } else { /* every list, float or decoded */
             for (uint32_t l = 0; l < x->p.nlist; l++)
-                scan_list(x, s, qv, l, x->p.quantizer == IVF_QUANT_SQ8, filter, &hp);
+                scan_list(x, s, qv, base, l, x->p.quantizer == IVF_QUANT_SQ8, filter, &hp);
         }
     } else {
         uint32_t np = nprobe == 0 ? x->p.nprobe : nprobe > x->p.nlist ? x->p.nlist : nprobe;
@@ -276,7 +254,7 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
         for (uint32_t l = 0; l < x->p.nlist; l++)
             heap_offer(&ph, ivf_key(s->cdist[l], l));
         for (size_t i = 0; i < ph.n; i++)
-            scan_list(x, s, qv, (uint32_t)s->probe[i], sq8, filter, &hp);
+            scan_list(x, s, qv, base, (uint32_t)s->probe[i], sq8, filter, &hp);
         if (hp.n < k && np < x->p.nlist) {
             /* Fewer than k candidates (small lists, or a filter): the next lists in coarse
              * order, one at a time, until k or none left. The np nearest are the first np of
@@ -285,7 +263,7 @@ vajra_status ivf_search(const IvfIndex *x, IvfSearch *s, const VajraVectorQuery 
                 s->probe[l] = ivf_key(s->cdist[l], l);
             sort_keys(s->probe, x->p.nlist);
             for (uint32_t i = np; i < x->p.nlist && hp.n < k; i++)
-                scan_list(x, s, qv, (uint32_t)s->probe[i], sq8, filter, &hp);
+                scan_list(x, s, qv, base, (uint32_t)s->probe[i], sq8, filter, &hp);
         }
         if (rerank) { /* exact re-rank of the candidates from the float rows */
             uint32_t m = (uint32_t)hp.n;
