@@ -111,6 +111,13 @@ VAJRA_API vajra_status vajra_collection_create(VajraRegistry *reg,
                                                const VajraCollectionOptions *opts,
                                                VajraCollection **out, VajraError *err);
 
+/* ABI note: VajraDocument grew `attrs` in ABI 1.1 and an array of documents carries no element
+ * size, so entry points taking document arrays are versioned by name: this header maps
+ * vajra_collection_add to vajra_collection_add_v1_1 (1.1 documents). The symbol
+ * vajra_collection_add itself stays, for binaries built against 1.0 headers: it reads 1.0
+ * documents (no attrs). Source code just calls vajra_collection_add. */
+#define vajra_collection_add vajra_collection_add_v1_1
+
 /* Stage a batch (visible to search after commit; every field is copied). All or nothing: every
  * document is checked first (id present and valid UTF-8, title/text valid UTF-8 unless the
  * analyzer repairs it, vector present with the right dimension, finite, squared norm at most

@@ -260,6 +260,12 @@ typedef struct VajraLexicalVtable {
     void (*collection_stats)(const VajraLexicalIndex *index, VajraCollectionStats *out);
 } VajraLexicalVtable;
 
+/* Check a lexical vtable once after loading its plugin: version ≥ 1 and every version-1 slot
+ * (create … load: all required) non-NULL. Slots of later versions are optional: callers check
+ * `version >= N && slot != NULL` before each call. Errors: VAJRA_ERR_ABI_MISMATCH naming the
+ * first missing slot. Pure; thread-safe. */
+VAJRA_API vajra_status vajra_lexical_vtable_check(const VajraLexicalVtable *vt, VajraError *err);
+
 /* The reference search: exhaustive scoring, written as a vajra_unfold over the accessor (one step
  * per posting) with no pruning and no tuning. It defines what a lexical search returns: the query
  * is analysed by vt->analyze, distinct terms are scored with `scorer` (term stats and collection
