@@ -63,7 +63,11 @@ typedef enum VajraStemmer {
  * every index made before languages existed). "english", "porter" and "none" are the same as
  * the matching `stemmer` value with language NULL (same terms, same saved bytes). An unknown name
  * is VAJRA_ERR_INVALID_ARGUMENT listing the known ones. The string is borrowed for the call;
- * whoever keeps the options keeps the string alive (an index keeps its own canonical copy). */
+ * whoever keeps the options keeps the string alive (an index keeps its own canonical copy).
+ *
+ * Frozen from now on: it is embedded by value in VajraCollectionOptions and VajraLexicalOptions,
+ * so growing it moves their later fields (`language` did; the core translates ABI 1.0's layout,
+ * docs/architecture.md). Add new analyzer settings to those sized structs instead. */
 typedef struct VajraAnalyzerOptions {
     uint32_t stemmer;          /* VajraStemmer; default VAJRA_STEMMER_ENGLISH; ignored when
                                 * `language` names another language */
