@@ -6,7 +6,8 @@
  *    searches return the same hits (ids and scores), as today's caller (current.c);
  *  - a lexical plugin built against 1.0 (lexical_v10.c, vtable version 1) is loaded by today's
  *    core and ranks as lexical-bm25 does; the slots it lacks are VAJRA_ERR_UNSUPPORTED, never a
- *    crash (also through today's API: current.c);
+ *    crash (also through today's API: current.c); a vector plugin built against 1.0
+ *    (vector_v10.c, no search_filtered, no graph) returns vector-hnsw's exact hits, filtered too;
  *  - a plugin of a newer major ABI is refused, the message naming both versions. */
 #include <check.h>
 #include <stdio.h>
@@ -167,12 +168,18 @@ START_TEST(old_caller_gets_todays_results)
 }
 END_TEST
 
-static VajraCollection *plain_lexical(const char *plugin, size_t first)
+/* Cranfield in two commits (first + the rest), lexical with stemmer none and stopwords kept;
+ * with vectors (IP) through `vector_plugin` unless it is NULL. */
+static VajraCollection *build(const char *lexical_plugin, const char *vector_plugin, size_t first)
 {
     VajraError err = {0};
     VajraCollectionOptions o = {.struct_size = sizeof o,
-                                .lexical_plugin = plugin,
-                                .analyzer = {.stemmer = VAJRA_STEMMER_NONE, .keep_stopwords = 1}};
+                                .lexical_plugin = lexical_plugin,
+                                .analyzer = {.stemmer = VAJRA_STEMMER_NONE, .keep_stopwords = 1},
+                                .dim = vector_plugin ? ABI_DIM : 0,
+                                .metric = VAJRA_METRIC_IP,
+                                .vector_plugin = vector_plugin,
+                                .threads = 1};
     VajraCollection *c = NULL;
     ck_assert_msg(vajra_collection_create(reg, &o, &c, &err) == VAJRA_OK, "%s", err.message);
     VajraDocBatch all = vajra_docset_batch(corpus);
@@ -213,8 +220,8 @@ static void compare_lexical(VajraCollection *a, VajraCollection *b)
 START_TEST(old_plugin_works_in_todays_collection)
 {
     /* One segment: the 1.0 plugin (vtable version 1) ranks as lexical-bm25 does. */
-    VajraCollection *old = plain_lexical("lexical-v10", 1400);
-    VajraCollection *cur = plain_lexical("lexical-bm25", 1400);
+    VajraCollection *old = build("lexical-v10", NULL, 1400);
+    VajraCollection *cur = build("lexical-bm25", NULL, 1400);
     const VajraLexicalIndex *ix = NULL;
     const VajraLexicalVtable *vt = vajra_collection_lexical(old, &ix);
     ck_assert_uint_eq(vt->version, 1);
@@ -229,8 +236,8 @@ START_TEST(old_plugin_missing_slot_is_unsupported)
     /* Two commits make two segments, which need the version-3 statistics slots to score as one
      * index: the 1.0 plugin gets a clear VAJRA_ERR_UNSUPPORTED, and after a compaction (one
      * segment) it ranks as lexical-bm25 over both commits. */
-    VajraCollection *old = plain_lexical("lexical-v10", ABI_FIRST_BATCH);
-    VajraCollection *cur = plain_lexical("lexical-bm25", ABI_FIRST_BATCH);
+    VajraCollection *old = build("lexical-v10", NULL, ABI_FIRST_BATCH);
+    VajraCollection *cur = build("lexical-bm25", NULL, ABI_FIRST_BATCH);
     VajraError err = {0};
     VajraMorphism *lex = NULL;
     ck_assert_int_eq(vajra_collection_lexical_retriever(old, &lex, &err), VAJRA_OK);
@@ -244,6 +251,42 @@ START_TEST(old_plugin_missing_slot_is_unsupported)
     vajra_morphism_unref(lex);
     cur_compact(old);
     compare_lexical(old, cur);
+    vajra_collection_free(old);
+    vajra_collection_free(cur);
+}
+END_TEST
+
+static void compare_vector(VajraCollection *a, uint32_t ef_a, VajraCollection *b, uint32_t ef_b)
+{
+    VajraError err = {0};
+    VajraMorphism *va = NULL, *vb = NULL;
+    ck_assert_int_eq(vajra_collection_vector_retriever(a, ef_a, &va, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_vector_retriever(b, ef_b, &vb, &err), VAJRA_OK);
+    for (size_t i = 0; i < ABI_QUERIES; i++) {
+        AbiHits x, y;
+        VajraVectorQuery vq = {query_vecs.data + i * query_vecs.dim, ABI_DIM, ABI_K};
+        retrieve(a, va, &vq, &x);
+        retrieve(b, vb, &vq, &y);
+        ck_assert_uint_eq(x.count, ABI_K);
+        assert_same(&x, &y, "vector", i);
+    }
+    vajra_morphism_unref(va);
+    vajra_morphism_unref(vb);
+}
+
+START_TEST(old_vector_plugin_works_in_todays_collection)
+{
+    /* vector-v10 (version-1 vtable, no graph slot: every search an exact scan) over two
+     * segments: the same hits as vector-hnsw's exact scan. Compaction reads a segment's vectors
+     * back through the optional graph slot, which it lacks: a clear UNSUPPORTED, and the
+     * collection stays searchable. */
+    VajraCollection *old = build(NULL, "vector-v10", ABI_FIRST_BATCH);
+    VajraCollection *cur = build(NULL, "vector-hnsw", ABI_FIRST_BATCH);
+    ck_assert_uint_eq(vajra_collection_vector(old, NULL)->version, 1);
+    compare_vector(old, 0, cur, VAJRA_EF_EXACT);
+    compare_vector(old, VAJRA_EF_EXACT, cur, VAJRA_EF_EXACT);
+    cur_compact_refused(old, "vector-v10");
+    compare_vector(old, 0, cur, VAJRA_EF_EXACT);
     vajra_collection_free(old);
     vajra_collection_free(cur);
 }
@@ -271,6 +314,12 @@ START_TEST(old_plugin_under_todays_api)
 }
 END_TEST
 
+START_TEST(old_vector_plugin_under_todays_api)
+{
+    cur_check_old_vector_plugin();
+}
+END_TEST
+
 START_TEST(newer_major_plugin_is_refused)
 {
     cur_check_newer_major();
@@ -287,8 +336,10 @@ int main(void)
     tcase_add_test(t, old_caller_gets_todays_results);
     tcase_add_test(t, old_plugin_works_in_todays_collection);
     tcase_add_test(t, old_plugin_missing_slot_is_unsupported);
+    tcase_add_test(t, old_vector_plugin_works_in_todays_collection);
     tcase_add_test(t, missing_required_slot_is_refused);
     tcase_add_test(t, old_plugin_under_todays_api);
+    tcase_add_test(t, old_vector_plugin_under_todays_api);
     tcase_add_test(t, newer_major_plugin_is_refused);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);

@@ -112,17 +112,28 @@ void cur_compact(void *collection)
                   err.message);
 }
 
+void cur_compact_refused(void *collection, const char *needle)
+{
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_collection_compact(collection, NULL, &err), VAJRA_ERR_UNSUPPORTED);
+    ck_assert_msg(strstr(err.message, needle) != NULL, "%s", err.message);
+}
+
 void cur_free(void *collection) { vajra_collection_free(collection); }
 
-static VajraCollection *plain_lexical(const char *plugin, const char *language, vajra_status want,
-                                      VajraError *err)
+static VajraCollection *plain(const char *plugin, const char *vector_plugin,
+                              const char *language, vajra_status want, VajraError *err)
 {
     cur_data();
     VajraCollectionOptions o = {.struct_size = sizeof o,
                                 .lexical_plugin = plugin,
                                 .analyzer = {.stemmer = VAJRA_STEMMER_NONE,
                                              .keep_stopwords = 1,
-                                             .language = language}};
+                                             .language = language},
+                                .dim = vector_plugin ? ABI_DIM : 0,
+                                .metric = VAJRA_METRIC_IP,
+                                .vector_plugin = vector_plugin,
+                                .threads = 1};
     VajraCollection *c = NULL;
     ck_assert_int_eq(vajra_collection_create(cur_reg, &o, &c, err), want);
     if (want != VAJRA_OK)
@@ -133,21 +144,29 @@ static VajraCollection *plain_lexical(const char *plugin, const char *language, 
     return c;
 }
 
-void cur_check_old_plugin(void)
+/* `_id IN ["1", "4", "7", ...]`: a third of Cranfield. */
+static VajraFilterExpr *every_third(void)
 {
-    VajraError err = {0};
-    VajraCollection *old = plain_lexical("lexical-v10", NULL, VAJRA_OK, &err);
-    VajraCollection *cur = plain_lexical("lexical-bm25", NULL, VAJRA_OK, &err);
-
-    /* Filtered search: the 1.0 plugin has no search_filtered slot (vtable version 1), so the
-     * collection widens k and filters its hits — the same ranking as lexical-bm25's filter. */
     GString *text = g_string_new("_id IN [");
     for (unsigned id = 1; id <= 1400; id += 3)
         g_string_append_printf(text, "%s\"%u\"", id > 1 ? ", " : "", id);
     g_string_append(text, "]");
     VajraFilterExpr *f = NULL;
+    VajraError err = {0};
     ck_assert_msg(vajra_filter_parse(text->str, &f, &err) == VAJRA_OK, "%s", err.message);
     g_string_free(text, TRUE);
+    return f;
+}
+
+void cur_check_old_plugin(void)
+{
+    VajraError err = {0};
+    VajraCollection *old = plain("lexical-v10", NULL, NULL, VAJRA_OK, &err);
+    VajraCollection *cur = plain("lexical-bm25", NULL, NULL, VAJRA_OK, &err);
+
+    /* Filtered search: the 1.0 plugin has no search_filtered slot (vtable version 1), so the
+     * collection widens k and filters its hits — the same ranking as lexical-bm25's filter. */
+    VajraFilterExpr *f = every_third();
     unsigned nonempty = 0;
     for (size_t i = 0; i < ABI_QUERIES; i++) {
         const char *qt = vajra_docset_doc(cur_queries, i)->text;
@@ -199,7 +218,7 @@ void cur_check_old_plugin(void)
     vajra_lexical_stats_builder_free(sb);
 
     /* A language needs the 1.1 analyzer options, which a 1.0 plugin cannot read. */
-    ck_assert_ptr_null(plain_lexical("lexical-v10", "french", VAJRA_ERR_UNSUPPORTED, &err));
+    ck_assert_ptr_null(plain("lexical-v10", NULL, "french", VAJRA_ERR_UNSUPPORTED, &err));
     ck_assert_msg(strstr(err.message, "ABI 1.0") && strstr(err.message, "french"), "%s",
                   err.message);
 
@@ -231,4 +250,37 @@ void cur_check_newer_major(void)
     expect_refused("newmajor-entry.so", "plugin ABI 2 (it exports vajra_plugin_entry_v2)");
     /* One exporting the v1 symbol but declaring major 2 in its descriptor. */
     expect_refused("newmajor-desc.so", "plugin ABI 2.0");
+}
+
+void cur_check_old_vector_plugin(void)
+{
+    /* vector-v10 has no search_filtered (version 1): the collection widens k by the failing
+     * count and filters its hits; vector-hnsw filters inside its exact scan. Same hits. */
+    VajraError err = {0};
+    VajraCollection *old = plain("lexical-bm25", "vector-v10", NULL, VAJRA_OK, &err);
+    VajraCollection *cur = plain("lexical-bm25", "vector-hnsw", NULL, VAJRA_OK, &err);
+    VajraFilterExpr *f = every_third();
+    VajraMatrixF32 qv = {0};
+    char *p = abi_data_path("lsa128.queries.npy");
+    ck_assert_int_eq(vajra_npy_read_f32(p, &qv, &err), VAJRA_OK);
+    g_free(p);
+    for (size_t i = 0; i < ABI_QUERIES; i++) {
+        VajraSearchRequest q = {.struct_size = sizeof q, .mode = VAJRA_MODE_VECTOR,
+                                .vector = qv.data + i * qv.dim, .dim = ABI_DIM, .k = ABI_K,
+                                .ef = VAJRA_EF_EXACT, .filter = f};
+        AbiHits a, b;
+        search(old, &q, &a);
+        search(cur, &q, &b);
+        ck_assert_uint_eq(a.count, ABI_K);
+        ck_assert_uint_eq(a.count, b.count);
+        for (unsigned h = 0; h < a.count; h++) {
+            ck_assert_str_eq(a.ids[h], b.ids[h]);
+            ck_assert_float_eq(a.scores[h], b.scores[h]);
+            ck_assert_int_eq((atoi(a.ids[h]) - 1) % 3, 0);
+        }
+    }
+    vajra_matrix_f32_clear(&qv);
+    vajra_filter_free(f);
+    vajra_collection_free(old);
+    vajra_collection_free(cur);
 }

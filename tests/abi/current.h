@@ -36,12 +36,18 @@ void *cur_build_hybrid(void);
 void cur_lexical(void *collection, const char *query, AbiHits *out);
 void cur_vector(void *collection, const float *q, AbiHits *out);
 void cur_compact(void *collection);
+/* Compaction refused with VAJRA_ERR_UNSUPPORTED, the message containing `needle`. */
+void cur_compact_refused(void *collection, const char *needle);
 void cur_free(void *collection);
 
 /* Today's API on a collection using the ABI 1.0 plugin lexical-v10: filtered search equals
  * lexical-bm25's, the slots it lacks are VAJRA_ERR_UNSUPPORTED (external statistics, statistics
  * gathering, analyzer languages), never a crash. Check assertions inside. */
 void cur_check_old_plugin(void);
+
+/* Today's filtered vector search on a collection using the ABI 1.0 plugin vector-v10 equals
+ * vector-hnsw's exact filtered search. Check assertions inside. */
+void cur_check_old_vector_plugin(void);
 
 /* A plugin built for plugin ABI 2 is refused, the message naming both versions. */
 void cur_check_newer_major(void);
