@@ -13,6 +13,7 @@ _Static_assert(offsetof(VajraCollectionOptions10, ignore_title) == 56, "1.0 coll
 _Static_assert(sizeof(VajraCollectionOptions10) == 104, "1.0 collection options");
 _Static_assert(offsetof(VajraLexicalOptions10, scorer) == 24, "1.0 lexical options");
 _Static_assert(sizeof(VajraDocument10) == 40, "1.0 document");
+_Static_assert(sizeof(VajraCollectionInfo10) == 112, "1.0 collection info");
 /* What did not move: the fields before the analyzer, and a document's 1.0 fields. */
 _Static_assert(offsetof(VajraCollectionOptions, analyzer) == 40, "collection options prefix");
 _Static_assert(offsetof(VajraDocument, dim) == offsetof(VajraDocument10, dim), "document prefix");
@@ -160,7 +161,7 @@ vajra_status coll_lex_add(const VajraCollection *c, VajraLexicalIndex *index,
     return st;
 }
 
-/* ---- the 1.0 entry points for document arrays (collection.h maps the names for 1.1) ---- */
+/* ---- the 1.0 entry points whose structs moved (collection.h maps the names for 1.1) ---- */
 
 #undef vajra_collection_add
 VAJRA_API vajra_status vajra_collection_add(VajraCollection *c, const VajraDocBatch *batch,
@@ -175,4 +176,18 @@ vajra_status vajra_collection_add(VajraCollection *c, const VajraDocBatch *batch
     vajra_status st = vajra_collection_add_v1_1(c, &b, err);
     g_free(docs);
     return st;
+}
+
+#undef vajra_collection_info
+VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo10 *out);
+void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo10 *out)
+{
+    if (c == NULL || out == NULL)
+        return;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
+    vajra_collection_info_v1_1(c, &in);
+    *out = (VajraCollectionInfo10){in.doc_count,      in.dim,           in.metric,
+                                   in.lexical_plugin, in.scorer_plugin, in.vector_plugin,
+                                   in.profile,        in.vector_params, in.scorer_params,
+                                   in.n_scorer_params, in.path,         in.storage_plugin};
 }

@@ -7,9 +7,11 @@
  *     VajraCollectionOptions and VajraLexicalOptions, so every field after it moved.
  *   - VajraDocument grew `attrs`; arrays of it (VajraDocBatch) carry no element size, so the
  *     stride changed from 40 to 48 bytes.
+ *   - VajraCollectionInfo, which the core fills, gained a leading struct_size (every field moved,
+ *     and a 1.0 caller's struct has no size to honour).
  * The core therefore takes 1.0 collection options by their struct_size, keeps the 1.0 entry
- * points for document arrays under their old names (collection.h and io.h map the names to the
- * 1.1 ones), and hands ABI 1.0 lexical plugins 1.0 options and 1.0 document arrays. Builds of
+ * points for document arrays and for the collection info under their old names (collection.h
+ * and io.h map the names to the 1.1 ones), and hands ABI 1.0 lexical plugins 1.0 options and 1.0 document arrays. Builds of
  * main between those two points were development snapshots and are not supported.
  */
 #ifndef VAJRA_ABI_COMPAT_H
@@ -56,6 +58,19 @@ typedef struct VajraDocument10 {
     const float *vector;
     uint32_t dim;
 } VajraDocument10;
+
+typedef struct VajraCollectionInfo10 {
+    uint32_t doc_count;
+    uint32_t dim;
+    uint32_t metric;
+    const char *lexical_plugin, *scorer_plugin, *vector_plugin;
+    const char *profile;
+    VajraVectorParams vector_params;
+    const VajraParam *scorer_params;
+    size_t n_scorer_params;
+    const char *path;
+    const char *storage_plugin;
+} VajraCollectionInfo10;
 
 /* Today's options from 1.0 ones (strings borrowed; fields 1.0 lacks are zero). */
 void abi10_collection_options(const VajraCollectionOptions10 *in, VajraCollectionOptions *out);

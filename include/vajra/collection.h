@@ -178,7 +178,11 @@ VAJRA_API void vajra_collection_free(VajraCollection *c);
 
 /* Fill *out. Set out->struct_size first: a smaller size (a caller built against an older header)
  * gets the fields that fit and nothing beyond them is written; 0 writes nothing. Thread-safe
- * with readers (the strings live as long as the collection, vector_kv until a promote). */
+ * with readers (the strings live as long as the collection, vector_kv until a promote).
+ * ABI note: ABI 1.0's VajraCollectionInfo had no struct_size (its first field was doc_count), so
+ * this header maps the name to vajra_collection_info_v1_1; the symbol vajra_collection_info
+ * stays for binaries built against 1.0 and fills the 1.0 layout. */
+#define vajra_collection_info vajra_collection_info_v1_1
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
 /* The attribute schema (declared at create, or inferred from the first batch with attributes);
  * NULL while there is none. Borrowed: lives as long as the collection. Thread-safe. */
