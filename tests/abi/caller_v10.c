@@ -278,8 +278,8 @@ START_TEST(old_vector_plugin_works_in_todays_collection)
 {
     /* vector-v10 (version-1 vtable, no graph slot: every search an exact scan) over two
      * segments: the same hits as vector-hnsw's exact scan. Compaction reads a segment's vectors
-     * back through the optional graph slot, which it lacks: a clear UNSUPPORTED, and the
-     * collection stays searchable. */
+     * back through get_vector (version 3) or graph, both of which it lacks: a clear
+     * UNSUPPORTED, and the collection stays searchable. */
     VajraCollection *old = build(NULL, "vector-v10", ABI_FIRST_BATCH);
     VajraCollection *cur = build(NULL, "vector-hnsw", ABI_FIRST_BATCH);
     ck_assert_uint_eq(vajra_collection_vector(old, NULL)->version, 1);
