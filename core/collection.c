@@ -196,7 +196,12 @@ vajra_status coll_load_lexical(VajraCollection *c, VajraError *err)
     const void *vt = NULL;
     vajra_status st = coll_load_plugin(c, VAJRA_PLUGIN_LEXICAL, c->lexical_name, 1,
                                        &c->lex_plugin, &vt, err);
-    if (st == VAJRA_OK)
+    if (st != VAJRA_OK)
+        return st;
+    st = vajra_lexical_vtable_check(vt, err); /* required slots; optional ones at each call */
+    if (st != VAJRA_OK)
+        vajra_error_prefix(err, "plugin %s", c->lexical_name);
+    else
         c->lvt = vt;
     return st;
 }
@@ -367,14 +372,19 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "collection: NULL argument");
     *out = NULL;
     /* Options grow at the end: a caller compiled against an older header passes a smaller
-     * struct_size, and the fields it does not know take their defaults (zero). */
+     * struct_size, and the fields it does not know take their defaults (zero). ABI 1.0's options
+     * had a smaller analyzer inside (abi_compat.h): that size is translated. */
     const size_t v1_size = offsetof(VajraCollectionOptions, threads) + sizeof(uint32_t);
-    if (opts->struct_size < v1_size)
-        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                               "collection: options struct_size %u, at least %zu", opts->struct_size,
-                               v1_size);
     VajraCollectionOptions o = {0};
-    memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    if (opts->struct_size == sizeof(VajraCollectionOptions10))
+        abi10_collection_options((const VajraCollectionOptions10 *)(const void *)opts, &o);
+    else if (opts->struct_size < v1_size)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "collection: options struct_size %u: neither ABI 1.0's %zu nor at "
+                               "least %zu",
+                               opts->struct_size, sizeof(VajraCollectionOptions10), v1_size);
+    else
+        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
     opts = &o;
     uint32_t metric = opts->metric ? opts->metric : VAJRA_METRIC_IP;
     if (coll_metric_name(metric) == NULL)
@@ -407,9 +417,7 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     if (st == VAJRA_OK) {
         /* Check the analyzer options now (a bad stemmer should fail here, not at commit). */
         VajraLexicalIndex *probe = NULL;
-        VajraLexicalOptions lo = {.struct_size = sizeof lo, .analyzer = c->analyzer,
-                                  .ignore_title = c->ignore_title, .scorer = c->scorer};
-        st = c->lvt->create(vajra_plugin_state(c->lex_plugin), &lo, &probe, err);
+        st = coll_lex_create(c, &probe, err);
         if (probe != NULL)
             c->lvt->free(probe);
     }

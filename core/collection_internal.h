@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include "abi_compat.h"
 #include "vajra/attrs.h"
 #include "vajra/collection.h"
 #include "vajra/filter_expr.h"

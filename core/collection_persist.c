@@ -442,9 +442,7 @@ static vajra_status load_segment(VajraCollection *c, ContainerRef *cref,
     s->owner = c;
     s->container = container_ref(cref);
     out->seg = s;
-    VajraLexicalOptions lo = {.struct_size = sizeof lo, .analyzer = c->analyzer,
-                              .ignore_title = c->ignore_title, .scorer = c->scorer};
-    vajra_status st = c->lvt->load(vajra_plugin_state(c->lex_plugin), &lo, &pr, &s->lex, err);
+    vajra_status st = coll_lex_load(c, &pr, &s->lex, err);
     if (st != VAJRA_OK)
         return st;
     s->n = c->lvt->doc_count(s->lex);

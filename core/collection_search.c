@@ -246,8 +246,20 @@ static vajra_status query_stats(VajraSearcher *s, const Snapshot *snap, const ch
 {
     const VajraLexicalVtable *vt = s->c->lvt;
     *out = NULL;
-    if (!has_stats_slots(vt) || (s->ext == NULL && snap->nseg <= 1) || snap->nseg == 0)
+    if ((s->ext == NULL && snap->nseg <= 1) || snap->nseg == 0)
         return VAJRA_OK;
+    /* A plugin without the statistics slots (vtable version < 3, e.g. built against ABI 1.0)
+     * cannot score as one index over several segments, nor with another collection's
+     * statistics: say so rather than rank with each segment's own statistics. */
+    if (!has_stats_slots(vt))
+        return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                               "lexical plugin %s (vtable version %u) has no search_stats slot "
+                               "(version 3), needed %s; %s",
+                               s->c->lexical_name, vt->version,
+                               s->ext != NULL ? "to score with statistics from elsewhere"
+                                              : "to score several segments as one index",
+                               s->ext != NULL ? "search without them"
+                                              : "compact the collection to one segment");
     if (s->ext != NULL) {
         const VajraQueryStats *q = s->ext;
         if (q->struct_size < sizeof(VajraQueryStats) || (q->n_terms > 0 && q->terms == NULL))
@@ -740,9 +752,7 @@ vajra_status vajra_collection_query_stats(VajraCollection *c, const char *text,
     VajraTermBag bag = {0};
     vajra_status st = VAJRA_OK;
     if (any == NULL) {
-        VajraLexicalOptions lo = {.struct_size = sizeof lo, .analyzer = c->analyzer,
-                                  .ignore_title = c->ignore_title, .scorer = c->scorer};
-        st = vt->create(vajra_plugin_state(c->lex_plugin), &lo, &tmp, err);
+        st = coll_lex_create(c, &tmp, err);
         any = tmp;
     }
     if (st == VAJRA_OK)

@@ -148,12 +148,9 @@ vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t
     s->owner = c;
     s->n = (uint32_t)n;
     s->has_texts = 1;
-    VajraLexicalOptions lo = {.struct_size = sizeof lo, .analyzer = c->analyzer,
-                              .ignore_title = c->ignore_title, .scorer = c->scorer};
-    VajraDocBatch batch = {docs, n};
-    vajra_status st = c->lvt->create(vajra_plugin_state(c->lex_plugin), &lo, &s->lex, err);
+    vajra_status st = coll_lex_create(c, &s->lex, err);
     if (st == VAJRA_OK)
-        st = c->lvt->add_batch(s->lex, &batch, err);
+        st = coll_lex_add(c, s->lex, docs, n, err);
     if (st == VAJRA_OK)
         st = c->lvt->commit(s->lex, err);
     if (st == VAJRA_OK && c->dim > 0) {

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "abi_compat.h"
 #include "io_internal.h"
 
 struct VajraDocSet {
     VajraDocument *docs;
+    VajraDocument10 *docs10; /* the same documents in the ABI 1.0 layout (vajra_docset_batch) */
     const char **ids;
     const char **attrs;    /* per document: its other fields as a JSON object text, or NULL */
     size_t count;
@@ -32,6 +34,7 @@ void vajra_docset_free(VajraDocSet *set)
         g_string_chunk_free(set->strings);
     free(set->own_vectors);
     g_free(set->docs);
+    g_free(set->docs10);
     g_free(set->ids);
     g_free(set->attrs);
     g_free(set);
@@ -264,6 +267,8 @@ vajra_status vajra_docset_parse_jsonl(const char *buf, size_t len, const char *n
             g_hash_table_insert(set->by_id, (gpointer)d->id, GSIZE_TO_POINTER(i + 1));
     }
     set->ids[set->count] = NULL;
+    set->docs10 = g_new0(VajraDocument10, set->count ? set->count : 1);
+    abi10_documents_out(set->docs, set->count, set->docs10);
     *out = set;
     return VAJRA_OK;
 }
@@ -297,6 +302,19 @@ VajraDocBatch vajra_docset_batch(const VajraDocSet *set)
     VajraDocBatch b = {NULL, 0};
     if (set) {
         b.docs = set->docs;
+        b.count = set->count;
+    }
+    return b;
+}
+
+/* The ABI 1.0 entry point (io.h maps the name to the one above for 1.1 callers). */
+#undef vajra_docset_batch
+VAJRA_API VajraDocBatch vajra_docset_batch(const VajraDocSet *set);
+VajraDocBatch vajra_docset_batch(const VajraDocSet *set)
+{
+    VajraDocBatch b = {NULL, 0};
+    if (set) {
+        b.docs = (const VajraDocument *)(const void *)set->docs10;
         b.count = set->count;
     }
     return b;
@@ -344,6 +362,7 @@ vajra_status vajra_docset_attach_vectors(VajraDocSet *set, const VajraMatrixF32 
         set->docs[i].vector = matrix->data + i * matrix->dim;
         set->docs[i].dim = (uint32_t)matrix->dim;
     }
+    abi10_documents_out(set->docs, set->count, set->docs10);
     set->dim = (uint32_t)matrix->dim;
     return VAJRA_OK;
 }

@@ -246,6 +246,20 @@ static vajra_status check_descriptor(const char *path, const VajraPluginDescript
 
 static vajra_status choose_kernel(VajraRegistry *reg, VajraError *err);
 
+/* The ABI major of a plugin built for another major: the N of the vajra_plugin_entry_vN it
+ * exports (N < 64, other than ours), or 0. Its descriptor is never read: another major may lay
+ * it out differently. */
+static unsigned other_abi_entry(void *handle)
+{
+    for (unsigned major = 1; major < 64; major++) {
+        char name[40];
+        g_snprintf(name, sizeof name, "vajra_plugin_entry_v%u", major);
+        if (major != VAJRA_ABI_MAJOR && dlsym(handle, name) != NULL)
+            return major;
+    }
+    return 0;
+}
+
 vajra_status vajra_registry_load_file(VajraRegistry *reg, const char *path,
                                       VajraPluginKind expected_kind, VajraPlugin **out,
                                       VajraError *err)
@@ -286,8 +300,15 @@ vajra_status vajra_registry_load_file(VajraRegistry *reg, const char *path,
     /* dlsym returns void*; converting through memcpy keeps -Wpedantic quiet about fn pointers. */
     void *sym = dlsym(handle, VAJRA_PLUGIN_ENTRY_NAME);
     if (sym == NULL) {
+        unsigned other = other_abi_entry(handle);
         if (!keep_mapped())
             dlclose(handle);
+        if (other != 0)
+            return vajra_error_set(err, VAJRA_ERR_ABI_MISMATCH,
+                                   "plugin %s was built for plugin ABI %u (it exports "
+                                   "vajra_plugin_entry_v%u); this library speaks plugin ABI %u.%u "
+                                   "(the major versions must match)",
+                                   path, other, other, VAJRA_ABI_MAJOR, VAJRA_ABI_MINOR);
         return vajra_error_set(err, VAJRA_ERR_PLUGIN_LOAD,
                                "%s is not a Vajra plugin for ABI %u: it has no %s function", path,
                                VAJRA_ABI_MAJOR, VAJRA_PLUGIN_ENTRY_NAME);

@@ -175,6 +175,15 @@ int main(int argc, char **argv)
         die("loading plugins", &err);
     const VajraLexicalVtable *vt = vajra_plugin_vtable(lexp);
     const VajraScorerVtable *sv = vajra_plugin_vtable(scp);
+    /* This bench times the optional version-2/3 slots too: check them once, here. */
+    if (vajra_lexical_vtable_check(vt, &err) != VAJRA_OK)
+        die("lexical-bm25", &err);
+    if (vt->version < 3 || vt->search_filtered == NULL || vt->search_stats == NULL ||
+        vt->term_stats == NULL || vt->collection_stats == NULL) {
+        fprintf(stderr, "bench-lexical: lexical-bm25 (vtable version %u) lacks the filtered or "
+                        "statistics slots (version 3) this bench times\n", vt->version);
+        return 1;
+    }
     void *inst = NULL;
     if (sv->create(vajra_plugin_state(scp), NULL, 0, &inst, &err) != VAJRA_OK)
         die("scorer", &err);

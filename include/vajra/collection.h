@@ -111,6 +111,13 @@ VAJRA_API vajra_status vajra_collection_create(VajraRegistry *reg,
                                                const VajraCollectionOptions *opts,
                                                VajraCollection **out, VajraError *err);
 
+/* ABI note: VajraDocument grew `attrs` in ABI 1.1 and an array of documents carries no element
+ * size, so entry points taking document arrays are versioned by name: this header maps
+ * vajra_collection_add to vajra_collection_add_v1_1 (1.1 documents). The symbol
+ * vajra_collection_add itself stays, for binaries built against 1.0 headers: it reads 1.0
+ * documents (no attrs). Source code just calls vajra_collection_add. */
+#define vajra_collection_add vajra_collection_add_v1_1
+
 /* Stage a batch (visible to search after commit; every field is copied). All or nothing: every
  * document is checked first (id present and valid UTF-8, title/text valid UTF-8 unless the
  * analyzer repairs it, vector present with the right dimension, finite, squared norm at most
@@ -171,7 +178,11 @@ VAJRA_API void vajra_collection_free(VajraCollection *c);
 
 /* Fill *out. Set out->struct_size first: a smaller size (a caller built against an older header)
  * gets the fields that fit and nothing beyond them is written; 0 writes nothing. Thread-safe
- * with readers (the strings live as long as the collection, vector_kv until a promote). */
+ * with readers (the strings live as long as the collection, vector_kv until a promote).
+ * ABI note: ABI 1.0's VajraCollectionInfo had no struct_size (its first field was doc_count), so
+ * this header maps the name to vajra_collection_info_v1_1; the symbol vajra_collection_info
+ * stays for binaries built against 1.0 and fills the 1.0 layout. */
+#define vajra_collection_info vajra_collection_info_v1_1
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
 /* The attribute schema (declared at create, or inferred from the first batch with attributes);
  * NULL while there is none. Borrowed: lives as long as the collection. Thread-safe. */

@@ -150,7 +150,11 @@ VAJRA_API size_t vajra_docset_count(const VajraDocSet *set);
 /* Document i (0-based, file order), or NULL when i is out of range. Borrowed from the set. */
 VAJRA_API const VajraDocument *vajra_docset_doc(const VajraDocSet *set, size_t i);
 
-/* All documents as a batch for an index functor. Borrowed from the set. */
+/* All documents as a batch for an index functor. Borrowed from the set.
+ * ABI note: as vajra_collection_add (collection.h), this name maps to vajra_docset_batch_v1_1
+ * (1.1 documents); the symbol vajra_docset_batch stays for binaries built against 1.0 headers
+ * and returns the same documents in the 1.0 layout (no attrs). */
+#define vajra_docset_batch vajra_docset_batch_v1_1
 VAJRA_API VajraDocBatch vajra_docset_batch(const VajraDocSet *set);
 
 /* The ids in file order: an array of count NUL-terminated strings (what the eval module wants to

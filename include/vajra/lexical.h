@@ -63,7 +63,11 @@ typedef enum VajraStemmer {
  * every index made before languages existed). "english", "porter" and "none" are the same as
  * the matching `stemmer` value with language NULL (same terms, same saved bytes). An unknown name
  * is VAJRA_ERR_INVALID_ARGUMENT listing the known ones. The string is borrowed for the call;
- * whoever keeps the options keeps the string alive (an index keeps its own canonical copy). */
+ * whoever keeps the options keeps the string alive (an index keeps its own canonical copy).
+ *
+ * Frozen from now on: it is embedded by value in VajraCollectionOptions and VajraLexicalOptions,
+ * so growing it moves their later fields (`language` did; the core translates ABI 1.0's layout,
+ * docs/architecture.md). Add new analyzer settings to those sized structs instead. */
 typedef struct VajraAnalyzerOptions {
     uint32_t stemmer;          /* VajraStemmer; default VAJRA_STEMMER_ENGLISH; ignored when
                                 * `language` names another language */
@@ -259,6 +263,12 @@ typedef struct VajraLexicalVtable {
      * Never fails. Concurrent readers: as search. */
     void (*collection_stats)(const VajraLexicalIndex *index, VajraCollectionStats *out);
 } VajraLexicalVtable;
+
+/* Check a lexical vtable once after loading its plugin: version ≥ 1 and every version-1 slot
+ * (create … load: all required) non-NULL. Slots of later versions are optional: callers check
+ * `version >= N && slot != NULL` before each call. Errors: VAJRA_ERR_ABI_MISMATCH naming the
+ * first missing slot. Pure; thread-safe. */
+VAJRA_API vajra_status vajra_lexical_vtable_check(const VajraLexicalVtable *vt, VajraError *err);
 
 /* The reference search: exhaustive scoring, written as a vajra_unfold over the accessor (one step
  * per posting) with no pruning and no tuning. It defines what a lexical search returns: the query

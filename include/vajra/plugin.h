@@ -34,7 +34,9 @@ extern "C" {
 
 #define VAJRA_ABI_MAJOR 1
 /* Minor 1: kinds are open (any non-zero number; VajraPluginDescriptor.kind_name names new ones);
- * the descriptor grew kind_name at its end (1.0-sized descriptors are still accepted). */
+ * the descriptor grew kind_name at its end (1.0-sized descriptors are still accepted).
+ * VajraAnalyzerOptions and VajraDocument grew too; binaries built against 1.0 keep working
+ * through translations in the core ("Growing an interface" in docs/architecture.md). */
 #define VAJRA_ABI_MINOR 1
 
 /* The entry symbol. Changing VAJRA_ABI_MAJOR changes this name, so an old plugin is refused with
@@ -73,7 +75,9 @@ typedef struct VajraHost {
 typedef struct VajraPluginDescriptor {
     uint32_t struct_size; /* sizeof(VajraPluginDescriptor) as the plugin saw it */
     uint16_t abi_major;   /* must equal VAJRA_ABI_MAJOR */
-    uint16_t abi_minor;   /* may be lower or higher; higher minors only add at the end */
+    uint16_t abi_minor;   /* may be lower or higher; higher minors only add at the end. Set it
+                           * to VAJRA_ABI_MINOR: the core hands a minor-0 lexical plugin the 1.0
+                           * layouts of the structs 1.1 moved (docs/architecture.md) */
     uint32_t kind;        /* VajraPluginKind or any other non-zero kind number */
     const char *name;     /* unique, e.g. "kernel-avx2"; the file is "<name>.so" */
     const char *version;  /* the plugin's own version, e.g. "1.0.0" */

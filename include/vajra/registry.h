@@ -55,7 +55,9 @@ VAJRA_API void vajra_registry_free(VajraRegistry *reg);
  * library does not know loads like any other: its vtable is the caller's to interpret.
  * Caller owns the returned reference (vajra_plugin_unref).
  * Errors: VAJRA_ERR_NOT_FOUND (no such file), VAJRA_ERR_PLUGIN_LOAD (not a loadable object, or
- * no entry symbol), VAJRA_ERR_ABI_MISMATCH (major, struct size, kind or vtable version),
+ * no entry symbol), VAJRA_ERR_ABI_MISMATCH (major — the descriptor's, or an entry symbol of
+ * another major, vajra_plugin_entry_v2, named with both versions —, struct size, kind or vtable
+ * version),
  * VAJRA_ERR_CPU_UNSUPPORTED, or the plugin's init error. */
 VAJRA_API vajra_status vajra_registry_load_file(VajraRegistry *reg, const char *path,
                                                 VajraPluginKind expected_kind, VajraPlugin **out,

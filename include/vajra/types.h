@@ -124,7 +124,10 @@ VAJRA_API void vajra_hits_clear(VajraHits *hits);
 /* The canonical comparison: negative if a ranks before b. Usable with qsort. */
 VAJRA_API int vajra_hit_compare(const void *a, const void *b);
 
-/* One document handed to an index functor. All fields are borrowed for the duration of the call. */
+/* One document handed to an index functor. All fields are borrowed for the duration of the call.
+ * Frozen from now on: arrays of it carry no element size, so `attrs` (ABI 1.1) could only be
+ * added by versioning the entry points that take or return arrays of it by name (collection.h,
+ * io.h). Add new per-document data beside the array, not inside this struct. */
 typedef struct VajraDocument {
     const char *id;       /* external id, unique within a collection; UTF-8 */
     const char *title;    /* may be NULL */
