@@ -69,6 +69,7 @@ for spec in $sets; do
 done
 
 # One row per (set, kind, selectivity): recall@10 / p50 ms of each method, unfiltered p50s beside.
+# shellcheck disable=SC2086  # one argument per set spec
 python3 - "$out" $sets >"$out/table.md" <<'EOF'
 import sys
 out, specs = sys.argv[1], [s.split(":") for s in sys.argv[2:]]
