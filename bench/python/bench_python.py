@@ -365,7 +365,7 @@ def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, arg
           f"one thread calling search() once per query ({nsingle:,} queries), 'batch' = one call "
           f"with {nq:,} queries on {threads} threads. 'wall' = queries per wall second; 'CPU' = "
           f"queries per CPU second of the process (all its threads; the load-robust figure).\n")
-    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, f"batch CPU")]
+    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, "batch CPU")]
     hdr = ["engine", f"build {threads}T wall s", "build CPU s"]
     hdr += [f"{c[1]} @ {t:.2f}" for c in cols for t in TARGETS]
     print("| " + " | ".join(hdr) + " |")
@@ -387,7 +387,7 @@ def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, arg
                 else:
                     cells.append(f"{v / p:.2f}×")
             print(f"| speed-up Vajra / {name} | " + " | ".join(cells) + " |")
-    print(f"\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
+    print("\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
           + " |")
     print("|---:|" + "---|" * len(per_lib))
     for ef in EFS:
