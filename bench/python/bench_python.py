@@ -405,7 +405,7 @@ def main():
     ap.add_argument("what", choices=["overhead", "batch", "ann", "all"])
     ap.add_argument("--dataset", default="all", choices=["wordnet", "glove", "all"])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=3, help="timed batches per ef and run")
+    ap.add_argument("--repeats", type=int, default=3, help="timed passes per ef (ann: the single-query loop and the batch each)")
     ap.add_argument("--reps", type=int, default=20000, help="calls per overhead round")
     ap.add_argument("--threads", type=int, default=0, help="0 = every CPU")
     ap.add_argument("--profiles", default="fast",
