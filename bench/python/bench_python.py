@@ -365,7 +365,7 @@ def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, arg
           f"one thread calling search() once per query ({nsingle:,} queries), 'batch' = one call "
           f"with {nq:,} queries on {threads} threads. 'wall' = queries per wall second; 'CPU' = "
           f"queries per CPU second of the process (all its threads; the load-robust figure).\n")
-    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, f"batch CPU")]
+    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, "batch CPU")]
     hdr = ["engine", f"build {threads}T wall s", "build CPU s"]
     hdr += [f"{c[1]} @ {t:.2f}" for c in cols for t in TARGETS]
     print("| " + " | ".join(hdr) + " |")
@@ -387,7 +387,7 @@ def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, arg
                 else:
                     cells.append(f"{v / p:.2f}×")
             print(f"| speed-up Vajra / {name} | " + " | ".join(cells) + " |")
-    print(f"\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
+    print("\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
           + " |")
     print("|---:|" + "---|" * len(per_lib))
     for ef in EFS:
@@ -405,7 +405,7 @@ def main():
     ap.add_argument("what", choices=["overhead", "batch", "ann", "all"])
     ap.add_argument("--dataset", default="all", choices=["wordnet", "glove", "all"])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--repeats", type=int, default=3, help="timed batches per ef and run")
+    ap.add_argument("--repeats", type=int, default=3, help="timed passes per ef (ann: the single-query loop and the batch each)")
     ap.add_argument("--reps", type=int, default=20000, help="calls per overhead round")
     ap.add_argument("--threads", type=int, default=0, help="0 = every CPU")
     ap.add_argument("--profiles", default="fast",
