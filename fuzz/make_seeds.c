@@ -152,6 +152,53 @@ static vajra_status tee_write(void *self, const char *name, const void *data, si
     return st == VAJRA_OK ? t->b->write(t->b->self, name, data, len, err) : st;
 }
 
+/* Writes a lexical index as the flat format (1) wrote it, to keep that loader path seeded: passes
+ * every section through to `out` except lex.meta (format 3 → 1) and lex.post.pack, which becomes
+ * lex.post.docs + lex.post.tfs read back term by term through vt->postings. */
+typedef struct FlatLexWriter {
+    const VajraSectionWriter *out;
+    const VajraLexicalVtable *vt;
+    const VajraLexicalIndex *idx;
+    GByteArray *terms_off, *terms; /* copies of lex.terms.off and lex.terms as they pass */
+    VajraSectionWriter w;
+} FlatLexWriter;
+
+static vajra_status flat_lex_write(void *self, const char *name, const void *data, size_t len,
+                                   VajraError *err)
+{
+    FlatLexWriter *fl = self;
+    if (strcmp(name, "lex.terms.off") == 0)
+        g_byte_array_append(fl->terms_off, data, (guint)len);
+    if (strcmp(name, "lex.terms") == 0)
+        g_byte_array_append(fl->terms, data, (guint)len);
+    if (strcmp(name, "lex.meta") == 0) {
+        uint8_t meta[256];
+        if (len > sizeof meta)
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "lex.meta too big");
+        memcpy(meta, data, len);
+        meta[8] = 1; /* format_version (u32, little-endian) after the 8-byte magic */
+        return fl->out->write(fl->out->self, name, meta, len, err);
+    }
+    if (strcmp(name, "lex.post.pack") != 0)
+        return fl->out->write(fl->out->self, name, data, len, err);
+    GArray *arr[2] = {g_array_new(FALSE, FALSE, 4), g_array_new(FALSE, FALSE, 4)};
+    const uint64_t *off = (const uint64_t *)(void *)fl->terms_off->data;
+    for (size_t t = 0; t + 1 < fl->terms_off->len / 8; t++) {
+        VajraPostingsView v;
+        fl->vt->postings(fl->idx, (const char *)fl->terms->data + off[t], &v);
+        g_array_append_vals(arr[0], v.docs, (guint)v.count);
+        g_array_append_vals(arr[1], v.tfs, (guint)v.count);
+    }
+    vajra_status st = fl->out->write(fl->out->self, "lex.post.docs", arr[0]->data,
+                                     (size_t)arr[0]->len * 4, err);
+    if (st == VAJRA_OK)
+        st = fl->out->write(fl->out->self, "lex.post.tfs", arr[1]->data, (size_t)arr[1]->len * 4,
+                            err);
+    g_array_free(arr[0], TRUE);
+    g_array_free(arr[1], TRUE);
+    return st;
+}
+
 /* Collections: two small live collections (lexical only, and with 8-d vectors), each with two
  * segments and deleted documents, so the seeds hold every format-2 section kind. */
 static void collection_seeds(const char *data)
@@ -430,6 +477,15 @@ int main(int argc, char **argv)
         if (vt->save(idx, &tw.w, &err) != VAJRA_OK)
             die("lexical save", &err);
         fclose(bw.f);
+        BlobWriter fbw = {open_seed("lexical-load", "cranfield12-flat-format1"), {0}};
+        fbw.w = (VajraSectionWriter){&fbw, blob_write};
+        FlatLexWriter fl = {&fbw.w, vt, idx, g_byte_array_new(), g_byte_array_new(), {0}};
+        fl.w = (VajraSectionWriter){&fl, flat_lex_write};
+        if (vt->save(idx, &fl.w, &err) != VAJRA_OK)
+            die("lexical save (flat format)", &err);
+        fclose(fbw.f);
+        g_byte_array_free(fl.terms_off, TRUE);
+        g_byte_array_free(fl.terms, TRUE);
         vt->free(idx);
         svt->destroy(inst);
         vajra_docset_free(docs);

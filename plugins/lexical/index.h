@@ -10,6 +10,9 @@
  *   post_off[T+1]         postings of term t: [post_off[t], post_off[t+1])  lex.post.off
  *   post_docs[P], post_tfs[P]                                      lex.post.docs / lex.post.tfs
  *
+ * Files of formats 3 and 4 save post_docs/post_tfs bit-packed instead (lex.post.pack, see
+ * postpack.c); load decodes them into owned arrays, so only formats 1 and 2 borrow them.
+ *
  * Derived state (always owned, recomputed at commit and load for the bound scorer):
  *   impact[P]             the scorer's score of each posting
  *   term_ub[T]            max(0, max impact) of each term: the exact MaxScore bound
@@ -50,6 +53,8 @@ typedef struct LexFlat {
 
 /* Postings per block of the block-max bounds. */
 #define LEX_BLOCK 64
+/* Postings per bit-packed block of the saved postings (postpack.c). */
+#define LEX_PACK_BLOCK 128
 
 /* One posting waiting for commit. */
 typedef struct LexPending {
@@ -158,6 +163,15 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
                               const VajraLexicalStats *stats, VajraHits *out, VajraError *err);
 vajra_status lex_analyze(const VajraLexicalIndex *ix, VajraLexicalScratch *s, const char *text,
                          VajraTermBag *out, VajraError *err);
+
+/* postpack.c: the saved, bit-packed form of post_docs/post_tfs ("lex.post.pack").
+ * pack: encode f's postings into a new malloc'd buffer (*out, *out_len; the caller frees).
+ * unpack: decode `len` bytes for the terms and posting counts of f (post_off, n_postings, n_docs
+ * and doc_len must already be validated) into two new malloc'd arrays of n_postings entries;
+ * every width, length, document number and tf is checked (VAJRA_ERR_CORRUPT, nothing allocated). */
+vajra_status lex_pack_postings(const LexFlat *f, uint8_t **out, size_t *out_len, VajraError *err);
+vajra_status lex_unpack_postings(const LexFlat *f, const uint8_t *pack, size_t len,
+                                 uint32_t **docs, uint32_t **tfs, VajraError *err);
 
 /* persist.c */
 vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, VajraError *err);

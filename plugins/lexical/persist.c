@@ -1,9 +1,11 @@
 /* lexical-bm25: save and load through sections ("lex.*").
  *
- * The flat arrays are written as they are (see index.h); load validates every count, offset,
+ * The flat arrays are written as they are (see index.h), except the postings' documents and tfs,
+ * which are written bit-packed (lex.post.pack, postpack.c). Load validates every count, offset,
  * hash slot and posting before the index trusts any of them, then keeps pointers into the
- * reader's bytes (zero copy). Impacts and bounds are not saved: they depend on the scorer, which
- * the loader supplies, and are recomputed (one pass over the postings).
+ * reader's bytes (zero copy) for everything but the packed postings, which it decodes into owned
+ * arrays. Impacts and bounds are not saved: they depend on the scorer, which the loader supplies,
+ * and are recomputed (one pass over the postings).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,11 @@
  * VAJRA_ERR_VERSION rather than analysing queries in the wrong language. */
 #define LEX_FORMAT_VERSION 1u
 #define LEX_FORMAT_VERSION_LANG 2u
+/* Formats 3 and 4: formats 1 and 2 with the postings bit-packed: "lex.post.pack" replaces
+ * "lex.post.docs" and "lex.post.tfs" (lex.post.off is unchanged). What save writes; 1 and 2 still
+ * load. A plugin that reads only 1 and 2 refuses them with VAJRA_ERR_VERSION. */
+#define LEX_FORMAT_PACKED 3u
+#define LEX_FORMAT_PACKED_LANG 4u
 #define LEX_LANG_MAX 64
 #define LEX_BYTE_ORDER 0x01020304u
 
@@ -42,7 +49,7 @@ vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, 
     memset(&m, 0, sizeof m);
     memcpy(m.magic, LEX_MAGIC, sizeof LEX_MAGIC);
     const char *lang = ix->analyzer_opts.language;
-    m.format_version = lang != NULL ? LEX_FORMAT_VERSION_LANG : LEX_FORMAT_VERSION;
+    m.format_version = lang != NULL ? LEX_FORMAT_PACKED_LANG : LEX_FORMAT_PACKED;
     m.byte_order = LEX_BYTE_ORDER;
     m.n_docs = f->n_docs, m.n_terms = f->n_terms, m.n_postings = f->n_postings;
     m.total_length = f->total_length;
@@ -53,6 +60,11 @@ vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, 
     m.max_token_length = ix->analyzer_opts.max_token_length;
     m.repair_utf8 = ix->analyzer_opts.repair_utf8;
     m.ignore_title = ix->ignore_title;
+    uint8_t *pack = NULL;
+    size_t pack_len = 0;
+    vajra_status st = lex_pack_postings(f, &pack, &pack_len, err);
+    if (st != VAJRA_OK)
+        return st;
     struct {
         const char *name;
         const void *data;
@@ -67,18 +79,18 @@ vajra_status lex_save(const VajraLexicalIndex *ix, const VajraSectionWriter *w, 
         {"lex.terms", f->term_blob, m.term_blob_len},
         {"lex.terms.hash", f->term_hash, f->term_hash_size * 4},
         {"lex.post.off", f->post_off, (f->n_terms + 1) * 8},
-        {"lex.post.docs", f->post_docs, f->n_postings * 4},
-        {"lex.post.tfs", f->post_tfs, f->n_postings * 4},
+        {"lex.post.pack", pack, pack_len},
         {"lex.lang", lang, lang != NULL ? strlen(lang) + 1 : 0},
     };
-    for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++) {
+    for (size_t i = 0; i < sizeof sec / sizeof sec[0] && st == VAJRA_OK; i++) {
         if (sec[i].data == NULL && strcmp(sec[i].name, "lex.lang") == 0)
             continue;
-        vajra_status st = w->write(w->self, sec[i].name, sec[i].data, (size_t)sec[i].len, err);
+        st = w->write(w->self, sec[i].name, sec[i].data, (size_t)sec[i].len, err);
         if (st != VAJRA_OK)
-            return vajra_error_prefix(err, "lexical-bm25: saving %s", sec[i].name);
+            vajra_error_prefix(err, "lexical-bm25: saving %s", sec[i].name);
     }
-    return VAJRA_OK;
+    free(pack);
+    return st;
 }
 
 /* Find a section of exactly `len` bytes, aligned for `align`. */
@@ -148,12 +160,14 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         return corrupt(err, "bad magic in lex.meta");
     if (m->byte_order != LEX_BYTE_ORDER)
         return corrupt(err, "written with another byte order");
-    if (m->format_version != LEX_FORMAT_VERSION && m->format_version != LEX_FORMAT_VERSION_LANG)
+    if (m->format_version < LEX_FORMAT_VERSION || m->format_version > LEX_FORMAT_PACKED_LANG)
         return vajra_error_set(err, VAJRA_ERR_VERSION,
-                               "lexical-bm25: index format %u, this plugin reads %u and %u",
-                               m->format_version, LEX_FORMAT_VERSION, LEX_FORMAT_VERSION_LANG);
+                               "lexical-bm25: index format %u, this plugin reads %u to %u",
+                               m->format_version, LEX_FORMAT_VERSION, LEX_FORMAT_PACKED_LANG);
+    int packed = m->format_version >= LEX_FORMAT_PACKED;
     const char *lang = NULL;
-    if (m->format_version == LEX_FORMAT_VERSION_LANG) {
+    if (m->format_version == LEX_FORMAT_VERSION_LANG ||
+        m->format_version == LEX_FORMAT_PACKED_LANG) {
         size_t got = 0;
         const void *data = NULL;
         if ((st = r->find(r->self, "lex.lang", &data, &got, err)) != VAJRA_OK)
@@ -189,7 +203,8 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         {"lex.post.docs", f.n_postings * 4, 4, (const void **)&f.post_docs},
         {"lex.post.tfs", f.n_postings * 4, 4, (const void **)&f.post_tfs},
     };
-    for (size_t i = 0; i < sizeof sec / sizeof sec[0]; i++)
+    /* Packed files have no lex.post.docs/.tfs: those two are decoded below instead. */
+    for (size_t i = 0; i < sizeof sec / sizeof sec[0] - (packed ? 2 : 0); i++)
         if ((st = need(r, sec[i].name, sec[i].len, sec[i].align, sec[i].dst, err)) != VAJRA_OK)
             return st;
 
@@ -219,10 +234,23 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         return corrupt(err, "document lengths do not sum to the total");
     if (f.post_off[0] != 0 || f.post_off[f.n_terms] != f.n_postings)
         return corrupt(err, "postings offsets");
-    for (uint64_t t = 0; t < f.n_terms; t++) {
-        uint64_t lo = f.post_off[t], hi = f.post_off[t + 1];
-        if (hi <= lo || hi > f.n_postings)
+    for (uint64_t t = 0; t < f.n_terms; t++)
+        if (f.post_off[t + 1] <= f.post_off[t] || f.post_off[t + 1] > f.n_postings)
             return corrupt(err, "postings offsets");
+    uint32_t *docs = NULL, *tfs = NULL; /* decoded (owned) postings of a packed file */
+    if (packed) {
+        const void *pack = NULL;
+        size_t pack_len = 0;
+        if ((st = r->find(r->self, "lex.post.pack", &pack, &pack_len, err)) != VAJRA_OK)
+            return vajra_error_prefix(err, "lexical-bm25: loading lex.post.pack");
+        if (pack == NULL && pack_len > 0)
+            return corrupt(err, "lex.post.pack has no bytes");
+        if ((st = lex_unpack_postings(&f, pack, pack_len, &docs, &tfs, err)) != VAJRA_OK)
+            return st;
+        f.post_docs = docs, f.post_tfs = tfs; /* every posting checked while decoding */
+    }
+    for (uint64_t t = 0; t < f.n_terms && !packed; t++) {
+        uint64_t lo = f.post_off[t], hi = f.post_off[t + 1];
         for (uint64_t p = lo; p < hi; p++) {
             uint32_t d = f.post_docs[p];
             if (d >= f.n_docs || (p > lo && d <= f.post_docs[p - 1]))
@@ -240,14 +268,23 @@ vajra_status lex_load(void *plugin_state, const VajraLexicalOptions *opts,
         .language = lang,
     };
     VajraAnalyzerOptions resolved;
+    VajraLexicalIndex *ix = NULL;
     if (an.max_token_length == 0 || lex_analyzer_options_resolve(&an, &resolved, NULL) != VAJRA_OK)
-        return corrupt(err, "analyzer options");
+        st = corrupt(err, "analyzer options");
     /* A saved language is always canonical and never one of the stemmer-value three. */
-    if (lang != NULL && (resolved.language == NULL || strcmp(resolved.language, lang) != 0))
-        return corrupt(err, "lex.lang is not a canonical language name");
-    VajraLexicalIndex *ix;
-    if ((st = lex_index_alloc(&an, m->ignore_title, &opts->scorer, &ix, err)) != VAJRA_OK)
+    else if (lang != NULL && (resolved.language == NULL || strcmp(resolved.language, lang) != 0))
+        st = corrupt(err, "lex.lang is not a canonical language name");
+    else
+        st = lex_index_alloc(&an, m->ignore_title, &opts->scorer, &ix, err);
+    if (st != VAJRA_OK) {
+        free(docs);
+        free(tfs);
         return st;
+    }
+    if (packed) {
+        ix->owned[ix->n_owned++] = docs;
+        ix->owned[ix->n_owned++] = tfs;
+    }
     ix->flat = f;
     ix->committed = 1;
     if ((st = lex_derive(ix, err)) != VAJRA_OK) {

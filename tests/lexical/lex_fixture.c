@@ -163,3 +163,51 @@ void *mem_sections_data(MemSections *m, const char *name, size_t *len)
     *len = s->len;
     return s->data;
 }
+
+void mem_sections_set_len(MemSections *m, const char *name, size_t len)
+{
+    MemSection *s = mem_find(m, name);
+    ck_assert(s != NULL && len <= ((s->len + 63) / 64) * 64 + 64);
+    s->len = len;
+}
+
+MemSections *lex_fixture_save_flat(LexFixture *fx, VajraLexicalIndex *ix)
+{
+    MemSections *packed = mem_sections_new(), *flat = mem_sections_new();
+    VajraSectionWriter w = mem_sections_writer(packed), fw = mem_sections_writer(flat);
+    VajraError err = {0};
+    ck_assert_msg(fx->vt->save(ix, &w, &err) == VAJRA_OK, "%s", err.message);
+    size_t n_off = 0, blob_len = 0;
+    const uint64_t *off = mem_sections_data(packed, "lex.terms.off", &n_off);
+    const char *blob = mem_sections_data(packed, "lex.terms", &blob_len);
+    ck_assert(off != NULL && blob != NULL);
+    n_off /= 8;
+    for (guint i = 0; i < packed->secs->len; i++) {
+        MemSection *s = &g_array_index(packed->secs, MemSection, i);
+        if (strcmp(s->name, "lex.meta") == 0) {
+            uint32_t *version = (uint32_t *)((char *)s->data + 8);
+            ck_assert(*version == 3 || *version == 4);
+            *version -= 2;
+        }
+        if (strcmp(s->name, "lex.post.pack") != 0) {
+            ck_assert_int_eq(fw.write(fw.self, s->name, s->data, s->len, &err), VAJRA_OK);
+            continue;
+        }
+        GArray *docs = g_array_new(FALSE, FALSE, 4), *tfs = g_array_new(FALSE, FALSE, 4);
+        for (size_t t = 0; t + 1 < n_off; t++) {
+            VajraPostingsView v;
+            fx->vt->postings(ix, blob + off[t], &v);
+            ck_assert(v.count > 0);
+            g_array_append_vals(docs, v.docs, (guint)v.count);
+            g_array_append_vals(tfs, v.tfs, (guint)v.count);
+        }
+        ck_assert_int_eq(fw.write(fw.self, "lex.post.docs", docs->data, docs->len * 4, &err),
+                         VAJRA_OK);
+        ck_assert_int_eq(fw.write(fw.self, "lex.post.tfs", tfs->data, tfs->len * 4, &err),
+                         VAJRA_OK);
+        g_array_free(docs, TRUE);
+        g_array_free(tfs, TRUE);
+    }
+    mem_sections_free(packed);
+    return flat;
+}

@@ -43,4 +43,11 @@ size_t mem_sections_bytes(MemSections *m, unsigned char **out);
 /* Mutable access to a section (for corruption tests); NULL if absent. */
 void *mem_sections_data(MemSections *m, const char *name, size_t *len);
 
+/* Change a section's length (shorter, or up to its 64-byte padding longer) for corruption tests. */
+void mem_sections_set_len(MemSections *m, const char *name, size_t len);
+/* Save `ix` as the flat format before packed postings (1, or 2 with a language) wrote it: the
+ * saved sections, with lex.meta's format 3/4 turned into 1/2 and lex.post.pack replaced by
+ * lex.post.docs + lex.post.tfs (every term's postings, in term order). */
+MemSections *lex_fixture_save_flat(LexFixture *fx, VajraLexicalIndex *ix);
+
 #endif

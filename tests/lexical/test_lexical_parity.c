@@ -581,6 +581,43 @@ static vajra_status load_from(LexFixture *fx, MemSections *m, VajraLexicalIndex 
     return fx->vt->load(vajra_plugin_state(fx->lex_plugin), &o, &r, out, err);
 }
 
+/* Every term of the saved index m has the same postings in a and b (count, documents, tfs);
+ * returns the number of postings compared. */
+static uint64_t assert_same_postings(LexFixture *fx, MemSections *m, VajraLexicalIndex *a,
+                                     VajraLexicalIndex *b)
+{
+    size_t n_off = 0, blob_len = 0;
+    const uint64_t *off = mem_sections_data(m, "lex.terms.off", &n_off);
+    const char *blob = mem_sections_data(m, "lex.terms", &blob_len);
+    ck_assert(off != NULL && blob != NULL && blob_len > 0);
+    uint64_t total = 0;
+    for (size_t t = 0; t + 1 < n_off / 8; t++) {
+        VajraPostingsView x, y;
+        fx->vt->postings(a, blob + off[t], &x);
+        fx->vt->postings(b, blob + off[t], &y);
+        ck_assert_msg(x.count > 0 && x.count == y.count, "term %s", blob + off[t]);
+        ck_assert(memcmp(x.docs, y.docs, x.count * 4) == 0);
+        ck_assert(memcmp(x.tfs, y.tfs, x.count * 4) == 0);
+        total += x.count;
+    }
+    return total;
+}
+
+/* The packed block (width bytes first) holding the first posting of term t, from the term's
+ * posting count in lex.post.off and every earlier block's widths. */
+static unsigned char *pack_block_of(MemSections *m, uint64_t t)
+{
+    size_t n_off = 0, len = 0;
+    const uint64_t *off = mem_sections_data(m, "lex.post.off", &n_off);
+    unsigned char *p = mem_sections_data(m, "lex.post.pack", &len);
+    for (uint64_t u = 0; u < t; u++)
+        for (uint64_t lo = off[u]; lo < off[u + 1]; lo += 128) {
+            uint64_t n = off[u + 1] - lo < 128 ? off[u + 1] - lo : 128;
+            p += 2 + (n * (p[0] + p[1]) + 7) / 8;
+        }
+    return p;
+}
+
 START_TEST(test_save_load)
 {
     LexFixture fx;
@@ -592,16 +629,42 @@ START_TEST(test_save_load)
     ck_assert_msg(load_from(&fx, m, &back, &err) == VAJRA_OK, "%s", err.message);
     ck_assert_uint_eq(fx.vt->doc_count(back), 1400);
     ck_assert_str_eq(fx.vt->doc_id(back, 41), fx.vt->doc_id(ix, 41));
-    /* Zero copy: the loaded postings live in the reader's bytes. */
-    size_t len;
-    const uint32_t *docs = mem_sections_data(m, "lex.post.docs", &len);
-    VajraPostingsView v;
-    fx.vt->postings(back, "wing", &v);
-    ck_assert(v.count > 0 && v.docs >= docs && v.docs < docs + len / 4);
+    /* Packed postings: no flat sections, under a third of their size, every posting back. */
+    size_t len = 0, pack_len = 0;
+    ck_assert_ptr_null(mem_sections_data(m, "lex.post.docs", &len));
+    ck_assert_ptr_null(mem_sections_data(m, "lex.post.tfs", &len));
+    ck_assert_ptr_nonnull(mem_sections_data(m, "lex.post.pack", &pack_len));
+    uint64_t n_postings = assert_same_postings(&fx, m, ix, back);
+    ck_assert_uint_gt(n_postings, 50000);
+    ck_assert_uint_lt(pack_len, n_postings * 8 / 3);
     VajraHits *a = search_all_threads(&fx, ix, 1), *b = search_all_threads(&fx, back, 2);
     assert_same_results(a, b, "loaded index");
-    free_results(a);
     free_results(b);
+
+    /* The flat format (1) still loads, zero copy: its postings live in the reader's bytes; it
+     * searches the same and saves as the packed format, byte for byte. */
+    MemSections *flat = lex_fixture_save_flat(&fx, ix);
+    VajraLexicalIndex *old = NULL;
+    ck_assert_msg(load_from(&fx, flat, &old, &err) == VAJRA_OK, "%s", err.message);
+    const uint32_t *docs = mem_sections_data(flat, "lex.post.docs", &len);
+    VajraPostingsView v;
+    fx.vt->postings(old, "wing", &v);
+    ck_assert(v.count > 0 && v.docs >= docs && v.docs < docs + len / 4);
+    ck_assert_uint_eq(assert_same_postings(&fx, m, ix, old), n_postings);
+    b = search_all_threads(&fx, old, 1);
+    assert_same_results(a, b, "flat-format index");
+    free_results(b);
+    MemSections *resaved = save_index(&fx, old);
+    ck_assert(same_bytes(m, resaved));
+    mem_sections_free(resaved);
+    fx.vt->free(old);
+    uint32_t *pd = mem_sections_data(flat, "lex.post.docs", &len);
+    uint32_t saved_doc = pd[3];
+    pd[3] = 5000000;
+    ck_assert_int_eq(load_from(&fx, flat, &old, &err), VAJRA_ERR_CORRUPT);
+    pd[3] = saved_doc;
+    mem_sections_free(flat);
+    free_results(a);
     /* A loaded index takes more documents; it then equals one built in one go. */
     VajraDocument extra[] = {{.id = "new-1", .text = "supersonic wing flutter"}};
     ck_assert_int_eq(fx.vt->add_batch(back, &(VajraDocBatch){extra, 1}, &err), VAJRA_OK);
@@ -617,12 +680,41 @@ START_TEST(test_save_load)
     mem_sections_free(m2);
     fx.vt->free(back);
 
-    /* Corruption is an error, never a crash. */
-    uint32_t *pd = mem_sections_data(m, "lex.post.docs", &len);
-    uint32_t saved = pd[3];
-    pd[3] = 5000000;
+    /* Corruption is an error, never a crash. The packed postings: a width above 32, one byte
+     * short, one (zero) byte too many, a document number out of range, a format from the future. */
+    unsigned char *pack = mem_sections_data(m, "lex.post.pack", &pack_len);
+    unsigned char w0 = pack[0];
+    pack[0] = 33;
     ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
-    pd[3] = saved;
+    ck_assert_ptr_nonnull(strstr(err.message, "above 32"));
+    pack[0] = w0;
+    mem_sections_set_len(m, "lex.post.pack", pack_len - 1);
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    pack[pack_len] = 0;
+    mem_sections_set_len(m, "lex.post.pack", pack_len + 1);
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    mem_sections_set_len(m, "lex.post.pack", pack_len);
+    /* A term with one posting in a document ≥ 1024 (doc width 11 over 1400 documents): all-ones
+     * gap bits give document 2047. */
+    size_t n_off = 0;
+    const uint64_t *post_off = mem_sections_data(m, "lex.post.off", &n_off);
+    uint64_t target = UINT64_MAX;
+    unsigned char *blk = NULL;
+    for (uint64_t t = 0; t + 1 < n_off / 8 && target == UINT64_MAX; t++)
+        if (post_off[t + 1] - post_off[t] == 1 && (blk = pack_block_of(m, t))[0] == 11)
+            target = t;
+    ck_assert(target != UINT64_MAX);
+    unsigned char b2 = blk[2], b3 = blk[3];
+    blk[2] = 0xff, blk[3] |= 0x07;
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
+    ck_assert_ptr_nonnull(strstr(err.message, "out of range"));
+    blk[2] = b2, blk[3] = b3;
+    ck_assert_msg(load_from(&fx, m, &back, &err) == VAJRA_OK, "%s", err.message);
+    fx.vt->free(back);
+    uint32_t *meta = mem_sections_data(m, "lex.meta", &len);
+    meta[2] = 5;
+    ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_VERSION);
+    meta[2] = 3;
     uint64_t *off = mem_sections_data(m, "lex.terms.off", &len);
     off[2] += 1000000;
     ck_assert_int_eq(load_from(&fx, m, &back, &err), VAJRA_ERR_CORRUPT);
@@ -653,8 +745,7 @@ START_TEST(test_load_random_corruption)
 {
     static const char *const names[] = {"lex.meta", "lex.doclen", "lex.ids.off", "lex.ids",
                                         "lex.ids.hash", "lex.terms.off", "lex.terms",
-                                        "lex.terms.hash", "lex.post.off", "lex.post.docs",
-                                        "lex.post.tfs"};
+                                        "lex.terms.hash", "lex.post.off", "lex.post.pack"};
     LexFixture fx;
     lex_fixture_open(&fx, "scorer-bm25", NULL, 0);
     VajraError err = {0};
@@ -667,7 +758,7 @@ START_TEST(test_load_random_corruption)
     VajraHits fast = {0}, ref = {0};
     for (int round = 0; round < 300; round++) {
         size_t len;
-        unsigned char *sec = mem_sections_data(m, names[round % 11], &len);
+        unsigned char *sec = mem_sections_data(m, names[round % 10], &len);
         if (len == 0)
             continue;
         size_t at = (size_t)g_rand_int_range(rng, 0, (gint32)len);
