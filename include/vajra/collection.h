@@ -37,6 +37,7 @@
 #include "vajra/filter.h"
 #include "vajra/lexical.h"
 #include "vajra/morphism.h"
+#include "vajra/params.h"
 #include "vajra/registry.h"
 #include "vajra/scorer.h"
 #include "vajra/status.h"
@@ -71,6 +72,12 @@ typedef struct VajraCollectionOptions {
                                     * year:int, rating:float" (docs/filters.md); NULL = inferred
                                     * from the first batch whose documents carry attributes, then
                                     * fixed */
+    /* Added with embedders (docs/embedders.md): make the vector side from the text. */
+    const char *embedder;          /* embedder plugin, e.g. "embedder-lsa" ("lsa" is short for
+                                    * it); NULL = none: vectors come with the documents */
+    const VajraKeyValue *embedder_params; /* the plugin's parameters (e.g. {"dim", "256"});
+                                    * copied; saved in coll.meta */
+    size_t n_embedder_params;
 } VajraCollectionOptions;
 
 typedef struct VajraCollection VajraCollection;
@@ -154,6 +161,12 @@ VAJRA_API vajra_status vajra_collection_open_sections(VajraRegistry *reg,
 VAJRA_API void vajra_collection_free(VajraCollection *c);
 
 /* ---- documents ---- */
+
+/* The collection's embedder plugin name ("embedder-lsa"), or NULL when its vectors come with the
+ * documents (or it has none). When `model` is not NULL it gets the embedder's one-line
+ * description ("lsa dim=256 vocab=2870 docs=1400 ...") once the model is trained (first commit)
+ * or loaded, else NULL. Borrowed: valid as long as the collection. Thread-safe. */
+VAJRA_API const char *vajra_collection_embedder(const VajraCollection *c, const char **model);
 
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
 /* The attribute schema (declared at create, or inferred from the first batch with attributes);
