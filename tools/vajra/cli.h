@@ -403,6 +403,9 @@ void cli_build_defaults(CliBuildOptions *o);
 uint32_t cli_build_threads(const CliBuildOptions *o);
 /* Take one option from getopt: 1 = handled, 0 = not a build option, -1 = bad value (printed). */
 int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o);
+/* After getopt: options that only make sense together. Returns 0, or CLI_EXIT_USAGE after
+ * printing the usage error. */
+int cli_build_check(const char *cmd, const CliBuildOptions *o);
 /* Create a collection and add every document (progress bar with ETA on a terminal unless
  * o->quiet), then commit.
  * *build_s receives the seconds spent adding and committing. Prints errors. */

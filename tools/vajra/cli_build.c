@@ -105,8 +105,6 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
 {
     *out = NULL;
     VajraError err = {0};
-    if (o->embedder == NULL && (o->dim != 0 || o->n_embedder_kv > 0))
-        return cli_usage_error(cmd, "--dim and --embedder-param go with --embedder") != 0;
     if (o->embedder != NULL && docs->dim != 0) {
         cli_error(cmd, "%s: give vectors or --embedder, not both (an embedder makes the vectors "
                   "from the text)", docs_path);
@@ -195,6 +193,13 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     }
     *build_s = cli_now() - t0;
     *out = c;
+    return 0;
+}
+
+int cli_build_check(const char *cmd, const CliBuildOptions *o)
+{
+    if (o->embedder == NULL && (o->dim != 0 || o->n_embedder_kv > 0))
+        return cli_usage_error(cmd, "--dim and --embedder-param go with --embedder");
     return 0;
 }
 

@@ -62,6 +62,8 @@ int cmd_index(int argc, char **argv)
                                         "alone");
     if (output == NULL)
         return cli_usage_error("index", "missing -o INDEX");
+    if (cli_build_check("index", &bo) != 0)
+        return CLI_EXIT_USAGE;
     if (vectors && vector_field)
         return cli_usage_error("index", "give --vectors or --vector-field, not both");
     if (vector_field && argc - optind == 0)
