@@ -124,18 +124,25 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
 {
     static char *kwlist[] = {"path", "dim", "metric", "profile", "M", "ef_construction",
                              "ef_search", "threads", "scorer", "k1", "b", "stemmer",
-                             "keep_stopwords", "ignore_title", "attr_schema", NULL};
+                             "keep_stopwords", "ignore_title", "attr_schema", "embedder",
+                             "embedder_params", NULL};
     PyObject *path = NULL, *dim_o = Py_None, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None,
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
-             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None;
+             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None,
+             *emb_o = Py_None, *embp_o = Py_None;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppO", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOO", kwlist,
                                      pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
-                                     &stem_o, &keep_stop, &ignore_title, &schema_o))
+                                     &stem_o, &keep_stop, &ignore_title, &schema_o, &emb_o,
+                                     &embp_o))
         return NULL;
     PyvCollection *self = NULL;
     VajraCollectionOptions o = {.struct_size = sizeof o};
+    VajraKeyValue *kv = NULL; /* the embedder's parameters: views of str objects */
+    PyObject *strs = PyList_New(0);
+    if (strs == NULL)
+        return NULL;
     VajraParam params[2];
     unsigned threads = 0;
     char scorer[64];
@@ -175,6 +182,43 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
     }
     if (schema_o != Py_None && (o.attr_schema = pyv_utf8(schema_o, "attr_schema")) == NULL)
         goto fail;
+    if (emb_o != Py_None && (o.embedder = pyv_utf8(emb_o, "embedder")) == NULL)
+        goto fail;
+    if (embp_o != Py_None) {
+        if (!PyDict_Check(embp_o)) {
+            PyErr_SetString(PyExc_TypeError, "embedder_params must be a dict of str to str");
+            goto fail;
+        }
+        Py_ssize_t pos = 0, i = 0, n = PyDict_Size(embp_o);
+        PyObject *key, *value;
+        if ((kv = calloc(n ? (size_t)n : 1, sizeof *kv)) == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        while (PyDict_Next(embp_o, &pos, &key, &value)) {
+            if (!PyUnicode_Check(value) && !PyLong_Check(value) && !PyFloat_Check(value)) {
+                PyErr_Format(PyExc_TypeError, "embedder_params: a value is a %s, not a str or "
+                             "number", Py_TYPE(value)->tp_name);
+                goto fail;
+            }
+            /* Numbers as their str(): {"dim": 256} means "256". The dict keeps the keys alive,
+             * `strs` the values' str objects, until create has copied them. */
+            kv[i].key = pyv_utf8(key, "embedder_params key");
+            if (kv[i].key == NULL)
+                goto fail;
+            PyObject *text = PyObject_Str(value);
+            if (text == NULL || PyList_Append(strs, text) < 0) {
+                Py_XDECREF(text);
+                goto fail;
+            }
+            Py_DECREF(text); /* the list holds it */
+            if ((kv[i].value = pyv_utf8(text, "embedder_params value")) == NULL)
+                goto fail;
+            i++;
+        }
+        o.embedder_params = kv;
+        o.n_embedder_params = (size_t)n;
+    }
     o.analyzer.keep_stopwords = (uint32_t)keep_stop;
     o.ignore_title = (uint32_t)ignore_title;
     self = coll_alloc(type);
@@ -194,10 +238,14 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
         goto fail;
     }
     Py_XDECREF(path);
+    free(kv);
+    Py_DECREF(strs);
     return (PyObject *)self;
 fail:
     Py_XDECREF(self);
     Py_XDECREF(path);
+    free(kv);
+    Py_DECREF(strs);
     return NULL;
 }
 
@@ -794,16 +842,18 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
         return NULL;
     VajraCollectionInfo i;
     vajra_collection_info(self->c, &i);
+    const char *model = NULL, *embedder = vajra_collection_embedder(self->c, &model);
     PyObject *sp = param_dict(i.scorer_params, i.n_scorer_params);
     PyObject *d = sp == NULL ? NULL : Py_BuildValue(
-        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O}",
+        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:z,s:z}",
         "count", i.doc_count, "dim", i.dim, "metric", i.dim ? pyv_metric_name(i.metric) : "none",
         "lexical_plugin", i.lexical_plugin ? i.lexical_plugin : "", "scorer_plugin",
         i.scorer_plugin ? i.scorer_plugin : "", "scorer_params", sp, "vector_plugin",
         i.vector_plugin, "profile", i.profile, "path", i.path, "M", i.vector_params.M,
         "ef_construction", i.vector_params.ef_construction, "ef_search",
         i.vector_params.ef_search, "storage_plugin", i.storage_plugin, "pending_path",
-        self->path, "read_only", self->read_only ? Py_True : Py_False);
+        self->path, "read_only", self->read_only ? Py_True : Py_False, "embedder", embedder,
+        "embedder_model", model);
     pyv_collection_unlock(self);
     return d;
 }
@@ -862,12 +912,18 @@ static PyMethodDef coll_methods[] = {
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "create($type, path=None, dim=0, *, metric='ip', profile='fast', M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
-     "keep_stopwords=False, ignore_title=False, attr_schema=None)\n--\n\n"
+     "keep_stopwords=False, ignore_title=False, attr_schema=None, embedder=None, "
+     "embedder_params=None)\n--\n\n"
      "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters). "
      "`attr_schema` declares filterable attributes ('lang:keyword, year:int, tags:tags, "
-     "rating:float'); default: inferred from the first batch that carries attributes."},
+     "rating:float'); default: inferred from the first batch that carries attributes. "
+     "`embedder` ('lsa', 'table' or a plugin name) makes the vector side from the text: add "
+     "documents without vectors, search(text, mode='vector'|'hybrid') embeds the query; "
+     "`embedder_params` (a dict, e.g. {'dim': 256, 'seed': 1}) configures it; dim=0 takes the "
+     "embedder's dimension. The model trains at the first commit and is saved with the "
+     "collection (docs/embedders.md)."},
     {"open", (PyCFunction)(void (*)(void))coll_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "open($type, path, writable=False, *, mmap=True, threads=None)\n--\n\nOpen a saved collection "
      "(files written by `vajra index` too). mmap=True searches the mapped file in place. "

@@ -141,10 +141,14 @@ class Collection:
                k1: float | None = None, b: float | None = None,
                stemmer: Literal["english", "porter", "none"] = "english",
                keep_stopwords: bool = False, ignore_title: bool = False,
-               attr_schema: str | None = None) -> "Collection":
+               attr_schema: str | None = None, embedder: str | None = None,
+               embedder_params: Mapping[str, str | int | float] | None = None
+               ) -> "Collection":
         """A new, empty collection (dim=0: lexical only). With `path`, commit() also saves
         there. `attr_schema` declares filterable attributes ("lang:keyword, year:int");
-        default: inferred from the first batch carrying attributes."""
+        default: inferred from the first batch carrying attributes. `embedder` ("lsa",
+        "table") makes the vectors from the text, trained at the first commit and saved with
+        the collection; `embedder_params` configure it ({"dim": 256})."""
     @classmethod
     def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True,
              threads: int | None = None) -> "Collection":
