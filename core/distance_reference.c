@@ -73,6 +73,14 @@ static const VajraKernelOps reference_ops = {
     .l2sq_many = vajra_ref_l2sq_many,
     .dot_gather = vajra_ref_dot_gather,
     .l2sq_gather = vajra_ref_l2sq_gather,
+    .dot_f16 = vajra_ref_dot_f16,
+    .l2sq_f16 = vajra_ref_l2sq_f16,
+    .dot_f16_gather = vajra_ref_dot_f16_gather,
+    .l2sq_f16_gather = vajra_ref_l2sq_f16_gather,
+    .dot_u8 = vajra_ref_dot_u8,
+    .l2sq_u8 = vajra_ref_l2sq_u8,
+    .dot_u8_gather = vajra_ref_dot_u8_gather,
+    .l2sq_u8_gather = vajra_ref_l2sq_u8_gather,
 };
 
 const VajraKernelOps *vajra_kernel_reference(void) { return &reference_ops; }

@@ -89,32 +89,3 @@ void vajra_matrix_i32_clear(VajraMatrixI32 *m)
     free(m->data);
     memset(m, 0, sizeof *m);
 }
-
-float vajra_f16_to_f32(uint16_t half)
-{
-    uint32_t sign = (uint32_t)(half & 0x8000u) << 16;
-    uint32_t exponent = (half >> 10) & 0x1fu;
-    uint32_t mantissa = half & 0x3ffu;
-    uint32_t bits;
-    if (exponent == 0x1f) {
-        /* Infinity or NaN: keep the payload in the top mantissa bits. */
-        bits = sign | 0x7f800000u | (mantissa << 13);
-    } else if (exponent != 0) {
-        /* Normal: rebias the exponent from 15 to 127. */
-        bits = sign | ((exponent + (127 - 15)) << 23) | (mantissa << 13);
-    } else if (mantissa == 0) {
-        bits = sign; /* ±0 */
-    } else {
-        /* Subnormal half (mantissa · 2^-24) is a normal float: shift the leading 1 up to the
-         * implicit position, lowering the exponent once per shift. */
-        uint32_t e = 127 - 15 + 1;
-        while (!(mantissa & 0x400u)) {
-            mantissa <<= 1;
-            e--;
-        }
-        bits = sign | (e << 23) | ((mantissa & 0x3ffu) << 13);
-    }
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}

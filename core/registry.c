@@ -182,6 +182,17 @@ static void complete_kernel_ops(VajraKernelOps *dst, const VajraKernelOps *src)
     TAKE(l2sq_many);
     TAKE(dot_gather);
     TAKE(l2sq_gather);
+    /* A version-1 vtable ends before the quantised slots: reading them would run off its end. */
+    if (src->version >= 2) {
+        TAKE(dot_f16);
+        TAKE(l2sq_f16);
+        TAKE(dot_f16_gather);
+        TAKE(l2sq_f16_gather);
+        TAKE(dot_u8);
+        TAKE(l2sq_u8);
+        TAKE(dot_u8_gather);
+        TAKE(l2sq_u8_gather);
+    }
 #undef TAKE
 }
 

@@ -3,10 +3,14 @@
 
     bench_python.py overhead          per-call cost of one search from Python vs the C call
     bench_python.py batch             Collection.search_batch QPS, 1 thread vs every CPU
-    bench_python.py ann [--dataset wordnet|glove|all] [--runs N] [--threads N]
-                                      build time and batch QPS at equal recall@10: vajra vs
-                                      Debian's python3-hnswlib and python3-faiss, one process
-    bench_python.py all               both
+    bench_python.py ann [--dataset wordnet|glove|all] [--profiles fast,quality] [--runs N]
+                        [--threads N] [--only vajra,hnswlib,faiss] [--single-queries N]
+                                      build time, and QPS at equal recall@10 for single-query
+                                      calls on one thread and for batch calls on every CPU:
+                                      vajra vs Debian's python3-hnswlib and python3-faiss built
+                                      with the same M / efConstruction (Vajra's profile's), in
+                                      one process
+    bench_python.py all               all three
 
 Run it through `meson test -C build --benchmark --suite python` or directly with
 PYTHONPATH=build/python and VAJRA_CALL_BENCH=build/bench/python/bench-py-call. Heavy runs
@@ -148,8 +152,9 @@ DATASETS = {
     "glove": ("glove/glove100.base100k.f16.npy", "glove/glove100.queries.npy",
               "glove/glove100.gt100k.ids.npy", "glove/glove100.gt100k.scores.npy", "GloVe 100k"),
 }
-EFS = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512]
-TARGETS = [0.90, 0.95, 0.98, 0.99]
+EFS = [16, 32, 48, 64, 96, 128, 192, 256, 384, 512, 800]
+STOP_RECALL = 0.995  # the sweep of an engine stops after the first ef reaching this
+TARGETS = [0.90, 0.95, 0.99]
 
 
 def recall_at_10(ids, base, queries, gt_ids, gt_scores):
@@ -167,49 +172,170 @@ def recall_at_10(ids, base, queries, gt_ids, gt_scores):
 class Vajra:
     name = "vajra"
 
-    def build(self, base, threads):
-        self.idx = vajra.HNSWIndex(base.shape[1], "ip", M=16, ef_construction=200,
+    def build(self, base, M, efc, threads):
+        self.idx = vajra.HNSWIndex(base.shape[1], "ip", M=M, ef_construction=efc,
                                    threads=threads)
         self.idx.add(base)
 
-    def search(self, q, ef, threads):
-        return self.idx.search(q, 10, ef, threads=threads)[0]
+    def set_ef(self, ef):
+        self.ef = ef
+
+    def batch(self, q, threads):
+        return self.idx.search(q, 10, self.ef, threads=threads)[0]
+
+    def single(self, queries):
+        search, ef = self.idx.search, self.ef
+        for q in queries:
+            search(q, 10, ef)
 
 
 class Hnswlib:
     name = "hnswlib"
 
-    def build(self, base, threads):
+    def build(self, base, M, efc, threads):
         import hnswlib
         self.idx = hnswlib.Index(space="ip", dim=base.shape[1])
-        self.idx.init_index(max_elements=len(base), ef_construction=200, M=16)
+        self.idx.init_index(max_elements=len(base), ef_construction=efc, M=M)
         self.idx.set_num_threads(threads)
         self.idx.add_items(base, num_threads=threads)
 
-    def search(self, q, ef, threads):
+    def set_ef(self, ef):
         self.idx.set_ef(ef)
+
+    def batch(self, q, threads):
         return self.idx.knn_query(q, k=10, num_threads=threads)[0]
+
+    def single(self, queries):
+        knn = self.idx.knn_query
+        for q in queries:
+            knn(q, k=10, num_threads=1)
 
 
 class Faiss:
     name = "faiss"
 
-    def build(self, base, threads):
+    def build(self, base, M, efc, threads):
         import faiss
         faiss.omp_set_num_threads(threads)
-        self.idx = faiss.IndexHNSWFlat(base.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
-        self.idx.hnsw.efConstruction = 200
+        self.idx = faiss.IndexHNSWFlat(base.shape[1], M, faiss.METRIC_INNER_PRODUCT)
+        self.idx.hnsw.efConstruction = efc
         self.idx.add(base)
 
-    def search(self, q, ef, threads):
+    def set_ef(self, ef):
+        self.idx.hnsw.efSearch = ef
+
+    def batch(self, q, threads):
         import faiss
         faiss.omp_set_num_threads(threads)
-        self.idx.hnsw.efSearch = ef
         return self.idx.search(q, 10)[1]
+
+    def single(self, queries):
+        import faiss
+        faiss.omp_set_num_threads(1)
+        search = self.idx.search
+        for q in queries:
+            search(q[None, :], 10)
+
+
+ENGINES = {"vajra": Vajra, "hnswlib": Hnswlib, "faiss": Faiss}
+
+
+def qps_at(sweep, target, col):
+    """QPS (column col of the (recall, qps1, qpsN) points, ef ascending) at recall `target`:
+    log-linear interpolation between the two measured points around it. Returns (qps, how):
+    how is "" (interpolated), ">=" (the smallest ef already passes: its QPS is a lower bound)
+    or None (never reached)."""
+    pts = [sweep[ef] for ef in sorted(sweep)]
+    for i, p in enumerate(pts):
+        if p[0] >= target:
+            if i == 0:
+                return p[col], ">="
+            lo = pts[i - 1]
+            if p[0] <= lo[0]:
+                return p[col], ""
+            f = (target - lo[0]) / (p[0] - lo[0])
+            return float(np.exp(np.log(lo[col]) + f * (np.log(p[col]) - np.log(lo[col])))), ""
+    return None, None
+
+
+def clocks():
+    return time.perf_counter(), time.process_time()
+
+
+def since(t):
+    """(wall seconds, CPU seconds of the whole process, every thread) since clocks() gave t."""
+    now = clocks()
+    return now[0] - t[0], now[1] - t[1]
+
+
+def ann_all(engines, base, queries, gt_ids, gt_scores, M, efc, threads, args):
+    """Builds and sweeps every engine *interleaved* (run 1 of each, run 2 of each, ...; at each
+    ef every timed pass of each engine in turn), so that a shared machine's load falls on all of
+    them alike. Wall time and the process's CPU time are both kept: CPU time (on-CPU work of all
+    its threads) is the figure a neighbour's load disturbs least."""
+    libs = {name: ENGINES[name]() for name in engines}
+    out = {name: {"builds_s": [], "builds_cpu_s": [], "sweep": {}} for name in libs}
+    for _ in range(args.runs):
+        for name, lib in libs.items():
+            lib.idx = None
+            t = clocks()
+            lib.build(base, M, efc, threads)
+            wall, cpu = since(t)
+            out[name]["builds_s"].append(wall)
+            out[name]["builds_cpu_s"].append(cpu)
+            print(f"  {name} build {wall:.2f} s ({cpu:.2f} CPU s)", file=sys.stderr, flush=True)
+    nq = len(queries)
+    single_q = queries[:args.single_queries] if args.single_queries else queries
+    active = list(libs)
+    for ef in EFS:
+        if not active:
+            break
+        rec = {}
+        for name in active:
+            libs[name].set_ef(ef)
+            ids = libs[name].batch(queries, threads)  # also the warm-up
+            rec[name] = float(recall_at_10(ids, base, queries, gt_ids, gt_scores))
+        t1 = {name: [] for name in active}
+        tn = {name: [] for name in active}
+        for _ in range(args.repeats):
+            for name in active:
+                lib = libs[name]
+                lib.set_ef(ef)
+                t = clocks()
+                lib.single(single_q)
+                t1[name].append(since(t))
+                t = clocks()
+                lib.batch(queries, threads)
+                tn[name].append(since(t))
+        for name in list(active):
+            med = [statistics.median(x[i] for x in tt) for tt in (t1[name], tn[name])
+                   for i in (0, 1)]
+            row = (rec[name], len(single_q) / med[0], nq / med[2], len(single_q) / med[1],
+                   nq / med[3])
+            out[name]["sweep"][ef] = row
+            print(f"  {name} ef={ef}: recall {row[0]:.4f}; 1T {row[1]:,.0f} QPS "
+                  f"({row[3]:,.0f}/CPU s); {threads}T batch {row[2]:,.0f} QPS "
+                  f"({row[4]:,.0f}/CPU s)", file=sys.stderr, flush=True)
+            if rec[name] >= STOP_RECALL:
+                active.remove(name)
+    for name, lib in libs.items():
+        lib.idx = None
+        out[name]["build_s"] = statistics.median(out[name]["builds_s"])
+        out[name]["build_cpu_s"] = statistics.median(out[name]["builds_cpu_s"])
+    return out
+
+
+def fmt_qps(v, how):
+    return "—" if v is None else f"{how}{v:,.0f}"
 
 
 def ann(args):
     threads = args.threads or len(os.sched_getaffinity(0))
+    engines = args.only.split(",") if args.only else list(ENGINES)
+    kernel = vajra.kernel()
+    labels = {"vajra": f"Vajra ({kernel} kernel)",
+              "hnswlib": "hnswlib 0.6.2 (Debian python3-hnswlib, generic x86-64: SSE only)",
+              "faiss": "FAISS 1.7.3 IndexHNSWFlat (Debian python3-faiss, generic x86-64: SSE only)"}
     results = {}
     for ds in (DATASETS if args.dataset == "all" else [args.dataset]):
         b, qf, gi, gs, label = DATASETS[ds]
@@ -217,56 +343,61 @@ def ann(args):
         queries = np.ascontiguousarray(np.load(os.path.join(DATA, qf)), dtype=np.float32)
         gt_ids = np.load(os.path.join(DATA, gi))
         gt_scores = np.load(os.path.join(DATA, gs))
-        per_lib = {}
-        for lib in (Vajra(), Hnswlib(), Faiss()):
-            builds, sweeps = [], []
-            for run in range(args.runs):
-                t0 = time.perf_counter()
-                lib.build(base, threads)
-                builds.append(time.perf_counter() - t0)
-                sweep = {}
-                for ef in EFS:
-                    ids = lib.search(queries, ef, threads)
-                    times = []
-                    for _ in range(args.repeats):
-                        t0 = time.perf_counter()
-                        lib.search(queries, ef, threads)
-                        times.append(time.perf_counter() - t0)
-                    sweep[ef] = (recall_at_10(ids, base, queries, gt_ids, gt_scores),
-                                 len(queries) / statistics.median(times))
-                sweeps.append(sweep)
-                lib.idx = None
-            per_lib[lib.name] = {
-                "build_s": statistics.median(builds),
-                "builds_s": builds,
-                "sweep": {ef: (statistics.median(s[ef][0] for s in sweeps),
-                               statistics.median(s[ef][1] for s in sweeps)) for ef in EFS},
-            }
-            print(f"{label} {lib.name}: build {per_lib[lib.name]['build_s']:.2f} s "
-                  f"(runs {', '.join(f'{x:.2f}' for x in builds)})", file=sys.stderr)
-        results[ds] = per_lib
-        print(f"\n## {label} ({len(base):,} x {base.shape[1]}, inner product; M=16, "
-              f"efConstruction=200; {threads} threads; {len(queries):,} queries per batch, k=10; "
-              f"median of {args.runs} runs)\n")
-        print("| library | build (s) | " + " | ".join(f"QPS @ recall {t}" for t in TARGETS) + " |")
-        print("|---|---:|" + "---:|" * len(TARGETS))
-        for name, r in per_lib.items():
-            cells = []
-            for t in TARGETS:
-                hit = [(ef, rq) for ef, rq in r["sweep"].items() if rq[0] >= t]
-                if hit:
-                    ef, (rec, qps) = hit[0]
-                    cells.append(f"{qps:,.0f} (ef {ef}, {rec:.3f})")
-                else:
-                    cells.append("—")
-            print(f"| {name} | {r['build_s']:.2f} | " + " | ".join(cells) + " |")
-        print("\n| ef | " + " | ".join(f"{n} recall / QPS" for n in per_lib) + " |")
-        print("|---:|" + "---|" * len(per_lib))
-        for ef in EFS:
-            print(f"| {ef} | " + " | ".join(
-                f"{per_lib[n]['sweep'][ef][0]:.3f} / {per_lib[n]['sweep'][ef][1]:,.0f}"
-                for n in per_lib) + " |")
+        for profile in args.profiles.split(","):
+            probe = vajra.HNSWIndex(base.shape[1], "ip", profile)
+            M, efc = probe.M, probe.ef_construction
+            del probe
+            print(f"{label} {profile} (M {M}, efC {efc}), {time.strftime('%H:%M:%S')}, load "
+                  f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)
+            per_lib = ann_all(engines, base, queries, gt_ids, gt_scores, M, efc, threads, args)
+            results[f"{ds}/{profile}"] = {"M": M, "ef_construction": efc, "engines": per_lib}
+            ann_report(label, profile, M, efc, threads, len(base), base.shape[1], len(queries),
+                       per_lib, labels, args)
     return results
+
+
+def ann_report(label, profile, M, efc, threads, n, dim, nq, per_lib, labels, args):
+    nsingle = args.single_queries or nq
+    print(f"\n#### {label} ({n:,} x {dim}, inner product), profile `{profile}`: M {M}, "
+          f"efConstruction {efc}; load average {os.getloadavg()[0]:.1f} at the end\n")
+    print(f"Build on {threads} threads (median of {args.runs}); QPS at equal recall@10, "
+          f"interpolated between measured ef (medians of {args.repeats} timed passes): '1T' = "
+          f"one thread calling search() once per query ({nsingle:,} queries), 'batch' = one call "
+          f"with {nq:,} queries on {threads} threads. 'wall' = queries per wall second; 'CPU' = "
+          f"queries per CPU second of the process (all its threads; the load-robust figure).\n")
+    cols = [(1, "1T wall"), (3, "1T CPU"), (2, f"batch {threads}T wall"), (4, f"batch CPU")]
+    hdr = ["engine", f"build {threads}T wall s", "build CPU s"]
+    hdr += [f"{c[1]} @ {t:.2f}" for c in cols for t in TARGETS]
+    print("| " + " | ".join(hdr) + " |")
+    print("|---|" + "---:|" * (len(hdr) - 1))
+    at = {}
+    for name, r in per_lib.items():
+        at[name] = [qps_at(r["sweep"], t, c[0]) for c in cols for t in TARGETS]
+        print(f"| {labels[name]} | {r['build_s']:.2f} | {r['build_cpu_s']:.2f} | "
+              + " | ".join(fmt_qps(*c) for c in at[name]) + " |")
+    if "vajra" in per_lib:
+        for name in per_lib:
+            if name == "vajra":
+                continue
+            cells = [f"{per_lib[name]['build_s'] / per_lib['vajra']['build_s']:.2f}×",
+                     f"{per_lib[name]['build_cpu_s'] / per_lib['vajra']['build_cpu_s']:.2f}×"]
+            for (v, hv), (p, hp) in zip(at["vajra"], at[name]):
+                if v is None or p is None or hv == ">=" or hp == ">=":
+                    cells.append("—")
+                else:
+                    cells.append(f"{v / p:.2f}×")
+            print(f"| speed-up Vajra / {name} | " + " | ".join(cells) + " |")
+    print(f"\n| ef | " + " | ".join(f"{n}: recall / 1T QPS / batch QPS" for n in per_lib)
+          + " |")
+    print("|---:|" + "---|" * len(per_lib))
+    for ef in EFS:
+        cells = []
+        for name in per_lib:
+            s = per_lib[name]["sweep"].get(ef)
+            cells.append("" if s is None else f"{s[0]:.3f} / {s[1]:,.0f} / {s[2]:,.0f}")
+        if any(cells):
+            print(f"| {ef} | " + " | ".join(cells) + " |")
+    sys.stdout.flush()
 
 
 def main():
@@ -277,6 +408,12 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="timed batches per ef and run")
     ap.add_argument("--reps", type=int, default=20000, help="calls per overhead round")
     ap.add_argument("--threads", type=int, default=0, help="0 = every CPU")
+    ap.add_argument("--profiles", default="fast",
+                    help="ann: comma-separated Vajra profiles whose M / efConstruction every "
+                         "engine builds with (fast, quality)")
+    ap.add_argument("--only", default="", help="ann: comma-separated engines (vajra,hnswlib,faiss)")
+    ap.add_argument("--single-queries", type=int, default=0,
+                    help="ann: queries timed one call at a time (0 = all)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args()
     out = {"kernel": vajra.kernel(), "cpus": len(os.sched_getaffinity(0))}

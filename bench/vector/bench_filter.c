@@ -18,6 +18,16 @@
  *                [--sel 50,10,1,0.1] [--widths 128,256,512,1024] [--post 10] [--kinds ...]
  *                [--beam-min-sel 5]   (forced beams only at selectivities of at least this %:
  *                                      below it they walk most of the graph and take long)
+ *                [--dump DIR]         (write each (kind, selectivity)'s passing sets and exact
+ *                                      filtered top-k to DIR, for the peer programs)
+ *
+ * --dump writes DIR/<set>-<kind>-<sel>.vjf, little-endian: a 32-byte header ("VJFILT1\0", u32
+ * n, u32 queries, u32 rows, u32 k, u32 words, u32 0), then `rows` bitmaps of `words` u64 each
+ * (bit d of word d/64 set = document d passes; rows = 1 for random, one per query otherwise),
+ * then queries x k i32 ids of the exact filtered top-k (best first, -1 past the passing count),
+ * then queries x k f32 inner products (0 where the id is -1). Query i is row i of the set's
+ * query file; the sets are deterministic (fixed seeds), so a rerun writes the same bytes.
+ * bench/vector/filter_peers.sh runs hnswlib and FAISS on them.
  *
  * One Markdown row per (kind, selectivity, method): set, kind, selectivity, passing documents
  * (mean), method, p50 ms, p95 ms, recall@10 (mean) and the worst query's recall. Recall counts a hit whose score ties the exact k-th as correct. Uses the
@@ -131,6 +141,7 @@ int main(int argc, char **argv)
     double n_d = 50000, nq_d = 500, sels[8] = {50, 10, 1, 0.1}, widths[8] = {128, 256, 512,
                                                                               1024};
     double post_factor = 10, beam_min_sel = 5;
+    const char *dump = NULL;
     int nsel = 4, nwidth = 4;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--set")) set = argv[i + 1];
@@ -142,6 +153,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--post")) post_factor = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--kinds")) kinds = argv[i + 1];
         else if (!strcmp(argv[i], "--beam-min-sel")) beam_min_sel = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--dump")) dump = argv[i + 1];
         else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
     }
     size_t n = (size_t)n_d, nq = (size_t)nq_d;
@@ -187,6 +199,9 @@ int main(int argc, char **argv)
     }
     Bitmap bm;
     bm_init(&bm, (uint32_t)n);
+    int32_t *dump_ids = calloc(nq * K, sizeof(int32_t));
+    float *dump_scores = calloc(nq * K, sizeof(float));
+    uint32_t words = (uint32_t)((n + 63) / 64);
     /* Warm the context (largest scratch) once. */
     VajraVectorQuery q0 = {v.queries.data, dim, K};
     hnsw_search_planned(x, s, &q0, (HnswPlan){(size_t)widths[nwidth - 1] * 4, false}, NULL, &got,
@@ -213,6 +228,20 @@ int main(int argc, char **argv)
                 }
                 bm_finish(&bm);
             }
+            FILE *df = NULL;
+            if (dump) {
+                char path[4096];
+                snprintf(path, sizeof path, "%s/%s-%s-%g.vjf", dump, set, kind, sels[si]);
+                uint32_t rows = !strcmp(kind, "random") ? 1 : (uint32_t)nq;
+                uint32_t hdr[6] = {(uint32_t)n, (uint32_t)nq, rows, K, words, 0};
+                if (!(df = fopen(path, "wb")) || fwrite("VJFILT1", 8, 1, df) != 1 ||
+                    fwrite(hdr, sizeof hdr, 1, df) != 1 ||
+                    (rows == 1 && fwrite(bm.w, sizeof(uint64_t), words, df) != words)) {
+                    perror(path);
+                    return 1;
+                }
+            }
+            HnswPlan plan = {0, false};
             for (size_t qi = 0; qi < nq; qi++) {
                 const float *qv = v.queries.data + qi * dim;
                 if (!strcmp(kind, "near")) {
@@ -226,6 +255,17 @@ int main(int argc, char **argv)
                 HnswPlan scan = {0, true};
                 if (hnsw_search_planned(x, s, &q, scan, &bm.f, &truth, &err) != VAJRA_OK)
                     die("scan", &err);
+                plan = hnsw_plan(x, 0, K, &bm.f);
+                if (df) {
+                    if (strcmp(kind, "random") &&
+                        fwrite(bm.w, sizeof(uint64_t), words, df) != words)
+                        die("dump: write failed", NULL);
+                    for (size_t i = 0; i < K; i++) {
+                        int have = i < truth.count;
+                        dump_ids[qi * K + i] = have ? (int32_t)truth.items[i].doc : -1;
+                        dump_scores[qi * K + i] = have ? truth.items[i].score : 0.0f;
+                    }
+                }
                 for (int meth = 0; meth < nmeth; meth++) {
                     double t = now();
                     vajra_status st;
@@ -255,11 +295,18 @@ int main(int argc, char **argv)
                     rec[meth][qi] = meth == M_UNFILTERED ? 0.0 : recall(&got, &truth);
                 }
             }
+            if (df && (fwrite(dump_ids, sizeof(int32_t), nq * K, df) != nq * K ||
+                       fwrite(dump_scores, sizeof(float), nq * K, df) != nq * K ||
+                       fclose(df) != 0))
+                die("dump: write failed", NULL);
             for (int meth = 0; meth < nmeth; meth++) {
                 char name[32];
                 if (meth == M_UNFILTERED) snprintf(name, sizeof name, "unfiltered");
                 else if (meth == M_SCAN) snprintf(name, sizeof name, "scan");
-                else if (meth == M_PLANNED) snprintf(name, sizeof name, "planned");
+                else if (meth == M_PLANNED && plan.exact)
+                    snprintf(name, sizeof name, "planned (scan)");
+                else if (meth == M_PLANNED)
+                    snprintf(name, sizeof name, "planned (beam %zu)", plan.width);
                 else if (meth == M_POST) snprintf(name, sizeof name, "post x%g", post_factor);
                 else snprintf(name, sizeof name, "beam %g", widths[meth - M_BEAM]);
                 double sum = 0, worst = 1;
@@ -281,6 +328,8 @@ int main(int argc, char **argv)
         free(rec[m]);
     }
     free(bm.w);
+    free(dump_ids);
+    free(dump_scores);
     vajra_hits_clear(&got);
     vajra_hits_clear(&truth);
     vajra_hits_clear(&tmp);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "vajra/export.h"
+#include "vajra/quant.h"
 #include "vajra/status.h"
 #include "vajra/types.h"
 
@@ -98,9 +99,7 @@ VAJRA_API vajra_status vajra_fvecs_parse(const void *buf, size_t len, const char
 VAJRA_API vajra_status vajra_ivecs_parse(const void *buf, size_t len, const char *name,
                                          VajraMatrixI32 *out, VajraError *err);
 
-/* IEEE 754 binary16 -> binary32, exact for every input (normals, subnormals, ±0, ±inf, NaN with
- * its payload kept in the top mantissa bits). Pure; thread-safe. */
-VAJRA_API float vajra_f16_to_f32(uint16_t half);
+/* vajra_f16_to_f32 (binary16 -> binary32, exact) is declared in vajra/quant.h, included here. */
 
 /* ------------------------------------------------------------------------------------------ */
 /* JSONL documents and queries                                                                */

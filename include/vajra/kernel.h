@@ -21,7 +21,8 @@
 extern "C" {
 #endif
 
-#define VAJRA_KERNEL_VTABLE_VERSION 1
+/* Version 2 added the quantised-row slots (f16 and 8-bit codes). */
+#define VAJRA_KERNEL_VTABLE_VERSION 2
 
 typedef struct VajraKernelOps {
     uint32_t version;  /* VAJRA_KERNEL_VTABLE_VERSION the plugin was built against */
@@ -48,6 +49,35 @@ typedef struct VajraKernelOps {
                        size_t count, size_t dim, float *out);
     void (*l2sq_gather)(const float *q, const float *base, size_t stride, const uint32_t *ids,
                         size_t count, size_t dim, float *out);
+
+    /* ---- version 2: quantised rows against an f32 query ----
+     * A version-1 plugin has none of these; the registry fills them (as any NULL slot) from the
+     * scalar definitions, so a published VajraKernelOps always has them.
+     *
+     * f16 rows: IEEE binary16 as vajra_f32_to_f16 (include/vajra/quant.h) writes them. Each
+     * element is widened to f32 exactly and then used as in dot / l2sq, so the f32 bounds of the
+     * parity tests hold unchanged. */
+    float (*dot_f16)(const float *q, const uint16_t *x, size_t dim);
+    float (*l2sq_f16)(const float *q, const uint16_t *x, size_t dim);
+    /* out[i] = op(q, base + ids[i]*stride) (stride in elements), prefetching ahead. */
+    void (*dot_f16_gather)(const float *q, const uint16_t *base, size_t stride,
+                           const uint32_t *ids, size_t count, size_t dim, float *out);
+    void (*l2sq_f16_gather)(const float *q, const uint16_t *base, size_t stride,
+                            const uint32_t *ids, size_t count, size_t dim, float *out);
+
+    /* 8-bit codes of scalar quantisation with per-dimension ranges (x_i ≈ lo_i + scale_i·c_i,
+     * vajra_sq8_* in quant.h). The caller folds the query into the ranges once per query:
+     *   q·x   ≈ Σ q_i·lo_i + dot_u8(w, c)    with w_i = q_i·scale_i
+     *   |q−x|² ≈ l2sq_u8(r, scale, c)         with r_i = q_i − lo_i
+     * dot_u8 = Σ w_i·c_i; l2sq_u8 = Σ (r_i − t_i)² where t_i = scale_i·c_i is rounded to float
+     * on its own (never fused into the subtraction), exactly as the reference does. */
+    float (*dot_u8)(const float *w, const uint8_t *codes, size_t dim);
+    float (*l2sq_u8)(const float *r, const float *scale, const uint8_t *codes, size_t dim);
+    /* out[i] = op(…, base + ids[i]*stride) (stride in bytes = codes per row), prefetching ahead. */
+    void (*dot_u8_gather)(const float *w, const uint8_t *base, size_t stride, const uint32_t *ids,
+                          size_t count, size_t dim, float *out);
+    void (*l2sq_u8_gather)(const float *r, const float *scale, const uint8_t *base, size_t stride,
+                           const uint32_t *ids, size_t count, size_t dim, float *out);
 } VajraKernelOps;
 
 /* The core's scalar definitions: the reference every variant is tested against, the fill for
@@ -65,6 +95,24 @@ VAJRA_API void vajra_ref_dot_gather(const float *q, const float *base, size_t st
                                     const uint32_t *ids, size_t count, size_t dim, float *out);
 VAJRA_API void vajra_ref_l2sq_gather(const float *q, const float *base, size_t stride,
                                      const uint32_t *ids, size_t count, size_t dim, float *out);
+/* Version-2 slots, same rules: one float accumulator, index order, each element widened exactly
+ * (f16) or its term formed as the slot's comment says (u8). */
+VAJRA_API float vajra_ref_dot_f16(const float *q, const uint16_t *x, size_t dim);
+VAJRA_API float vajra_ref_l2sq_f16(const float *q, const uint16_t *x, size_t dim);
+VAJRA_API void vajra_ref_dot_f16_gather(const float *q, const uint16_t *base, size_t stride,
+                                        const uint32_t *ids, size_t count, size_t dim,
+                                        float *out);
+VAJRA_API void vajra_ref_l2sq_f16_gather(const float *q, const uint16_t *base, size_t stride,
+                                         const uint32_t *ids, size_t count, size_t dim,
+                                         float *out);
+VAJRA_API float vajra_ref_dot_u8(const float *w, const uint8_t *codes, size_t dim);
+VAJRA_API float vajra_ref_l2sq_u8(const float *r, const float *scale, const uint8_t *codes,
+                                  size_t dim);
+VAJRA_API void vajra_ref_dot_u8_gather(const float *w, const uint8_t *base, size_t stride,
+                                       const uint32_t *ids, size_t count, size_t dim, float *out);
+VAJRA_API void vajra_ref_l2sq_u8_gather(const float *r, const float *scale, const uint8_t *base,
+                                        size_t stride, const uint32_t *ids, size_t count,
+                                        size_t dim, float *out);
 
 #ifdef __cplusplus
 }

@@ -103,6 +103,119 @@ static float avx512_cosine_distance(const float *a, const float *b, size_t dim)
                                    _mm512_reduce_add_ps(_mm512_add_ps(bb0, bb1)));
 }
 
+/* ---- quantised rows (kernel.h version 2) ----
+ * f16: sixteen halves widened with VCVTPH2PS (AVX-512F, exact); u8: sixteen codes widened with
+ * VPMOVZXBD then converted (exact). Masked 8/16-bit loads need AVX-512BW, which this plugin does
+ * not require, so the 1..15-element tail goes through a zeroed block; the float side uses the
+ * zeroing masked load. */
+static inline __m512 f16x16(const uint16_t *x)
+{
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)x));
+}
+
+static inline __m512 u8x16(const uint8_t *c)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)c)));
+}
+
+static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), f16x16(x + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i + 16), f16x16(x + i + 16), s1);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES)
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), f16x16(x + i), s0);
+    if (i < dim) {
+        uint16_t block[AVX512_LANES];
+        KERNEL_TAIL_COPY(uint16_t, block, x + i, dim - i);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i), f16x16(block), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+static float avx512_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
+        __m512 d0 = _mm512_sub_ps(_mm512_loadu_ps(q + i), f16x16(x + i));
+        __m512 d1 = _mm512_sub_ps(_mm512_loadu_ps(q + i + 16), f16x16(x + i + 16));
+        s0 = _mm512_fmadd_ps(d0, d0, s0);
+        s1 = _mm512_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {
+        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(q + i), f16x16(x + i));
+        s0 = _mm512_fmadd_ps(d, d, s0);
+    }
+    if (i < dim) {
+        uint16_t block[AVX512_LANES];
+        KERNEL_TAIL_COPY(uint16_t, block, x + i, dim - i);
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i), f16x16(block));
+        s1 = _mm512_fmadd_ps(d, d, s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+static float avx512_dot_u8(const float *w, const uint8_t *c, size_t dim)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), u8x16(c + i), s0);
+        s1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), u8x16(c + i + 16), s1);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES)
+        s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), u8x16(c + i), s0);
+    if (i < dim) {
+        uint8_t block[AVX512_LANES];
+        KERNEL_TAIL_COPY(uint8_t, block, c + i, dim - i);
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), w + i), u8x16(block), s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+/* t = scale·c rounded on its own, d = r − t, as the reference (kernel.h; -std=c11 keeps GCC from
+ * contracting the two). */
+static inline __m512 u8_diff(__m512 r, __m512 scale, __m512 c)
+{
+    return _mm512_sub_ps(r, _mm512_mul_ps(scale, c));
+}
+
+static float avx512_l2sq_u8(const float *r, const float *scale, const uint8_t *c, size_t dim)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
+        __m512 d0 = u8_diff(_mm512_loadu_ps(r + i), _mm512_loadu_ps(scale + i), u8x16(c + i));
+        __m512 d1 = u8_diff(_mm512_loadu_ps(r + i + 16), _mm512_loadu_ps(scale + i + 16),
+                            u8x16(c + i + 16));
+        s0 = _mm512_fmadd_ps(d0, d0, s0);
+        s1 = _mm512_fmadd_ps(d1, d1, s1);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {
+        __m512 d = u8_diff(_mm512_loadu_ps(r + i), _mm512_loadu_ps(scale + i), u8x16(c + i));
+        s0 = _mm512_fmadd_ps(d, d, s0);
+    }
+    if (i < dim) {
+        uint8_t block[AVX512_LANES];
+        KERNEL_TAIL_COPY(uint8_t, block, c + i, dim - i);
+        __mmask16 m = tail_mask(dim - i);
+        __m512 d = u8_diff(_mm512_maskz_loadu_ps(m, r + i), _mm512_maskz_loadu_ps(m, scale + i),
+                           u8x16(block));
+        s1 = _mm512_fmadd_ps(d, d, s1);
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+#define KERNEL_CALL_DOT_F16(x) avx512_dot_f16(q, (x), dim)
+#define KERNEL_CALL_L2SQ_F16(x) avx512_l2sq_f16(q, (x), dim)
+#define KERNEL_CALL_DOT_U8(x) avx512_dot_u8(w, (x), dim)
+#define KERNEL_CALL_L2SQ_U8(x) avx512_l2sq_u8(r, scale, (x), dim)
+KERNEL_DEFINE_QUANT_GATHER(avx512)
+
 KERNEL_DEFINE_BATCH(avx512)
 
 static const VajraKernelOps avx512_ops = {
@@ -116,6 +229,14 @@ static const VajraKernelOps avx512_ops = {
     .l2sq_many = avx512_l2sq_many,
     .dot_gather = avx512_dot_gather,
     .l2sq_gather = avx512_l2sq_gather,
+    .dot_f16 = avx512_dot_f16,
+    .l2sq_f16 = avx512_l2sq_f16,
+    .dot_f16_gather = avx512_dot_f16_gather,
+    .l2sq_f16_gather = avx512_l2sq_f16_gather,
+    .dot_u8 = avx512_dot_u8,
+    .l2sq_u8 = avx512_l2sq_u8,
+    .dot_u8_gather = avx512_dot_u8_gather,
+    .l2sq_u8_gather = avx512_l2sq_u8_gather,
 };
 
 static const VajraPluginDescriptor desc = {
@@ -125,7 +246,7 @@ static const VajraPluginDescriptor desc = {
     .kind = VAJRA_PLUGIN_KERNEL,
     .name = "kernel-avx512",
     .version = "1.0.0",
-    .description = "f32 distances with AVX-512F (x86-64)",
+    .description = "f32/f16/u8 distances with AVX-512F (x86-64)",
     .required_cpu = VAJRA_CPU_AVX512F,
     .init = NULL,
     .fini = NULL,

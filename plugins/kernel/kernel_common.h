@@ -32,14 +32,19 @@ typedef float (*kernel_pair_fn)(const float *a, const float *b, size_t dim);
 #endif
 #define KERNEL_CACHE_LINE 64u
 
-static inline __attribute__((always_inline)) void kernel_prefetch_row(const float *row, size_t dim)
+static inline __attribute__((always_inline)) void kernel_prefetch_bytes(const void *row,
+                                                                         size_t bytes)
 {
-    size_t bytes = dim * sizeof(float);
     if (bytes > KERNEL_PREFETCH_BYTES)
         bytes = KERNEL_PREFETCH_BYTES;
     const char *p = (const char *)row;
     for (size_t off = 0; off < bytes; off += KERNEL_CACHE_LINE)
         __builtin_prefetch(p + off, 0 /* read */, 3 /* keep in all cache levels */);
+}
+
+static inline __attribute__((always_inline)) void kernel_prefetch_row(const float *row, size_t dim)
+{
+    kernel_prefetch_bytes(row, dim * sizeof(float));
 }
 
 static inline __attribute__((always_inline)) void
@@ -86,5 +91,59 @@ kernel_gather(kernel_pair_fn op, const float *q, const float *base, size_t strid
     {                                                                                            \
         kernel_gather(prefix##_l2sq, q, base, stride, ids, count, dim, out);                     \
     }
+
+/* The quantised gathers (kernel.h version 2), written once in terms of the variant's single-row
+ * ops <prefix>_dot_f16, _l2sq_f16, _dot_u8 and _l2sq_u8: each row's result is the single op's,
+ * bit for bit, with the next row prefetched while this one is computed. */
+#define KERNEL_GATHER_LOOP(row_bytes, call)                                                      \
+    do {                                                                                         \
+        if (count > 0)                                                                           \
+            kernel_prefetch_bytes(base + (size_t)ids[0] * stride, (row_bytes));                  \
+        for (size_t i = 0; i < count; i++) {                                                     \
+            if (i + 1 < count)                                                                   \
+                kernel_prefetch_bytes(base + (size_t)ids[i + 1] * stride, (row_bytes));          \
+            out[i] = call(base + (size_t)ids[i] * stride);                                       \
+        }                                                                                        \
+    } while (0)
+
+#define KERNEL_DEFINE_QUANT_GATHER(prefix)                                                       \
+    static void prefix##_dot_f16_gather(const float *q, const uint16_t *base, size_t stride,     \
+                                        const uint32_t *ids, size_t count, size_t dim,           \
+                                        float *out)                                              \
+    {                                                                                            \
+        KERNEL_GATHER_LOOP(dim * 2u, KERNEL_CALL_DOT_F16);                                       \
+    }                                                                                            \
+    static void prefix##_l2sq_f16_gather(const float *q, const uint16_t *base, size_t stride,    \
+                                         const uint32_t *ids, size_t count, size_t dim,          \
+                                         float *out)                                             \
+    {                                                                                            \
+        KERNEL_GATHER_LOOP(dim * 2u, KERNEL_CALL_L2SQ_F16);                                      \
+    }                                                                                            \
+    static void prefix##_dot_u8_gather(const float *w, const uint8_t *base, size_t stride,       \
+                                       const uint32_t *ids, size_t count, size_t dim,            \
+                                       float *out)                                               \
+    {                                                                                            \
+        KERNEL_GATHER_LOOP(dim, KERNEL_CALL_DOT_U8);                                             \
+    }                                                                                            \
+    static void prefix##_l2sq_u8_gather(const float *r, const float *scale,                      \
+                                        const uint8_t *base, size_t stride,                      \
+                                        const uint32_t *ids, size_t count, size_t dim,           \
+                                        float *out)                                              \
+    {                                                                                            \
+        KERNEL_GATHER_LOOP(dim, KERNEL_CALL_L2SQ_U8);                                            \
+    }
+
+/* Before KERNEL_DEFINE_QUANT_GATHER(prefix), a TU defines the four calls on one row `x`, e.g.
+ *   #define KERNEL_CALL_DOT_F16(x) avx2_dot_f16(q, (x), dim)                                  */
+
+/* Copy the last n (< lanes) elements of a quantised row into a zeroed block, so a full-width load
+ * never reads past the row's end (x86 has no masked 8/16-bit load without AVX-512BW). */
+#define KERNEL_TAIL_COPY(type, block, src, n)                                                    \
+    do {                                                                                         \
+        for (size_t t_ = 0; t_ < sizeof(block) / sizeof(block[0]); t_++)                         \
+            block[t_] = 0;                                                                       \
+        for (size_t t_ = 0; t_ < (n); t_++)                                                      \
+            block[t_] = (type)(src)[t_];                                                         \
+    } while (0)
 
 #endif /* VAJRA_KERNEL_COMMON_H */

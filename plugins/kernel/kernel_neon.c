@@ -13,6 +13,7 @@
 #include "vajra/cpu.h"
 #include "vajra/kernel.h"
 #include "vajra/plugin.h"
+#include "vajra/quant.h"
 
 #define NEON_LANES 4u
 
@@ -98,6 +99,105 @@ static float neon_cosine_distance(const float *a, const float *b, size_t dim)
     return kernel_cosine_from_sums(ab, aa, bb);
 }
 
+/* ---- quantised rows (kernel.h version 2) ----
+ * f16: four halves reinterpreted as float16x4_t and widened with FCVTL (exact); u8: eight codes
+ * widened u8 -> u16 -> u32 and converted (exact). The 1..3 (f16) or 1..7 (u8) tail elements are
+ * summed in a scalar accumulator, as the f32 ops do. */
+static inline float32x4_t f16x4(const uint16_t *x)
+{
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(x)));
+}
+
+static float neon_dot_f16(const float *q, const uint16_t *x, size_t dim)
+{
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    size_t i = 0;
+    for (; i + 2 * NEON_LANES <= dim; i += 2 * NEON_LANES) {
+        s0 = vfmaq_f32(s0, vld1q_f32(q + i), f16x4(x + i));
+        s1 = vfmaq_f32(s1, vld1q_f32(q + i + 4), f16x4(x + i + 4));
+    }
+    for (; i + NEON_LANES <= dim; i += NEON_LANES)
+        s0 = vfmaq_f32(s0, vld1q_f32(q + i), f16x4(x + i));
+    float tail = 0.0f;
+    for (; i < dim; i++)
+        tail += q[i] * vajra_f16_to_f32(x[i]);
+    return vaddvq_f32(vaddq_f32(s0, s1)) + tail;
+}
+
+static float neon_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
+{
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    size_t i = 0;
+    for (; i + 2 * NEON_LANES <= dim; i += 2 * NEON_LANES) {
+        float32x4_t d0 = vsubq_f32(vld1q_f32(q + i), f16x4(x + i));
+        float32x4_t d1 = vsubq_f32(vld1q_f32(q + i + 4), f16x4(x + i + 4));
+        s0 = vfmaq_f32(s0, d0, d0);
+        s1 = vfmaq_f32(s1, d1, d1);
+    }
+    for (; i + NEON_LANES <= dim; i += NEON_LANES) {
+        float32x4_t d = vsubq_f32(vld1q_f32(q + i), f16x4(x + i));
+        s0 = vfmaq_f32(s0, d, d);
+    }
+    float tail = 0.0f;
+    for (; i < dim; i++) {
+        float d = q[i] - vajra_f16_to_f32(x[i]);
+        tail += d * d;
+    }
+    return vaddvq_f32(vaddq_f32(s0, s1)) + tail;
+}
+
+/* Eight codes as two float32x4_t. */
+static inline void u8x8(const uint8_t *c, float32x4_t *lo, float32x4_t *hi)
+{
+    uint16x8_t w = vmovl_u8(vld1_u8(c));
+    *lo = vcvtq_f32_u32(vmovl_u16(vget_low_u16(w)));
+    *hi = vcvtq_f32_u32(vmovl_u16(vget_high_u16(w)));
+}
+
+static float neon_dot_u8(const float *w, const uint8_t *c, size_t dim)
+{
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    size_t i = 0;
+    for (; i + 2 * NEON_LANES <= dim; i += 2 * NEON_LANES) {
+        float32x4_t c0, c1;
+        u8x8(c + i, &c0, &c1);
+        s0 = vfmaq_f32(s0, vld1q_f32(w + i), c0);
+        s1 = vfmaq_f32(s1, vld1q_f32(w + i + 4), c1);
+    }
+    float tail = 0.0f;
+    for (; i < dim; i++)
+        tail += w[i] * (float)c[i];
+    return vaddvq_f32(vaddq_f32(s0, s1)) + tail;
+}
+
+/* t = scale·c rounded on its own (vmulq), d = r − t (vsubq): never fused, as the reference. */
+static float neon_l2sq_u8(const float *r, const float *scale, const uint8_t *c, size_t dim)
+{
+    float32x4_t s0 = vdupq_n_f32(0.0f), s1 = vdupq_n_f32(0.0f);
+    size_t i = 0;
+    for (; i + 2 * NEON_LANES <= dim; i += 2 * NEON_LANES) {
+        float32x4_t c0, c1;
+        u8x8(c + i, &c0, &c1);
+        float32x4_t d0 = vsubq_f32(vld1q_f32(r + i), vmulq_f32(vld1q_f32(scale + i), c0));
+        float32x4_t d1 = vsubq_f32(vld1q_f32(r + i + 4), vmulq_f32(vld1q_f32(scale + i + 4), c1));
+        s0 = vfmaq_f32(s0, d0, d0);
+        s1 = vfmaq_f32(s1, d1, d1);
+    }
+    float tail = 0.0f;
+    for (; i < dim; i++) {
+        float t = scale[i] * (float)c[i];
+        float d = r[i] - t;
+        tail += d * d;
+    }
+    return vaddvq_f32(vaddq_f32(s0, s1)) + tail;
+}
+
+#define KERNEL_CALL_DOT_F16(x) neon_dot_f16(q, (x), dim)
+#define KERNEL_CALL_L2SQ_F16(x) neon_l2sq_f16(q, (x), dim)
+#define KERNEL_CALL_DOT_U8(x) neon_dot_u8(w, (x), dim)
+#define KERNEL_CALL_L2SQ_U8(x) neon_l2sq_u8(r, scale, (x), dim)
+KERNEL_DEFINE_QUANT_GATHER(neon)
+
 KERNEL_DEFINE_BATCH(neon)
 
 static const VajraKernelOps neon_ops = {
@@ -111,6 +211,14 @@ static const VajraKernelOps neon_ops = {
     .l2sq_many = neon_l2sq_many,
     .dot_gather = neon_dot_gather,
     .l2sq_gather = neon_l2sq_gather,
+    .dot_f16 = neon_dot_f16,
+    .l2sq_f16 = neon_l2sq_f16,
+    .dot_f16_gather = neon_dot_f16_gather,
+    .l2sq_f16_gather = neon_l2sq_f16_gather,
+    .dot_u8 = neon_dot_u8,
+    .l2sq_u8 = neon_l2sq_u8,
+    .dot_u8_gather = neon_dot_u8_gather,
+    .l2sq_u8_gather = neon_l2sq_u8_gather,
 };
 
 static const VajraPluginDescriptor desc = {
@@ -120,7 +228,7 @@ static const VajraPluginDescriptor desc = {
     .kind = VAJRA_PLUGIN_KERNEL,
     .name = "kernel-neon",
     .version = "1.0.0",
-    .description = "f32 distances with AArch64 Advanced SIMD (NEON)",
+    .description = "f32/f16/u8 distances with AArch64 Advanced SIMD (NEON)",
     .required_cpu = VAJRA_CPU_NEON,
     .init = NULL,
     .fini = NULL,

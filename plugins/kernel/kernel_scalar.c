@@ -15,6 +15,14 @@ static const VajraKernelOps scalar_ops = {
     .l2sq_many = vajra_ref_l2sq_many,
     .dot_gather = vajra_ref_dot_gather,
     .l2sq_gather = vajra_ref_l2sq_gather,
+    .dot_f16 = vajra_ref_dot_f16,
+    .l2sq_f16 = vajra_ref_l2sq_f16,
+    .dot_f16_gather = vajra_ref_dot_f16_gather,
+    .l2sq_f16_gather = vajra_ref_l2sq_f16_gather,
+    .dot_u8 = vajra_ref_dot_u8,
+    .l2sq_u8 = vajra_ref_l2sq_u8,
+    .dot_u8_gather = vajra_ref_dot_u8_gather,
+    .l2sq_u8_gather = vajra_ref_l2sq_u8_gather,
 };
 
 static const VajraPluginDescriptor desc = {
@@ -24,7 +32,7 @@ static const VajraPluginDescriptor desc = {
     .kind = VAJRA_PLUGIN_KERNEL,
     .name = "kernel-scalar",
     .version = "1.0.0",
-    .description = "portable scalar f32 distances (the core's reference definitions)",
+    .description = "portable scalar f32/f16/u8 distances (the core's reference definitions)",
     .required_cpu = 0,
     .init = NULL,
     .fini = NULL,

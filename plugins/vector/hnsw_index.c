@@ -1,6 +1,7 @@
 /* vector-hnsw — index lifetime, storage growth, the level generator and the graph accessor. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,13 @@ vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *ke
     x->up_slots = 1 + x->M;
     x->level_mult = 1.0 / log((double)p->M);
     x->max_level = -1;
+    static const char *const keys[4] = {"M", "ef_construction", "ef_search", "seed"};
+    snprintf(x->kv_text[0], sizeof x->kv_text[0], "%u", p->M);
+    snprintf(x->kv_text[1], sizeof x->kv_text[1], "%u", p->ef_construction);
+    snprintf(x->kv_text[2], sizeof x->kv_text[2], "%u", p->ef_search);
+    snprintf(x->kv_text[3], sizeof x->kv_text[3], "%llu", (unsigned long long)p->seed);
+    for (int i = 0; i < 4; i++)
+        x->kv[i] = (VajraKeyValue){keys[i], x->kv_text[i]};
     *out = x;
     return VAJRA_OK;
 }

@@ -67,6 +67,9 @@ typedef struct HnswBuildCache HnswBuildCache;
 
 struct VajraVectorIndex {
     VajraVectorParams params;
+    /* params as key/value strings (params_kv): M, ef_construction, ef_search, seed */
+    char kv_text[4][24];
+    VajraKeyValue kv[4];
     const VajraKernelOps *kernel;
     uint32_t dim, stride, metric, M, M0;
     uint32_t l0_slots;   /* 1 + M0 */

@@ -120,29 +120,62 @@ static vajra_status do_save(PyvCollection *self, const void *path, VajraError *e
 
 static const char *const stemmers[] = {"english", "porter", "none", NULL}; /* VajraStemmer */
 
+/* vector_params, embedder_params: a dict of str keys; each value is passed as str(value). *keep holds the strings
+ * the key/values point into. */
+static int vector_params_arg(PyObject *d, const char *what, VajraKeyValue **kv, size_t *n,
+                             PyObject **keep)
+{
+    if (!PyDict_Check(d)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a dict", what);
+        return -1;
+    }
+    Py_ssize_t len = PyDict_Size(d), pos = 0, i = 0;
+    PyObject *key, *value;
+    *keep = PyList_New(0);
+    *kv = PyMem_Calloc(len ? (size_t)len : 1, sizeof **kv);
+    if (*keep == NULL || *kv == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    while (PyDict_Next(d, &pos, &key, &value)) {
+        PyObject *vs = PyObject_Str(value);
+        if (vs == NULL || PyList_Append(*keep, vs) < 0) {
+            Py_XDECREF(vs);
+            return -1;
+        }
+        Py_DECREF(vs);
+        const char *k = pyv_utf8(key, what), *v = pyv_utf8(vs, what);
+        if (k == NULL || v == NULL)
+            return -1;
+        (*kv)[i++] = (VajraKeyValue){k, v};
+    }
+    *n = (size_t)i;
+    return 0;
+}
+
 static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path", "dim", "metric", "profile", "M", "ef_construction",
                              "ef_search", "threads", "scorer", "k1", "b", "stemmer",
-                             "keep_stopwords", "ignore_title", "attr_schema", "embedder",
-                             "embedder_params", NULL};
+                             "keep_stopwords", "ignore_title", "attr_schema", "vector_plugin",
+                             "vector_params", "embedder", "embedder_params", NULL};
     PyObject *path = NULL, *dim_o = Py_None, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None,
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
              *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None,
-             *emb_o = Py_None, *embp_o = Py_None;
+             *vplug_o = Py_None, *vparams_o = Py_None, *emb_o = Py_None, *embp_o = Py_None;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOO", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOOOO", kwlist,
                                      pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
-                                     &stem_o, &keep_stop, &ignore_title, &schema_o, &emb_o,
-                                     &embp_o))
+                                     &stem_o, &keep_stop, &ignore_title, &schema_o, &vplug_o,
+                                     &vparams_o, &emb_o, &embp_o))
         return NULL;
     PyvCollection *self = NULL;
     VajraCollectionOptions o = {.struct_size = sizeof o};
-    VajraKeyValue *kv = NULL; /* the embedder's parameters: views of str objects */
-    PyObject *strs = PyList_New(0);
-    if (strs == NULL)
-        return NULL;
+    PyObject *vkeep = NULL; /* the str() of each vector parameter, alive until create returns */
+    VajraKeyValue *vkv = NULL;
+    PyObject *ekeep = NULL; /* the same for the embedder's parameters */
+    VajraKeyValue *ekv = NULL;
     VajraParam params[2];
     unsigned threads = 0;
     char scorer[64];
@@ -182,43 +215,18 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
     }
     if (schema_o != Py_None && (o.attr_schema = pyv_utf8(schema_o, "attr_schema")) == NULL)
         goto fail;
+    if (vplug_o != Py_None && (o.vector_plugin = pyv_utf8(vplug_o, "vector_plugin")) == NULL)
+        goto fail;
+    if (vparams_o != Py_None &&
+        vector_params_arg(vparams_o, "vector_params", &vkv, &o.n_vector_params, &vkeep) < 0)
+        goto fail;
+    o.vector_params = vkv;
     if (emb_o != Py_None && (o.embedder = pyv_utf8(emb_o, "embedder")) == NULL)
         goto fail;
-    if (embp_o != Py_None) {
-        if (!PyDict_Check(embp_o)) {
-            PyErr_SetString(PyExc_TypeError, "embedder_params must be a dict of str to str");
-            goto fail;
-        }
-        Py_ssize_t pos = 0, i = 0, n = PyDict_Size(embp_o);
-        PyObject *key, *value;
-        if ((kv = calloc(n ? (size_t)n : 1, sizeof *kv)) == NULL) {
-            PyErr_NoMemory();
-            goto fail;
-        }
-        while (PyDict_Next(embp_o, &pos, &key, &value)) {
-            if (!PyUnicode_Check(value) && !PyLong_Check(value) && !PyFloat_Check(value)) {
-                PyErr_Format(PyExc_TypeError, "embedder_params: a value is a %s, not a str or "
-                             "number", Py_TYPE(value)->tp_name);
-                goto fail;
-            }
-            /* Numbers as their str(): {"dim": 256} means "256". The dict keeps the keys alive,
-             * `strs` the values' str objects, until create has copied them. */
-            kv[i].key = pyv_utf8(key, "embedder_params key");
-            if (kv[i].key == NULL)
-                goto fail;
-            PyObject *text = PyObject_Str(value);
-            if (text == NULL || PyList_Append(strs, text) < 0) {
-                Py_XDECREF(text);
-                goto fail;
-            }
-            Py_DECREF(text); /* the list holds it */
-            if ((kv[i].value = pyv_utf8(text, "embedder_params value")) == NULL)
-                goto fail;
-            i++;
-        }
-        o.embedder_params = kv;
-        o.n_embedder_params = (size_t)n;
-    }
+    if (embp_o != Py_None &&
+        vector_params_arg(embp_o, "embedder_params", &ekv, &o.n_embedder_params, &ekeep) < 0)
+        goto fail;
+    o.embedder_params = ekv;
     o.analyzer.keep_stopwords = (uint32_t)keep_stop;
     o.ignore_title = (uint32_t)ignore_title;
     self = coll_alloc(type);
@@ -238,14 +246,18 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
         goto fail;
     }
     Py_XDECREF(path);
-    free(kv);
-    Py_DECREF(strs);
+    Py_XDECREF(vkeep);
+    PyMem_Free(vkv);
+    Py_XDECREF(ekeep);
+    PyMem_Free(ekv);
     return (PyObject *)self;
 fail:
     Py_XDECREF(self);
     Py_XDECREF(path);
-    free(kv);
-    Py_DECREF(strs);
+    Py_XDECREF(vkeep);
+    PyMem_Free(vkv);
+    Py_XDECREF(ekeep);
+    PyMem_Free(ekv);
     return NULL;
 }
 
@@ -840,20 +852,31 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     const char *model = NULL, *embedder = vajra_collection_embedder(self->c, &model);
     PyObject *sp = param_dict(i.scorer_params, i.n_scorer_params);
-    PyObject *d = sp == NULL ? NULL : Py_BuildValue(
-        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:z,s:z}",
+    PyObject *vp = PyDict_New();
+    for (size_t k = 0; vp != NULL && k < i.n_vector_kv; k++) {
+        PyObject *v = PyUnicode_FromString(i.vector_kv[k].value);
+        if (v == NULL || PyDict_SetItemString(vp, i.vector_kv[k].key, v) < 0)
+            Py_CLEAR(vp);
+        Py_XDECREF(v);
+    }
+    PyObject *d = sp == NULL || vp == NULL ? NULL : Py_BuildValue(
+        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:N,s:z,s:z}",
         "count", i.doc_count, "dim", i.dim, "metric", i.dim ? pyv_metric_name(i.metric) : "none",
         "lexical_plugin", i.lexical_plugin ? i.lexical_plugin : "", "scorer_plugin",
         i.scorer_plugin ? i.scorer_plugin : "", "scorer_params", sp, "vector_plugin",
         i.vector_plugin, "profile", i.profile, "path", i.path, "M", i.vector_params.M,
         "ef_construction", i.vector_params.ef_construction, "ef_search",
         i.vector_params.ef_search, "storage_plugin", i.storage_plugin, "pending_path",
-        self->path, "read_only", self->read_only ? Py_True : Py_False, "embedder", embedder,
-        "embedder_model", model);
+        self->path, "read_only", self->read_only ? Py_True : Py_False, "vector_params", vp,
+        "embedder", embedder, "embedder_model", model);
+    if (sp == NULL || vp == NULL) { /* Py_BuildValue was not called: N steals only there */
+        Py_XDECREF(sp);
+        Py_XDECREF(vp);
+    }
     pyv_collection_unlock(self);
     return d;
 }
@@ -883,7 +906,7 @@ static PyObject *coll_dim(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     pyv_collection_unlock(self);
     return PyLong_FromUnsignedLong(i.dim);
@@ -898,7 +921,7 @@ static PyObject *coll_repr(PyvCollection *self)
     if (self->c == NULL) {
         r = PyUnicode_FromString("<vajra.Collection (closed)>");
     } else {
-        VajraCollectionInfo i;
+        VajraCollectionInfo i = {.struct_size = sizeof i};
         vajra_collection_info(self->c, &i);
         r = PyUnicode_FromFormat("<vajra.Collection %u documents, dim=%u%s%s>", i.doc_count, i.dim,
                                  i.path ? ", path=" : "", i.path ? i.path : "");
@@ -910,11 +933,14 @@ static PyObject *coll_repr(PyvCollection *self)
 static PyMethodDef coll_methods[] = {
     {"create", (PyCFunction)(void (*)(void))coll_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "create($type, path=None, dim=0, *, metric='ip', profile='fast', M=None, ef_construction=None, "
+     "create($type, path=None, dim=0, *, metric='ip', profile=None, M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
-     "keep_stopwords=False, ignore_title=False, attr_schema=None, embedder=None, "
-     "embedder_params=None)\n--\n\n"
-     "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "
+     "keep_stopwords=False, ignore_title=False, attr_schema=None, vector_plugin=None, "
+     "vector_params=None, embedder=None, embedder_params=None)\n--\n\n"
+     "A new, empty collection. dim=0 makes it lexical only. `vector_plugin` names the vector "
+     "index ('vector-hnsw' by default; 'vector-flat': exact search) and `vector_params` its "
+     "parameters as a dict (values passed as str, e.g. {'storage': 'f16'}; docs/vector.md); "
+     "`profile` (HNSW only; None = 'fast'), M, ef_construction, ef_search are HNSW shorthands. With `path`, every commit() also "
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters). "
      "`attr_schema` declares filterable attributes ('lang:keyword, year:int, tags:tags, "

@@ -198,7 +198,7 @@ static void check_embeds_like_plugin(VajraCollection *c, const char *name, const
 START_TEST(test_table_text_search)
 {
     VajraCollection *c = make_table();
-    VajraCollectionInfo in;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(c, &in);
     ck_assert_uint_eq(in.dim, 4); /* the table's dimension */
     const char *model = NULL;
@@ -348,7 +348,7 @@ START_TEST(test_lsa_saved_untrained)
     VajraOpenOptions oo = {.struct_size = sizeof oo, .writable = 1, .threads = 1};
     ck_assert_msg(vajra_collection_open_ex(reg, path, &oo, &c, &err) == VAJRA_OK, "%s",
                   err.message);
-    VajraCollectionInfo in;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(c, &in);
     ck_assert_uint_eq(in.dim, 8);
     add_commit(c, text_batch(0, 50));

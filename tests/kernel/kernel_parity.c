@@ -16,6 +16,8 @@
  */
 #include "kernel_parity.h"
 
+#include "vajra/quant.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -471,6 +473,186 @@ void kernel_parity_batches(const KernelParityTarget *t, KernelParityReport *rep)
     }
 }
 
+/* ---- quantised rows (kernel.h version 2) ----
+ * The f16 ops widen each element exactly and the u8 ops form each term exactly as the reference
+ * does, so they are held to the f32 bounds of check_sum with S and the exact value computed from
+ * the widened elements (f16) or from the reference's own float terms (u8). Gathers must equal
+ * the single op bit for bit. */
+
+/* A row of n elements of `size` bytes starting `off` elements into its own block and ending at
+ * the block's end (an over-read is an ASan error). */
+typedef struct Raw {
+    void *block;
+    void *v;
+} Raw;
+
+static Raw raw_new(size_t n, size_t size, size_t off)
+{
+    Raw x;
+    x.block = malloc((off + n ? off + n : 1) * size);
+    if (x.block == NULL) {
+        fprintf(stderr, "kernel parity: out of memory\n");
+        abort(); /* test code: no way to continue */
+    }
+    x.v = (char *)x.block + off * size;
+    return x;
+}
+
+/* Halves: mostly values in [−1, 1) rounded, some raw finite bit patterns (subnormal halves and
+ * magnitudes up to 65504 among them). */
+static void fill_f16(Rng *r, uint16_t *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = rng_next(r);
+        if (z % 8 == 0) {
+            uint16_t h = (uint16_t)(z >> 16);
+            if ((h & 0x7c00u) == 0x7c00u) /* inf/NaN: make it finite */
+                h = (uint16_t)(h & 0xbfffu);
+            x[i] = h;
+        } else {
+            x[i] = vajra_f32_to_f16(rng_unit(r));
+        }
+    }
+}
+
+static void check_f16_pair(const KernelParityTarget *t, KernelParityReport *rep, const char *what,
+                           const float *q, const uint16_t *x, size_t dim)
+{
+    double dot = 0.0, sdot = 0.0, l2 = 0.0;
+    for (size_t i = 0; i < dim; i++) {
+        double xi = (double)vajra_f16_to_f32(x[i]);
+        double p = (double)q[i] * xi, d = (double)q[i] - xi;
+        dot += p;
+        sdot += fabs(p);
+        l2 += d * d;
+    }
+    check_sum(t, rep, "dot_f16", what, dim, t->fast->dot_f16(q, x, dim),
+              t->ref->dot_f16(q, x, dim), dot, sdot);
+    check_sum(t, rep, "l2sq_f16", what, dim, t->fast->l2sq_f16(q, x, dim),
+              t->ref->l2sq_f16(q, x, dim), l2, l2);
+}
+
+static void check_u8_pair(const KernelParityTarget *t, KernelParityReport *rep, const char *what,
+                          const float *w, const float *scale, const uint8_t *c, size_t dim)
+{
+    double dot = 0.0, sdot = 0.0, l2 = 0.0;
+    for (size_t i = 0; i < dim; i++) {
+        double p = (double)w[i] * (double)c[i];
+        dot += p;
+        sdot += fabs(p);
+        float term = scale[i] * (float)c[i]; /* the reference's own terms (kernel.h) */
+        float d = w[i] - term;               /* w doubles as r here */
+        l2 += (double)d * (double)d;
+    }
+    check_sum(t, rep, "dot_u8", what, dim, t->fast->dot_u8(w, c, dim), t->ref->dot_u8(w, c, dim),
+              dot, sdot);
+    check_sum(t, rep, "l2sq_u8", what, dim, t->fast->l2sq_u8(w, scale, c, dim),
+              t->ref->l2sq_u8(w, scale, c, dim), l2, l2);
+}
+
+static void quant_pair_case(const KernelParityTarget *t, KernelParityReport *rep, Rng *r,
+                            size_t dim, size_t off)
+{
+    Vec q = vec_new(dim, off), scale = vec_new(dim, (off + 1) % 4);
+    Raw x = raw_new(dim, sizeof(uint16_t), (off + 2) % 4);
+    Raw c = raw_new(dim, sizeof(uint8_t), (off + 3) % 4);
+    fill(r, q.v, dim, 1.0f);
+    fill_f16(r, x.v, dim);
+    uint8_t *codes = c.v;
+    for (size_t i = 0; i < dim; i++) {
+        codes[i] = (uint8_t)rng_next(r);
+        scale.v[i] = fabsf(rng_unit(r)) / 255.0f; /* a range of up to 1 per dimension */
+    }
+    check_f16_pair(t, rep, "random", q.v, x.v, dim);
+    check_u8_pair(t, rep, "random", q.v, scale.v, codes, dim);
+    /* A row against its own decoding: l2 terms cancel to ~0 (the hard case for the bounds). */
+    for (size_t i = 0; i < dim; i++)
+        q.v[i] = vajra_f16_to_f32(((const uint16_t *)x.v)[i]);
+    check_f16_pair(t, rep, "self", q.v, x.v, dim);
+    for (size_t i = 0; i < dim; i++)
+        q.v[i] = scale.v[i] * (float)codes[i];
+    check_u8_pair(t, rep, "self", q.v, scale.v, codes, dim);
+    vec_free(&q);
+    vec_free(&scale);
+    free(x.block);
+    free(c.block);
+}
+
+static void quant_gathers(const KernelParityTarget *t, KernelParityReport *rep, Rng *r,
+                          size_t dim)
+{
+    enum { ROWS = 23, GATHER = 37 };
+    const VajraKernelOps *k = t->fast;
+    size_t stride = dim + dim % 5; /* unpadded or padded rows */
+    size_t n = (ROWS - 1) * stride + dim;
+    Raw xs = raw_new(n, sizeof(uint16_t), 1), cs = raw_new(n, sizeof(uint8_t), 3);
+    Vec q = vec_new(dim, 1), scale = vec_new(dim, 2);
+    fill(r, q.v, dim, 1.0f);
+    fill_f16(r, xs.v, n);
+    uint8_t *codes = cs.v;
+    for (size_t i = 0; i < n; i++)
+        codes[i] = (uint8_t)rng_next(r);
+    for (size_t i = 0; i < dim; i++)
+        scale.v[i] = fabsf(rng_unit(r)) / 255.0f;
+    uint32_t ids[GATHER];
+    for (size_t i = 0; i < GATHER; i++)
+        ids[i] = (uint32_t)(rng_next(r) % ROWS);
+    ids[0] = ROWS - 1;
+    ids[GATHER - 1] = ids[1];
+    const uint16_t *x16 = xs.v;
+    float out[GATHER + 1], expect[GATHER];
+
+    for (size_t i = 0; i < GATHER; i++)
+        expect[i] = k->dot_f16(q.v, x16 + (size_t)ids[i] * stride, dim);
+    out[GATHER] = sentinel();
+    k->dot_f16_gather(q.v, x16, stride, ids, GATHER, dim, out);
+    check_batch_out(rep, "dot_f16_gather", dim, GATHER, out, expect);
+
+    for (size_t i = 0; i < GATHER; i++)
+        expect[i] = k->l2sq_f16(q.v, x16 + (size_t)ids[i] * stride, dim);
+    out[GATHER] = sentinel();
+    k->l2sq_f16_gather(q.v, x16, stride, ids, GATHER, dim, out);
+    check_batch_out(rep, "l2sq_f16_gather", dim, GATHER, out, expect);
+
+    for (size_t i = 0; i < GATHER; i++)
+        expect[i] = k->dot_u8(q.v, codes + (size_t)ids[i] * stride, dim);
+    out[GATHER] = sentinel();
+    k->dot_u8_gather(q.v, codes, stride, ids, GATHER, dim, out);
+    check_batch_out(rep, "dot_u8_gather", dim, GATHER, out, expect);
+
+    for (size_t i = 0; i < GATHER; i++)
+        expect[i] = k->l2sq_u8(q.v, scale.v, codes + (size_t)ids[i] * stride, dim);
+    out[GATHER] = sentinel();
+    k->l2sq_u8_gather(q.v, scale.v, codes, stride, ids, GATHER, dim, out);
+    check_batch_out(rep, "l2sq_u8_gather", dim, GATHER, out, expect);
+
+    out[0] = sentinel(); /* count 0 writes nothing */
+    k->dot_f16_gather(q.v, x16, stride, ids, 0, dim, out);
+    k->l2sq_f16_gather(q.v, x16, stride, ids, 0, dim, out);
+    k->dot_u8_gather(q.v, codes, stride, ids, 0, dim, out);
+    k->l2sq_u8_gather(q.v, scale.v, codes, stride, ids, 0, dim, out);
+    check_batch_out(rep, "quantised count 0", dim, 0, out, expect);
+
+    free(xs.block);
+    free(cs.block);
+    vec_free(&q);
+    vec_free(&scale);
+}
+
+void kernel_parity_quantised(const KernelParityTarget *t, KernelParityReport *rep)
+{
+    Rng r = {UINT64_C(0x5eed0006)};
+    for (size_t dim = 0; dim <= 70; dim++)
+        for (size_t off = 0; off < 4; off++)
+            quant_pair_case(t, rep, &r, dim, off);
+    for (size_t d = 0; d < N_SAMPLE_DIMS; d++)
+        quant_pair_case(t, rep, &r, sample_dims[d], d % 4);
+    for (size_t dim = 0; dim <= 40; dim++)
+        quant_gathers(t, rep, &r, dim);
+    for (size_t d = 0; d < N_SAMPLE_DIMS; d++)
+        quant_gathers(t, rep, &r, sample_dims[d]);
+}
+
 void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep)
 {
     kernel_parity_random(t, rep);
@@ -478,4 +660,5 @@ void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep)
     kernel_parity_cancellation(t, rep);
     kernel_parity_cosine_special(t, rep);
     kernel_parity_batches(t, rep);
+    kernel_parity_quantised(t, rep);
 }

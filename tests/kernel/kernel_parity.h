@@ -11,6 +11,7 @@
  *   cosine : the dot bound divided by |a||b|, plus the norms' relative error, plus 16 ulp of the
  *            final float formula.
  *   batched forms (_many, _gather) must equal the variant's own single op bit for bit.
+ *   quantised rows (f16, u8): the same bounds, with S taken over the widened elements.
  */
 #ifndef VAJRA_TEST_KERNEL_PARITY_H
 #define VAJRA_TEST_KERNEL_PARITY_H
@@ -59,6 +60,12 @@ void kernel_parity_cosine_special(const KernelParityTarget *t, KernelParityRepor
 /* _many and _gather equal the single op bit for bit: strides larger than dim, unaligned rows,
  * repeated and unordered ids, the last row ending the allocation, count 0 writes nothing. */
 void kernel_parity_batches(const KernelParityTarget *t, KernelParityReport *rep);
+
+/* The version-2 slots: f16 rows (random halves, subnormal and large ones among them) and 8-bit
+ * codes, every dimension 0..70 and the sample dimensions, each op against the reference within
+ * the f32 bounds (S from the widened elements / the reference's terms), including a row against
+ * its own decoding (l2 ≈ 0); the gathers equal their single op bit for bit. */
+void kernel_parity_quantised(const KernelParityTarget *t, KernelParityReport *rep);
 
 /* All of the above. */
 void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep);

@@ -50,6 +50,8 @@ fi
     -I"$root/include" -I"$root/plugins/kernel" -I"$root/tests/kernel" \
     "$root/plugins/kernel/kernel_neon.c" \
     "$root/core/distance_reference.c" \
+    "$root/core/distance_reference_quant.c" \
+    "$root/core/half.c" \
     "$root/tests/kernel/kernel_parity.c" \
     "$root/tests/kernel/neon_qemu_main.c" \
     -lm -o "$work/neon-parity"

@@ -19,7 +19,9 @@ static int check_descriptor(const VajraPluginDescriptor *d, const VajraKernelOps
              d->required_cpu == VAJRA_CPU_NEON && ops->version == VAJRA_KERNEL_VTABLE_VERSION &&
              ops->priority == 10 && strcmp(ops->isa, "neon") == 0 && ops->dot && ops->l2sq &&
              ops->cosine_distance && ops->dot_many && ops->l2sq_many && ops->dot_gather &&
-             ops->l2sq_gather;
+             ops->l2sq_gather && ops->dot_f16 && ops->l2sq_f16 && ops->dot_f16_gather &&
+             ops->l2sq_f16_gather && ops->dot_u8 && ops->l2sq_u8 && ops->dot_u8_gather &&
+             ops->l2sq_u8_gather;
     printf("kernel-neon descriptor: %s\n", ok ? "ok" : "WRONG");
     return ok;
 }
@@ -41,6 +43,7 @@ int main(void)
         {"cancellation", kernel_parity_cancellation},
         {"cosine special", kernel_parity_cosine_special},
         {"batches", kernel_parity_batches},
+        {"quantised rows", kernel_parity_quantised},
     };
     KernelParityTarget t = {ops, vajra_kernel_reference(), 0};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {

@@ -33,7 +33,7 @@ typedef struct Variant {
 static const Variant variants[] = {
     {"scalar", 0, 0},
     {"neon", 10, VAJRA_CPU_NEON},
-    {"avx2", 20, VAJRA_CPU_AVX2 | VAJRA_CPU_FMA},
+    {"avx2", 20, VAJRA_CPU_AVX2 | VAJRA_CPU_FMA | VAJRA_CPU_F16C},
     {"avx512", 30, VAJRA_CPU_AVX512F},
 };
 #define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
@@ -132,6 +132,14 @@ START_TEST(test_descriptor)
         ck_assert_ptr_nonnull(l.ops->l2sq_many);
         ck_assert_ptr_nonnull(l.ops->dot_gather);
         ck_assert_ptr_nonnull(l.ops->l2sq_gather);
+        ck_assert_ptr_nonnull(l.ops->dot_f16);
+        ck_assert_ptr_nonnull(l.ops->l2sq_f16);
+        ck_assert_ptr_nonnull(l.ops->dot_f16_gather);
+        ck_assert_ptr_nonnull(l.ops->l2sq_f16_gather);
+        ck_assert_ptr_nonnull(l.ops->dot_u8);
+        ck_assert_ptr_nonnull(l.ops->l2sq_u8);
+        ck_assert_ptr_nonnull(l.ops->dot_u8_gather);
+        ck_assert_ptr_nonnull(l.ops->l2sq_u8_gather);
     }
     unload(&l);
 }
@@ -149,6 +157,14 @@ START_TEST(test_scalar_is_reference)
     ck_assert(l.ops->l2sq_many == vajra_ref_l2sq_many);
     ck_assert(l.ops->dot_gather == vajra_ref_dot_gather);
     ck_assert(l.ops->l2sq_gather == vajra_ref_l2sq_gather);
+    ck_assert(l.ops->dot_f16 == vajra_ref_dot_f16);
+    ck_assert(l.ops->l2sq_f16 == vajra_ref_l2sq_f16);
+    ck_assert(l.ops->dot_f16_gather == vajra_ref_dot_f16_gather);
+    ck_assert(l.ops->l2sq_f16_gather == vajra_ref_l2sq_f16_gather);
+    ck_assert(l.ops->dot_u8 == vajra_ref_dot_u8);
+    ck_assert(l.ops->l2sq_u8 == vajra_ref_l2sq_u8);
+    ck_assert(l.ops->dot_u8_gather == vajra_ref_dot_u8_gather);
+    ck_assert(l.ops->l2sq_u8_gather == vajra_ref_l2sq_u8_gather);
     unload(&l);
 }
 END_TEST
@@ -195,6 +211,8 @@ START_TEST(test_cosine_special) { run_cases(_i, "cosine special", kernel_parity_
 END_TEST
 START_TEST(test_batches) { run_cases(_i, "batches", kernel_parity_batches); }
 END_TEST
+START_TEST(test_quantised) { run_cases(_i, "quantised rows", kernel_parity_quantised); }
+END_TEST
 
 static Suite *kernel_suite(void)
 {
@@ -209,6 +227,7 @@ static Suite *kernel_suite(void)
     tcase_add_loop_test(tc, test_cancellation, 0, N_VARIANTS);
     tcase_add_loop_test(tc, test_cosine_special, 0, N_VARIANTS);
     tcase_add_loop_test(tc, test_batches, 0, N_VARIANTS);
+    tcase_add_loop_test(tc, test_quantised, 0, N_VARIANTS);
     suite_add_tcase(s, tc);
     return s;
 }

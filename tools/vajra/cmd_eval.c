@@ -209,7 +209,7 @@ int cmd_eval(int argc, char **argv)
     c = cli_open_collection("eval", reg, argv[optind], storage);
     if (c == NULL)
         goto out;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     if (a.mode_s == NULL || strcmp(a.mode_s, "all") == 0) /* every mode the index can run */
         a.want[CLI_MODE_VECTOR] = a.want[CLI_MODE_HYBRID] =

@@ -90,7 +90,7 @@ int cmd_index(int argc, char **argv)
     double save_s = cli_now() - t_save;
     struct stat sb;
     long long bytes = stat(output, &sb) == 0 ? (long long)sb.st_size : -1;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     const char *model = NULL, *embedder = vajra_collection_embedder(c, &model);
     if (json) {
@@ -113,12 +113,14 @@ int cmd_index(int argc, char **argv)
             printf("Indexed %zu %u-d vectors", docs.count, docs.dim);
         else
             printf("Indexed %zu documents", docs.count);
+        char desc[256];
+        cli_build_vector_desc(c, desc, sizeof desc);
         if (embedder != NULL)
-            printf(" with %u-d vectors from %s (%s, profile %s, %u threads)", info.dim,
-                   model ? model : embedder, bo.metric, bo.profile, cli_build_threads(&bo));
+            printf(" with %u-d vectors from %s (%s, %s, %u threads)", info.dim,
+                   model ? model : embedder, bo.metric, desc, cli_build_threads(&bo));
         else if (docs.dim)
-            printf("%s (%s, profile %s, %u threads)", docs_path ? " with vectors" : "", bo.metric,
-                   bo.profile, cli_build_threads(&bo));
+            printf("%s (%s, %s, %u threads)", docs_path ? " with vectors" : "", bo.metric, desc,
+                   cli_build_threads(&bo));
         printf(" in %.2f s; saved %s (%.1f MB) in %.2f s\n", build_s, output,
                (double)bytes / 1e6, save_s);
     }

@@ -149,7 +149,7 @@ int cmd_search(int argc, char **argv)
     c = cli_open_collection("search", reg, path, storage);
     if (c == NULL)
         goto out;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     int have_vec = batch ? qvs_path != NULL : qv_spec != NULL;
     if (cli_need_query_vectors("search", c, path, mode != CLI_MODE_LEXICAL, have_vec))

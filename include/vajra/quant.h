@@ -1,0 +1,59 @@
+/* Vajra — quantised vector storage: IEEE binary16 conversion and 8-bit scalar quantisation with
+ * per-dimension ranges. Vector plugins store rows in these forms and score them with the kernel's
+ * version-2 slots (vajra/kernel.h: dot_f16, l2sq_u8, …); these functions are the one definition
+ * of the encodings that every plugin and the parity tests share.
+ *
+ * All functions are pure (no allocation, no global state): thread-safe.
+ */
+#ifndef VAJRA_QUANT_H
+#define VAJRA_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vajra/export.h"
+#include "vajra/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* IEEE 754 binary16 -> binary32, exact for every input (normals, subnormals, ±0, ±inf, NaN with
+ * its payload kept in the top mantissa bits). */
+VAJRA_API float vajra_f16_to_f32(uint16_t half);
+
+/* binary32 -> binary16, rounded to nearest with ties to even (as F16C's VCVTPS2PH with rounding
+ * mode 0 and ARM's FCVT do): magnitudes from 65520 up become ±inf, below 2⁻²⁵ ±0, subnormal halves
+ * are produced; a NaN stays a (quiet) NaN. vajra_f16_to_f32(vajra_f32_to_f16(x)) == x whenever x
+ * is a binary16 value. */
+VAJRA_API uint16_t vajra_f32_to_f16(float value);
+
+/* Convert n floats (dst and src must not overlap). */
+VAJRA_API void vajra_f32_to_f16_array(const float *src, uint16_t *dst, size_t n);
+
+/* 8-bit scalar quantisation. Dimension i keeps a range [lo_i, lo_i + 255·scale_i]; a value x is
+ * stored as the code c = round((x − lo_i) / scale_i) clamped to 0..255, and read back as
+ * lo_i + scale_i·c (so the error per component is at most scale_i/2 inside the range).
+ *
+ * Ranges from `n` rows of `dim` floats (row r at rows + r*dim): lo = the minimum, scale =
+ * (max − min)/255 (0 when every row has the same value there; such a dimension decodes exactly).
+ * lo and scale are the caller's arrays of dim floats.
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT (NULL, n == 0, dim == 0), VAJRA_ERR_BAD_VALUE (a NaN or
+ * infinite component, named by row and dimension; lo/scale are then unspecified). */
+VAJRA_API vajra_status vajra_sq8_ranges(const float *rows, size_t n, uint32_t dim, float *lo,
+                                        float *scale, VajraError *err);
+
+/* Encode one row of dim floats into dim codes. Values outside the range clamp to 0 or 255;
+ * a NaN component encodes as 0. */
+VAJRA_API void vajra_sq8_encode(const float *x, uint32_t dim, const float *lo, const float *scale,
+                                uint8_t *codes);
+
+/* Decode dim codes into floats: out_i = lo_i + scale_i·c_i. */
+VAJRA_API void vajra_sq8_decode(const uint8_t *codes, uint32_t dim, const float *lo,
+                                const float *scale, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VAJRA_QUANT_H */
