@@ -160,6 +160,7 @@ void vajra_collection_free(VajraCollection *c)
     if (c == NULL)
         return;
     snapshot_unref(c->current); /* segments free their indexes through the vtables below */
+    coll_embedder_free(c);      /* before the container its model may point into */
     coll_staged_clear(c);
     g_ptr_array_unref(c->staged);
     g_hash_table_unref(c->staged_ids);
@@ -403,11 +404,22 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     c->dim = opts->dim;
     c->ignore_title = opts->ignore_title != 0;
     c->threads = coll_default_threads(opts->threads);
+    vajra_status st = VAJRA_OK;
+    if (opts->embedder != NULL) { /* the vector side comes from the text: dim is the model's */
+        if (metric == VAJRA_METRIC_COSINE)
+            st = vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                 "an embedder collection uses metric ip or l2, not cosine (its "
+                                 "rows are unit length, or zero for a text it cannot place)");
+        else
+            st = coll_embedder_create(c, opts->embedder, opts->embedder_params,
+                                      opts->n_embedder_params, opts->dim, err);
+    }
     if (c->dim > 0) {
         c->metric = metric;
         c->vector_name = g_strdup(opts->vector_plugin ? opts->vector_plugin : "vector-hnsw");
     }
-    vajra_status st = set_scorer_params(c, opts->scorer_params, opts->n_scorer_params, err);
+    if (st == VAJRA_OK)
+        st = set_scorer_params(c, opts->scorer_params, opts->n_scorer_params, err);
     if (st == VAJRA_OK && opts->attr_schema != NULL)
         st = vajra_attr_schema_parse(opts->attr_schema, &c->schema, err);
     if (st == VAJRA_OK)

@@ -19,6 +19,7 @@
 #include "abi_compat.h"
 #include "vajra/attrs.h"
 #include "vajra/collection.h"
+#include "vajra/embedder.h"
 #include "vajra/filter_expr.h"
 #include "vajra/storage.h"
 
@@ -139,6 +140,14 @@ struct VajraCollection {
     int lock_fd;       /* the writer lock on "<path>.lock", or -1 */
 
     char *path, *storage_name;
+
+    /* The embedder (collection_embed.c), when the vector side is made from the text. */
+    char *embedder_name;        /* NULL: vectors come with the documents */
+    VajraKeyValue *emb_params;  /* owned copies, as given at create (saved in coll.meta) */
+    size_t n_emb_params;
+    VajraEmbedderRef emb;       /* the instance; trained at the first commit or loaded */
+    gint emb_ready;             /* 1 once trained or loaded: embed may run (atomic) */
+    ContainerRef *emb_container; /* what a loaded model points into; NULL when built */
 };
 
 /* ---- collection.c ---- */
@@ -204,6 +213,31 @@ const SegView *snapshot_lookup(const VajraCollection *c, const Snapshot *s, cons
 vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t n,
                            const VajraVectorParams *params, const VajraKeyValue *kv,
                            size_t n_kv, uint32_t threads, Segment **out, VajraError *err);
+
+/* ---- collection_embed.c ---- */
+/* Set up the embedder named in options (create): load, create, fix c->dim. */
+vajra_status coll_embedder_create(VajraCollection *c, const char *name,
+                                  const VajraKeyValue *params, size_t n, uint32_t dim,
+                                  VajraError *err);
+/* Vectors for docs[0..n) (which carry none) into a new array of n × dim floats (g_free), training
+ * the model first on these documents if it is not ready. Caller holds write_lock. */
+vajra_status coll_embed_docs(VajraCollection *c, const VajraDocument *docs, size_t n,
+                             float **out, VajraError *err);
+/* Embed a query text into row[dim]. Errors: VAJRA_ERR_STATE (no model yet), the plugin's. */
+vajra_status coll_embed_query(const VajraCollection *c, const char *text, float *row,
+                              VajraError *err);
+/* coll.meta lines for the embedder, and its model as "coll.emb.*" sections. */
+void coll_embedder_meta(const VajraCollection *c, GString *t);
+vajra_status coll_embedder_save(const VajraCollection *c, const VajraSectionWriter *w,
+                                VajraError *err);
+/* A coll.meta line the embedder owns ("embedder", "embedder-param", "embedder-saved"):
+ * 1 = consumed (st set on error), 0 = not an embedder key. */
+int coll_embedder_meta_line(VajraCollection *c, const char *key, const char *val,
+                            int *saved, vajra_status *st, VajraError *err);
+/* After the meta is parsed: load the saved model (or recreate an untrained one). */
+vajra_status coll_embedder_open(VajraCollection *c, ContainerRef *cref,
+                                const VajraSectionReader *sr, int saved, VajraError *err);
+void coll_embedder_free(VajraCollection *c);
 
 /* ---- collection_persist.c ---- */
 /* Save snapshot `s` to `path` through `storage_plugin` (atomic, durable). */

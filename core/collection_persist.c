@@ -28,6 +28,7 @@ typedef struct FileMeta {
     uint32_t version;
     uint32_t segments;
     int has_segments, has_analyzer, has_vparams;
+    int emb_saved; /* the embedder's model is in "coll.emb.*" */
     uint64_t generation;
 } FileMeta;
 
@@ -103,6 +104,7 @@ static char *meta_text(const VajraCollection *c, const Snapshot *s)
         for (size_t i = 0; i < c->n_vkv; i++)
             g_string_append_printf(t, "vector-param %s %s\n", c->vkv[i].key, c->vkv[i].value);
     }
+    coll_embedder_meta(c, t); /* older readers ignore these keys */
     return g_string_free(t, FALSE);
 }
 
@@ -149,6 +151,10 @@ static vajra_status write_snapshot(const VajraCollection *c, const Snapshot *s,
         if (st == VAJRA_OK)
             st = vajra_attrs_save(empty, sw, SCHEMA_SECTION, err);
         vajra_attrs_free(empty);
+    }
+    if (st == VAJRA_OK && c->embedder_name != NULL) { /* the model: "coll.emb.*" */
+        Prefixed p = {.w = sw, .prefix = "coll."};
+        st = coll_embedder_save(c, &(VajraSectionWriter){&p, prefixed_write}, err);
     }
     for (uint32_t i = 0; st == VAJRA_OK && i < s->nseg; i++)
         st = write_segment(c, &s->segs[i], i, sw, err);
@@ -282,6 +288,8 @@ static vajra_status parse_meta(VajraCollection *c, const char *data, size_t len,
         }
         *sp = '\0';
         const char *key = line, *val = sp + 1;
+        if (i > 0 && coll_embedder_meta_line(c, key, val, &fm->emb_saved, &st, err))
+            continue;
         if (i == 0 && strcmp(key, "vajra-collection") != 0) {
             st = corrupt(err, META_SECTION ": does not start with the format line (\"%.40s\")",
                          key);
@@ -532,6 +540,11 @@ static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
         st = coll_load_lexical(c, err);
     if (st == VAJRA_OK && c->dim > 0)
         st = coll_load_vector(c, err);
+    if (st == VAJRA_OK) {
+        Prefixed p = {.r = sr, .prefix = "coll."};
+        st = coll_embedder_open(c, cref, &(VajraSectionReader){&p, prefixed_find}, fm.emb_saved,
+                                err);
+    }
     uint32_t nseg = fm.version >= 2 ? fm.segments : 1;
     Snapshot *s = st == VAJRA_OK ? snapshot_new(nseg) : NULL;
     if (st == VAJRA_OK && s == NULL)

@@ -39,6 +39,7 @@ struct VajraSearcher {
     uint32_t parts_cap;
     GArray *term_table;        /* VajraLexicalTermStats, from a caller's VajraQueryStats */
     const VajraQueryStats *ext; /* the request's statistics, or NULL */
+    float *qvec;               /* a text query embedded by the collection's embedder (dim) */
 };
 
 static void seg_scratch_free(gpointer p)
@@ -82,6 +83,7 @@ void vajra_searcher_free(VajraSearcher *s)
     g_string_free(s->key, TRUE);
     vajra_lexical_stats_builder_free(s->sb);
     g_free(s->parts);
+    g_free(s->qvec);
     if (s->term_table != NULL)
         g_array_unref(s->term_table);
     free(s);
@@ -480,6 +482,24 @@ static vajra_status fill_results(const VajraCollection *c, Snapshot *snap, const
     return with_attrs ? fill_attrs(snap, r, err) : VAJRA_OK;
 }
 
+/* A vector or hybrid search with a text and no vector, on a collection with an embedder: the
+ * query vector is the text embedded by the collection's model (into the searcher's scratch). */
+static vajra_status embed_text_query(VajraSearcher *s, VajraSearchRequest *q, VajraError *err)
+{
+    const VajraCollection *c = s->c;
+    if (c->embedder_name == NULL || q->vector != NULL || q->text == NULL ||
+        (q->mode != VAJRA_MODE_VECTOR && q->mode != VAJRA_MODE_HYBRID))
+        return VAJRA_OK;
+    if (s->qvec == NULL && (s->qvec = g_try_malloc_n(c->dim, sizeof(float))) == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "search: out of memory");
+    vajra_status st = coll_embed_query(c, q->text, s->qvec, err);
+    if (st != VAJRA_OK)
+        return vajra_error_prefix(err, "search");
+    q->vector = s->qvec;
+    q->dim = c->dim;
+    return VAJRA_OK;
+}
+
 static vajra_status resolve_mode(const VajraSearchRequest *q, uint32_t *mode, VajraError *err)
 {
     *mode = q->mode;
@@ -544,7 +564,9 @@ vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q
     VajraSearchRequest req = {0};
     memcpy(&req, q, q->struct_size < sizeof req ? q->struct_size : sizeof req);
     uint32_t mode = 0;
-    vajra_status st = resolve_mode(&req, &mode, err);
+    vajra_status st = embed_text_query(s, &req, err);
+    if (st == VAJRA_OK)
+        st = resolve_mode(&req, &mode, err);
     if (st != VAJRA_OK)
         return st;
     uint32_t k = req.k ? req.k : 10;

@@ -42,6 +42,14 @@ static vajra_status check_doc(const VajraCollection *c, const VajraDocument *d, 
         st = check_text(c, d, "text", d->text, err);
     if (st != VAJRA_OK || c->dim == 0)
         return st;
+    if (c->embedder_name != NULL) {
+        if (d->vector != NULL)
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "document %s carries a vector, but this collection embeds "
+                                   "its documents with %s (give text only)",
+                                   doc_name(d), c->embedder_name);
+        return VAJRA_OK;
+    }
     if (d->vector == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "document %s has no vector (the collection has dim %u)",
@@ -116,7 +124,7 @@ static void stage_doc(VajraCollection *c, const VajraDocument *d)
     sd->id = g_strdup(d->id);
     sd->title = g_strdup(d->title);
     sd->text = g_strdup(d->text);
-    if (c->dim > 0)
+    if (c->dim > 0 && d->vector != NULL) /* an embedder collection embeds at commit */
         sd->vector = g_memdup2(d->vector, (gsize)c->dim * sizeof(float));
     if (c->schema != NULL && d->attrs != NULL && d->attrs[0] != '\0')
         sd->attrs = g_strdup(d->attrs);
@@ -343,9 +351,18 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
                 docs[n++] = (VajraDocument){sd->id, sd->title, sd->text, sd->vector, c->dim,
                                             sd->attrs};
         }
+        /* An embedder makes the vectors now (training the model on the first batch). */
+        float *rows = NULL;
+        if (c->embedder_name != NULL) {
+            st = coll_embed_docs(c, docs, n, &rows, err);
+            for (size_t i = 0; st == VAJRA_OK && i < n; i++)
+                docs[i].vector = rows + i * c->dim;
+        }
         Segment *seg = NULL;
-        st = segment_build(c, docs, n, &c->vparams, c->vkv, c->n_vkv, c->threads, &seg,
-                           err);
+        if (st == VAJRA_OK)
+            st = segment_build(c, docs, n, &c->vparams, c->vkv, c->n_vkv, c->threads, &seg,
+                               err);
+        g_free(rows);
         g_free(docs);
         if (st == VAJRA_OK)
             next->segs[next->nseg++] = (SegView){.seg = seg};

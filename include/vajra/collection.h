@@ -21,6 +21,16 @@
  * "s<i>.live" (when documents were deleted) and the indexes' "s<i>.lex.*" and "s<i>.hnsw.*".
  * Opening validates everything before anything is searched. Format-1 files open read-only.
  *
+ * With an embedder (VajraCollectionOptions.embedder; docs/embedders.md) the vector side is made
+ * from the text: documents are added without vectors (one that carries a vector is refused,
+ * VAJRA_ERR_INVALID_ARGUMENT), the model is trained (when the plugin trains) on the "title text"
+ * of the documents of the first commit that adds any, then stays fixed: later commits and upserts
+ * embed with it, compaction and promotion keep the stored vectors. A vector or hybrid search
+ * with a text and no vector embeds the text with the same model. The model is saved as
+ * "coll.emb.*" sections and loaded on open (it points into the opened file, which the collection
+ * keeps open). Queries are embedded by any number of searchers at once: the embedder ABI makes
+ * `embed` thread-safe on a trained model, and training happens before any search may embed.
+ *
  * Thread-safety: see "Live collections" below: writers serialise on a lock, compaction runs
  * beside them, searches never wait. A searcher (or a retriever morphism, which owns one) is used
  * by one thread at a time: make one per thread — they are cheap. The collection must outlive
@@ -37,6 +47,7 @@
 #include "vajra/filter.h"
 #include "vajra/lexical.h"
 #include "vajra/morphism.h"
+#include "vajra/params.h"
 #include "vajra/registry.h"
 #include "vajra/scorer.h"
 #include "vajra/status.h"
@@ -79,6 +90,19 @@ typedef struct VajraCollectionOptions {
      * Borrowed for the call. */
     const VajraKeyValue *vector_params;
     size_t n_vector_params;
+    /* Added with embedders (docs/embedders.md): make the vector side from the text. */
+    const char *embedder;          /* embedder plugin, e.g. "embedder-lsa" ("lsa" is short for
+                                    * it); NULL = none: vectors come with the documents. With
+                                    * one, `dim` is 0 (the embedder's) or must equal the
+                                    * embedder's (VAJRA_ERR_DIMENSION); metric ip or l2 (cosine
+                                    * is refused: a text the model cannot place embeds as zero);
+                                    * a plugin that trains must be able to save and load
+                                    * (VAJRA_ERR_UNSUPPORTED otherwise) */
+    const VajraKeyValue *embedder_params; /* the plugin's parameters (e.g. {"dim", "256"});
+                                    * copied; saved in coll.meta (one line each: no line breaks,
+                                    * no space in a key). Unknown keys and bad values are the
+                                    * plugin's VAJRA_ERR_INVALID_ARGUMENT */
+    size_t n_embedder_params;
 } VajraCollectionOptions;
 
 typedef struct VajraCollection VajraCollection;
@@ -103,10 +127,12 @@ typedef struct VajraCollectionInfo {
     size_t n_vector_kv;
 } VajraCollectionInfo;
 
-/* Make an empty collection: loads the lexical, scorer and (dim > 0) vector plugins from `reg`,
- * makes the scorer instance and both indexes. Caller owns *out (vajra_collection_free).
+/* Make an empty collection: loads the lexical, scorer, (dim > 0) vector and embedder plugins from
+ * `reg`, makes the scorer instance, the embedder (untrained) and both indexes. Caller owns *out
+ * (vajra_collection_free).
  * Errors: VAJRA_ERR_INVALID_ARGUMENT (bad options, the message names the field),
- * VAJRA_ERR_NOT_FOUND (a plugin or profile is missing), the plugins' errors, VAJRA_ERR_NO_MEMORY. */
+ * VAJRA_ERR_NOT_FOUND (a plugin or profile is missing), VAJRA_ERR_DIMENSION (dim is not the
+ * embedder's), the plugins' errors, VAJRA_ERR_NO_MEMORY. */
 VAJRA_API vajra_status vajra_collection_create(VajraRegistry *reg,
                                                const VajraCollectionOptions *opts,
                                                VajraCollection **out, VajraError *err);
@@ -131,7 +157,10 @@ VAJRA_API vajra_status vajra_collection_add(VajraCollection *c, const VajraDocBa
 /* Make everything staged searchable at once: builds the staged documents into a new segment,
  * applies staged deletes, and publishes the new state with one pointer swap (searches running
  * meanwhile keep the state they started with). On a writable file the new state is saved
- * durably (fsync, atomic rename) before it is published and before this returns. Nothing staged:
+ * durably (fsync, atomic rename) before it is published and before this returns. With an
+ * embedder, the staged documents are embedded here (the first commit trains the model first:
+ * a training error, e.g. VAJRA_ERR_INVALID_ARGUMENT for a corpus too small for the dimension,
+ * leaves everything staged and the model untrained). Nothing staged:
  * does nothing (idempotent); a read-only collection: nothing to do. On error nothing changes and
  * the staged writes stay staged. Errors: the plugins' build errors, the storage's save errors,
  * VAJRA_ERR_NO_MEMORY. Thread-safe (serialised with other writes). */
@@ -175,6 +204,13 @@ VAJRA_API vajra_status vajra_collection_open_sections(VajraRegistry *reg,
 VAJRA_API void vajra_collection_free(VajraCollection *c);
 
 /* ---- documents ---- */
+
+/* The collection's embedder plugin name ("embedder-lsa"), or NULL when its vectors come with the
+ * documents (or it has none). When `model` is not NULL it gets the embedder's one-line
+ * description ("lsa dim=256 vocab=2870 docs=1400 ...") once the model is trained (first commit)
+ * or loaded, else NULL. Borrowed: valid as long as the collection. Thread-safe. */
+VAJRA_API const char *vajra_collection_embedder(const VajraCollection *c, const char **model);
+
 
 /* Fill *out. Set out->struct_size first: a smaller size (a caller built against an older header)
  * gets the fields that fit and nothing beyond them is written; 0 writes nothing. Thread-safe
@@ -361,7 +397,9 @@ typedef struct VajraSearchRequest {
     uint32_t struct_size;   /* sizeof(VajraSearchRequest) */
     uint32_t mode;          /* VajraSearchMode */
     const char *text;       /* lexical query (UTF-8); NULL when none */
-    const float *vector;    /* query vector (dim floats); NULL when none */
+    const float *vector;    /* query vector (dim floats); NULL when none. NULL in mode VECTOR or
+                             * HYBRID with a text, on a collection with an embedder: the text
+                             * is embedded (AUTO with only a text stays lexical) */
     uint32_t dim;
     uint32_t k;             /* hits wanted; 0 = 10 */
     uint32_t ef;            /* vector search effort (HNSW beam width); 0 = the index's;
@@ -440,7 +478,8 @@ VAJRA_API void vajra_searcher_free(VajraSearcher *s);
 
 /* Search the committed state current at the call. Replaces *results (its old pin is released).
  * Errors: VAJRA_ERR_INVALID_ARGUMENT (no text and no vector, a mode whose query is missing,
- * bad fusion or weight), VAJRA_ERR_NOT_FOUND / VAJRA_ERR_TYPE_MISMATCH (the filter names a field
+ * bad fusion or weight), VAJRA_ERR_STATE (an embedder not trained yet: nothing committed), the
+ * embedder's errors, VAJRA_ERR_NOT_FOUND / VAJRA_ERR_TYPE_MISMATCH (the filter names a field
  * the collection's schema lacks, or compares it with a value of another type), VAJRA_ERR_STATE ("this collection has no vectors"),
  * VAJRA_ERR_DIMENSION, VAJRA_ERR_BAD_VALUE, VAJRA_ERR_ENCODING, VAJRA_ERR_NO_MEMORY. On error
  * *results is left empty. */

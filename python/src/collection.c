@@ -120,12 +120,13 @@ static vajra_status do_save(PyvCollection *self, const void *path, VajraError *e
 
 static const char *const stemmers[] = {"english", "porter", "none", NULL}; /* VajraStemmer */
 
-/* vector_params: a dict of str keys; each value is passed as str(value). *keep holds the strings
+/* vector_params, embedder_params: a dict of str keys; each value is passed as str(value). *keep holds the strings
  * the key/values point into. */
-static int vector_params_arg(PyObject *d, VajraKeyValue **kv, size_t *n, PyObject **keep)
+static int vector_params_arg(PyObject *d, const char *what, VajraKeyValue **kv, size_t *n,
+                             PyObject **keep)
 {
     if (!PyDict_Check(d)) {
-        PyErr_SetString(PyExc_TypeError, "vector_params must be a dict");
+        PyErr_Format(PyExc_TypeError, "%s must be a dict", what);
         return -1;
     }
     Py_ssize_t len = PyDict_Size(d), pos = 0, i = 0;
@@ -143,7 +144,7 @@ static int vector_params_arg(PyObject *d, VajraKeyValue **kv, size_t *n, PyObjec
             return -1;
         }
         Py_DECREF(vs);
-        const char *k = pyv_utf8(key, "vector_params key"), *v = pyv_utf8(vs, "vector_params");
+        const char *k = pyv_utf8(key, what), *v = pyv_utf8(vs, what);
         if (k == NULL || v == NULL)
             return -1;
         (*kv)[i++] = (VajraKeyValue){k, v};
@@ -157,22 +158,24 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
     static char *kwlist[] = {"path", "dim", "metric", "profile", "M", "ef_construction",
                              "ef_search", "threads", "scorer", "k1", "b", "stemmer",
                              "keep_stopwords", "ignore_title", "attr_schema", "vector_plugin",
-                             "vector_params", NULL};
+                             "vector_params", "embedder", "embedder_params", NULL};
     PyObject *path = NULL, *dim_o = Py_None, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None,
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
              *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None,
-             *vplug_o = Py_None, *vparams_o = Py_None;
+             *vplug_o = Py_None, *vparams_o = Py_None, *emb_o = Py_None, *embp_o = Py_None;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOO", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOOOO", kwlist,
                                      pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
                                      &stem_o, &keep_stop, &ignore_title, &schema_o, &vplug_o,
-                                     &vparams_o))
+                                     &vparams_o, &emb_o, &embp_o))
         return NULL;
     PyvCollection *self = NULL;
     VajraCollectionOptions o = {.struct_size = sizeof o};
     PyObject *vkeep = NULL; /* the str() of each vector parameter, alive until create returns */
     VajraKeyValue *vkv = NULL;
+    PyObject *ekeep = NULL; /* the same for the embedder's parameters */
+    VajraKeyValue *ekv = NULL;
     VajraParam params[2];
     unsigned threads = 0;
     char scorer[64];
@@ -214,9 +217,16 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
         goto fail;
     if (vplug_o != Py_None && (o.vector_plugin = pyv_utf8(vplug_o, "vector_plugin")) == NULL)
         goto fail;
-    if (vparams_o != Py_None && vector_params_arg(vparams_o, &vkv, &o.n_vector_params, &vkeep) < 0)
+    if (vparams_o != Py_None &&
+        vector_params_arg(vparams_o, "vector_params", &vkv, &o.n_vector_params, &vkeep) < 0)
         goto fail;
     o.vector_params = vkv;
+    if (emb_o != Py_None && (o.embedder = pyv_utf8(emb_o, "embedder")) == NULL)
+        goto fail;
+    if (embp_o != Py_None &&
+        vector_params_arg(embp_o, "embedder_params", &ekv, &o.n_embedder_params, &ekeep) < 0)
+        goto fail;
+    o.embedder_params = ekv;
     o.analyzer.keep_stopwords = (uint32_t)keep_stop;
     o.ignore_title = (uint32_t)ignore_title;
     self = coll_alloc(type);
@@ -238,12 +248,16 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
     Py_XDECREF(path);
     Py_XDECREF(vkeep);
     PyMem_Free(vkv);
+    Py_XDECREF(ekeep);
+    PyMem_Free(ekv);
     return (PyObject *)self;
 fail:
     Py_XDECREF(self);
     Py_XDECREF(path);
     Py_XDECREF(vkeep);
     PyMem_Free(vkv);
+    Py_XDECREF(ekeep);
+    PyMem_Free(ekv);
     return NULL;
 }
 
@@ -840,6 +854,7 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
         return NULL;
     VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
+    const char *model = NULL, *embedder = vajra_collection_embedder(self->c, &model);
     PyObject *sp = param_dict(i.scorer_params, i.n_scorer_params);
     PyObject *vp = PyDict_New();
     for (size_t k = 0; vp != NULL && k < i.n_vector_kv; k++) {
@@ -849,14 +864,15 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
         Py_XDECREF(v);
     }
     PyObject *d = sp == NULL || vp == NULL ? NULL : Py_BuildValue(
-        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:N}",
+        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:N,s:z,s:z}",
         "count", i.doc_count, "dim", i.dim, "metric", i.dim ? pyv_metric_name(i.metric) : "none",
         "lexical_plugin", i.lexical_plugin ? i.lexical_plugin : "", "scorer_plugin",
         i.scorer_plugin ? i.scorer_plugin : "", "scorer_params", sp, "vector_plugin",
         i.vector_plugin, "profile", i.profile, "path", i.path, "M", i.vector_params.M,
         "ef_construction", i.vector_params.ef_construction, "ef_search",
         i.vector_params.ef_search, "storage_plugin", i.storage_plugin, "pending_path",
-        self->path, "read_only", self->read_only ? Py_True : Py_False, "vector_params", vp);
+        self->path, "read_only", self->read_only ? Py_True : Py_False, "vector_params", vp,
+        "embedder", embedder, "embedder_model", model);
     if (sp == NULL || vp == NULL) { /* Py_BuildValue was not called: N steals only there */
         Py_XDECREF(sp);
         Py_XDECREF(vp);
@@ -920,7 +936,7 @@ static PyMethodDef coll_methods[] = {
      "create($type, path=None, dim=0, *, metric='ip', profile=None, M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
      "keep_stopwords=False, ignore_title=False, attr_schema=None, vector_plugin=None, "
-     "vector_params=None)\n--\n\n"
+     "vector_params=None, embedder=None, embedder_params=None)\n--\n\n"
      "A new, empty collection. dim=0 makes it lexical only. `vector_plugin` names the vector "
      "index ('vector-hnsw' by default; 'vector-flat': exact search) and `vector_params` its "
      "parameters as a dict (values passed as str, e.g. {'storage': 'f16'}; docs/vector.md); "
@@ -928,7 +944,12 @@ static PyMethodDef coll_methods[] = {
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters). "
      "`attr_schema` declares filterable attributes ('lang:keyword, year:int, tags:tags, "
-     "rating:float'); default: inferred from the first batch that carries attributes."},
+     "rating:float'); default: inferred from the first batch that carries attributes. "
+     "`embedder` ('lsa', 'table' or a plugin name) makes the vector side from the text: add "
+     "documents without vectors, search(text, mode='vector'|'hybrid') embeds the query; "
+     "`embedder_params` (a dict, e.g. {'dim': 256, 'seed': 1}) configures it; dim=0 takes the "
+     "embedder's dimension. The model trains at the first commit and is saved with the "
+     "collection (docs/embedders.md)."},
     {"open", (PyCFunction)(void (*)(void))coll_open, METH_VARARGS | METH_KEYWORDS | METH_CLASS,
      "open($type, path, writable=False, *, mmap=True, threads=None)\n--\n\nOpen a saved collection "
      "(files written by `vajra index` too). mmap=True searches the mapped file in place. "

@@ -194,9 +194,9 @@ static PyObject *eval_mode(PyvCollection *self, const Queries *q, const VajraQre
     }
     for (size_t i = 0; i < q->n; i++) {
         reqs[i] = *tmpl;
-        if (tmpl->mode != VAJRA_MODE_VECTOR)
+        if (tmpl->mode != VAJRA_MODE_VECTOR || vec->arr == NULL) /* no vectors: embedded */
             reqs[i].text = q->texts[i];
-        if (tmpl->mode != VAJRA_MODE_LEXICAL) {
+        if (tmpl->mode != VAJRA_MODE_LEXICAL && vec->arr != NULL) {
             reqs[i].dim = vec->dim;
             reqs[i].vector = vec->data + i * vec->dim;
         }
@@ -269,9 +269,12 @@ PyObject *pyv_collection_evaluate(PyvCollection *self, PyObject *args, PyObject 
     Py_DECREF(k_val);
     if (bad)
         return NULL;
-    int want[3] = {mode == 0 || mode == 3, mode == 1 || (mode == 3 && vec_o != Py_None),
-                   mode == 2 || (mode == 3 && vec_o != Py_None)};
-    if ((mode == 1 || mode == 2) && vec_o == Py_None) {
+    /* Without query vectors, a collection with an embedder embeds the query texts. */
+    int has_vec = vec_o != Py_None ||
+                  (self->c != NULL && vajra_collection_embedder(self->c, NULL) != NULL);
+    int want[3] = {mode == 0 || mode == 3, mode == 1 || (mode == 3 && has_vec),
+                   mode == 2 || (mode == 3 && has_vec)};
+    if ((mode == 1 || mode == 2) && !has_vec) {
         pyv_request_release(&tmpl);
         PyErr_Format(PyExc_ValueError, "mode=%R needs query vectors", mode_o);
         return NULL;

@@ -143,12 +143,16 @@ class Collection:
                stemmer: Literal["english", "porter", "none"] = "english",
                keep_stopwords: bool = False, ignore_title: bool = False,
                attr_schema: str | None = None, vector_plugin: str | None = None,
-               vector_params: dict[str, object] | None = None) -> "Collection":
+               vector_params: dict[str, object] | None = None, embedder: str | None = None,
+               embedder_params: Mapping[str, str | int | float] | None = None
+               ) -> "Collection":
         """A new, empty collection (dim=0: lexical only). With `path`, commit() also saves
         there. `attr_schema` declares filterable attributes ("lang:keyword, year:int");
         default: inferred from the first batch carrying attributes. `vector_plugin` picks the
         vector index ("vector-hnsw", "vector-flat"), `vector_params` its parameters
-        ({"storage": "f16"}; values passed as str)."""
+        ({"storage": "f16"}; values passed as str). `embedder` ("lsa", "table") makes the
+        vectors from the text, trained at the first commit and saved with the collection;
+        `embedder_params` configure it ({"dim": 256})."""
     @classmethod
     def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True,
              threads: int | None = None) -> "Collection":

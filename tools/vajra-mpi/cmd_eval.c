@@ -61,6 +61,9 @@ int vmpi_eval(int argc, char **argv)
     }
     if (cli_eval_args_check("eval", argc, optind, "DIR", &a) != 0)
         return CLI_EXIT_USAGE;
+    if ((a.want[CLI_MODE_VECTOR] || a.want[CLI_MODE_HYBRID]) && a.qv_path == NULL)
+        return cli_usage_error("eval", "--mode %s needs --query-vectors (vajra-mpi does not "
+                               "embed text queries)", a.mode_s);
     const char *queries_path = a.queries_path, *qrels_path = a.qrels_path, *qv_path = a.qv_path;
     const char *storage = a.storage;
     uint32_t k = a.k, depth = a.depth, ef = a.ef;

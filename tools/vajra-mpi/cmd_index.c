@@ -88,6 +88,9 @@ int vmpi_index(int argc, char **argv)
         return cli_usage_error("index", "expected one DOCS.jsonl argument (or --vectors FILE)");
     if (output == NULL)
         return cli_usage_error("index", "missing -o DIR");
+    if (ia.build.embedder != NULL) /* each shard would train its own model */
+        return cli_usage_error("index", "--embedder is not supported by vajra-mpi (each shard "
+                               "would train its own model)");
     if (vectors && vector_field)
         return cli_usage_error("index", "give --vectors or --vector-field, not both");
     const char *docs_path = argc - optind == 1 ? argv[optind] : NULL;

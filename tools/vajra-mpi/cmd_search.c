@@ -75,6 +75,10 @@ int vmpi_search(int argc, char **argv)
     }
     if (cli_search_args_check("search", argc, argv, optind, "DIR", &a) != 0)
         return CLI_EXIT_USAGE;
+    if (a.mode != CLI_MODE_LEXICAL && (a.batch ? a.qvs_path == NULL : a.qv_spec == NULL))
+        return cli_usage_error("search", "%s search needs %s (vajra-mpi does not embed text "
+                               "queries)", cli_mode_name(a.mode),
+                               a.batch ? "--query-vectors FILE" : "--query-vector FILE[:ROW]");
     if (!a.batch && replicas > 1)
         return cli_usage_error("search", "--replicas is for --queries (a batch)");
     if (strcmp(a.fusion.method, "rrf") && strcmp(a.fusion.method, "minmax") &&

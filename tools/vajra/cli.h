@@ -149,6 +149,10 @@ typedef struct CliSearcher {
     int with_attrs;
 } CliSearcher;
 
+/* A vector or hybrid search (want_vec) without query vectors (!have_vec) needs an index with an
+ * embedder: prints why not and returns non-zero; 0 when the search can run. */
+int cli_need_query_vectors(const char *cmd, VajraCollection *c, const char *path, int want_vec,
+                           int have_vec);
 /* Make the retriever for `mode` (hybrid: fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩ with each side fetching
  * `depth` candidates and the fusion keeping k). ef as for vajra_collection_vector_retriever.
  * Prints errors; returns non-zero on failure. */
@@ -321,6 +325,7 @@ int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument 
 /* ---- building a collection (shared by index and bench) ---- */
 
 #define CLI_MAX_VECTOR_PARAMS 32
+#define CLI_MAX_EMBEDDER_PARAMS 16
 
 typedef struct CliBuildOptions {
     const char *metric, *profile, *scorer, *language;
@@ -334,13 +339,19 @@ typedef struct CliBuildOptions {
                                                    * into vparam_keys, the values into argv */
     char vparam_keys[CLI_MAX_VECTOR_PARAMS][64];
     size_t n_vparams;
+    /* --embedder NAME: vectors made from the text (docs/embedders.md); --embedder-param K=V
+     * (repeatable); --dim N (the embedder's "dim" parameter unless one is given). */
+    const char *embedder;
+    const char *embedder_kv[CLI_MAX_EMBEDDER_PARAMS];
+    size_t n_embedder_kv;
+    uint32_t dim;
 } CliBuildOptions;
 
 enum {
     CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
     CLI_OPT_LANGUAGE, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
     CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET, CLI_OPT_ATTR_SCHEMA, CLI_OPT_VECTOR_PLUGIN,
-    CLI_OPT_VECTOR_PARAM
+    CLI_OPT_VECTOR_PARAM, CLI_OPT_EMBEDDER, CLI_OPT_EMBEDDER_PARAM, CLI_OPT_DIM
 };
 
 /* getopt_long entries for the build options (put them first in a command's table). */
@@ -362,7 +373,10 @@ enum {
     {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                           \
     {"attr-schema", required_argument, NULL, CLI_OPT_ATTR_SCHEMA},                             \
     {"vector-plugin", required_argument, NULL, CLI_OPT_VECTOR_PLUGIN},                         \
-    {"vector-param", required_argument, NULL, CLI_OPT_VECTOR_PARAM}
+    {"vector-param", required_argument, NULL, CLI_OPT_VECTOR_PARAM},                           \
+    {"embedder", required_argument, NULL, CLI_OPT_EMBEDDER},                                   \
+    {"embedder-param", required_argument, NULL, CLI_OPT_EMBEDDER_PARAM},                       \
+    {"dim", required_argument, NULL, CLI_OPT_DIM}
 
 /* Help text for the build options. */
 #define CLI_BUILD_HELP                                                                         \
@@ -389,6 +403,11 @@ enum {
     "  --attr-schema SPEC         filterable attributes, e.g. \"lang:keyword, year:int\"\n"   \
     "                             (default: inferred from the documents' other fields;\n"    \
     "                             docs/filters.md)\n"                                         \
+    "  --embedder NAME            make the vectors from the text with an embedder plugin\n"   \
+    "                             (lsa, table; docs/embedders.md): trained on the documents\n" \
+    "                             and saved in the index; give no vectors with it\n"         \
+    "  --embedder-param KEY=VALUE an embedder parameter (repeatable), e.g. seed=1\n"          \
+    "  --dim N                    the embedder's dimension (its \"dim\" parameter)\n"         \
     "  -q, --quiet                no progress bar (drawn only on a terminal anyway); index\n"  \
     "                             also prints no summary: only errors\n"
 
@@ -399,6 +418,9 @@ void cli_build_vector_desc(const VajraCollection *c, char *buf, size_t size);
 uint32_t cli_build_threads(const CliBuildOptions *o);
 /* Take one option from getopt: 1 = handled, 0 = not a build option, -1 = bad value (printed). */
 int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *o);
+/* After getopt: options that only make sense together. Returns 0, or CLI_EXIT_USAGE after
+ * printing the usage error. */
+int cli_build_check(const char *cmd, const CliBuildOptions *o);
 /* Create a collection and add every document (progress bar with ETA on a terminal unless
  * o->quiet), then commit.
  * *build_s receives the seconds spent adding and committing. Prints errors. */

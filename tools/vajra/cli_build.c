@@ -60,6 +60,20 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
     }
     case CLI_OPT_SCORER: o->scorer = arg; return 1;
     case CLI_OPT_ATTR_SCHEMA: o->attr_schema = arg; return 1;
+    case CLI_OPT_EMBEDDER: o->embedder = arg; return 1;
+    case CLI_OPT_EMBEDDER_PARAM: {
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg) {
+            cli_usage_error(cmd, "--embedder-param takes KEY=VALUE, not \"%s\"", arg);
+            return -1;
+        }
+        if (o->n_embedder_kv == CLI_MAX_EMBEDDER_PARAMS) {
+            cli_usage_error(cmd, "at most %d --embedder-param", CLI_MAX_EMBEDDER_PARAMS);
+            return -1;
+        }
+        o->embedder_kv[o->n_embedder_kv++] = arg;
+        return 1;
+    }
     case CLI_OPT_KEEP_STOP: o->keep_stopwords = 1; return 1;
     case CLI_OPT_IGNORE_TITLE: o->ignore_title = 1; return 1;
     case 'q':
@@ -68,7 +82,8 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
     case CLI_OPT_BATCH:
     case CLI_OPT_M:
     case CLI_OPT_EFC:
-    case CLI_OPT_EFS: {
+    case CLI_OPT_EFS:
+    case CLI_OPT_DIM: {
         uint32_t v = 0;
         if (!cli_parse_u32(arg, &v) || v == 0) {
             cli_usage_error(cmd, "expected a positive integer, not \"%s\"", arg);
@@ -78,6 +93,7 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
           : ch == CLI_OPT_BATCH ? &o->batch
           : ch == CLI_OPT_M     ? &o->M
           : ch == CLI_OPT_EFC   ? &o->efc
+          : ch == CLI_OPT_DIM   ? &o->dim
                                 : &o->efs) = v;
         return 1;
     }
@@ -106,6 +122,11 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
 {
     *out = NULL;
     VajraError err = {0};
+    if (o->embedder != NULL && docs->dim != 0) {
+        cli_error(cmd, "%s: give vectors or --embedder, not both (an embedder makes the vectors "
+                  "from the text)", docs_path);
+        return 1;
+    }
     VajraCollectionOptions co = {.struct_size = sizeof co};
     co.scorer_plugin = o->scorer;
     VajraParam params[2];
@@ -137,9 +158,34 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     co.ef_construction = o->efc;
     co.ef_search = o->efs;
     co.threads = cli_build_threads(o);
+    /* An embedder: the "KEY=VALUE" options split, and --dim as its "dim" parameter. */
+    VajraKeyValue kv[CLI_MAX_EMBEDDER_PARAMS + 1];
+    char *keys[CLI_MAX_EMBEDDER_PARAMS] = {0};
+    char dim_text[16];
+    size_t nkv = 0;
+    int have_dim = 0;
+    for (size_t i = 0; i < o->n_embedder_kv; i++) {
+        const char *eq = strchr(o->embedder_kv[i], '=');
+        keys[i] = g_strndup(o->embedder_kv[i], (gsize)(eq - o->embedder_kv[i]));
+        kv[nkv++] = (VajraKeyValue){keys[i], eq + 1};
+        have_dim |= strcmp(keys[i], "dim") == 0;
+    }
+    if (o->embedder != NULL && o->dim != 0 && !have_dim) {
+        snprintf(dim_text, sizeof dim_text, "%u", o->dim);
+        kv[nkv++] = (VajraKeyValue){"dim", dim_text};
+    }
+    if (o->embedder != NULL) {
+        co.embedder = o->embedder;
+        co.embedder_params = kv;
+        co.n_embedder_params = nkv;
+        co.dim = o->dim;
+    }
 
     VajraCollection *c = NULL;
-    if (vajra_collection_create(reg, &co, &c, &err) != VAJRA_OK) {
+    vajra_status cst = vajra_collection_create(reg, &co, &c, &err);
+    for (size_t i = 0; i < o->n_embedder_kv; i++)
+        g_free(keys[i]);
+    if (cst != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         return 1;
     }
@@ -167,6 +213,13 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     }
     *build_s = cli_now() - t0;
     *out = c;
+    return 0;
+}
+
+int cli_build_check(const char *cmd, const CliBuildOptions *o)
+{
+    if (o->embedder == NULL && (o->dim != 0 || o->n_embedder_kv > 0))
+        return cli_usage_error(cmd, "--dim and --embedder-param go with --embedder");
     return 0;
 }
 

@@ -286,6 +286,17 @@ int cli_parse_mode(const char *s, CliMode *out)
     return 0;
 }
 
+int cli_need_query_vectors(const char *cmd, VajraCollection *c, const char *path, int want_vec,
+                           int have_vec)
+{
+    if (!want_vec || have_vec || vajra_collection_embedder(c, NULL) != NULL)
+        return 0;
+    cli_error(cmd, "%s has no embedder, so vector and hybrid searches need query vectors "
+              "(--query-vector, --query-vectors); index it with --embedder to search by text "
+              "alone", path);
+    return 1;
+}
+
 int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMode mode,
                       uint32_t k, uint32_t depth, uint32_t ef, const CliFusion *fusion)
 {
@@ -322,6 +333,10 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     }
     if (st == VAJRA_OK)
         st = vajra_value_new(dom, &s->query, &err);
+    /* An index with an embedder embeds text queries in the one-call search (the retrievers
+     * take vectors): go through it for vector and hybrid searches. */
+    if (st == VAJRA_OK && mode != CLI_MODE_LEXICAL && vajra_collection_embedder(c, NULL) != NULL)
+        st = vajra_searcher_new(c, &s->vs, &err);
     if (st != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         cli_searcher_clear(s);
@@ -339,7 +354,7 @@ int cli_searcher_filter(const char *cmd, CliSearcher *s, VajraCollection *c,
         return 1;
     }
     s->with_attrs = with_attrs;
-    if (vajra_searcher_new(c, &s->vs, &err) != VAJRA_OK) {
+    if (s->vs == NULL && vajra_searcher_new(c, &s->vs, &err) != VAJRA_OK) {
         cli_error_vajra(cmd, &err);
         return 1;
     }
@@ -352,7 +367,8 @@ static vajra_status run_one_call(CliSearcher *s, const char *text, const float *
     static const uint32_t modes[] = {VAJRA_MODE_LEXICAL, VAJRA_MODE_VECTOR, VAJRA_MODE_HYBRID};
     const char *m = s->fusion.method;
     VajraSearchRequest q = {.struct_size = sizeof q, .mode = modes[s->mode],
-                            .text = s->mode == CLI_MODE_VECTOR ? NULL : (text ? text : ""),
+                            .text = s->mode == CLI_MODE_VECTOR && vec != NULL ? NULL
+                                                                              : (text ? text : ""),
                             .vector = s->mode == CLI_MODE_LEXICAL ? NULL : vec, .dim = s->dim,
                             .k = s->k, .ef = s->ef, .depth = s->depth,
                             .fusion = strcmp(m, "minmax") == 0   ? VAJRA_FUSE_MINMAX

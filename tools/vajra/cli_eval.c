@@ -116,9 +116,7 @@ int cli_eval_args_check(const char *cmd, int argc, int first, const char *what, 
         CliMode m;
         if (!cli_parse_mode(a->mode_s, &m))
             return cli_usage_error(cmd, "--mode takes lexical, vector, hybrid or all");
-        if (m != CLI_MODE_LEXICAL && a->qv_path == NULL)
-            return cli_usage_error(cmd, "--mode %s needs --query-vectors", a->mode_s);
-        a->want[m] = 1;
+        a->want[m] = 1; /* without --query-vectors: the index's embedder (checked once open) */
     }
     if (a->depth == 0)
         a->depth = a->k;

@@ -98,7 +98,9 @@ int cli_search_args_check(const char *cmd, int argc, char **argv, int first, con
     if (a->mode != CLI_MODE_VECTOR && !have_text)
         return cli_usage_error(cmd, "%s search needs %s", cli_mode_name(a->mode),
                                a->batch ? "--queries FILE" : "a query TEXT (or --query-file)");
-    if (a->mode != CLI_MODE_LEXICAL && !have_vec)
+    /* Without query vectors a vector or hybrid search embeds the text with the index's
+     * embedder; whether the index has one is checked once it is open (cli_need_query_vectors). */
+    if (a->mode != CLI_MODE_LEXICAL && !have_vec && !have_text)
         return cli_usage_error(cmd, "%s search needs %s", cli_mode_name(a->mode),
                                a->batch ? "--query-vectors FILE" : "--query-vector FILE[:ROW]");
     if (a->depth == 0)

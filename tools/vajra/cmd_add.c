@@ -29,6 +29,14 @@ static int check_vectors(const CliLive *l, const CliDocs *docs, const char *docs
 {
     VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(l->c, &in);
+    const char *embedder = vajra_collection_embedder(l->c, NULL);
+    if (embedder != NULL) { /* the collection makes the vectors from the text */
+        if (docs->dim == 0)
+            return 0;
+        cli_error(l->cmd, "%s makes its vectors from the text with %s: leave out the vectors of "
+                  "%s; nothing was changed", l->path, embedder, vectors ? vectors : docs_path);
+        return 1;
+    }
     if (in.dim == 0 && docs->dim > 0) {
         cli_error(l->cmd, "%s has no vectors (it was indexed lexical only): leave out the "
                   "vectors of %s; nothing was changed", l->path, vectors ? vectors : docs_path);

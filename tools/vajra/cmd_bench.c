@@ -136,6 +136,8 @@ int cmd_bench(int argc, char **argv)
         default: return cli_usage_error("bench", "bad option");
         }
     }
+    if (cli_build_check("bench", &bo) != 0)
+        return CLI_EXIT_USAGE;
     if (ba.json)
         bo.quiet = 1;
     if (argc - optind > 1 || (argc - optind == 0 && vectors == NULL))

@@ -211,6 +211,12 @@ int cmd_eval(int argc, char **argv)
         goto out;
     VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
+    if (a.mode_s == NULL || strcmp(a.mode_s, "all") == 0) /* every mode the index can run */
+        a.want[CLI_MODE_VECTOR] = a.want[CLI_MODE_HYBRID] =
+            qv_path != NULL || vajra_collection_embedder(c, NULL) != NULL;
+    if (cli_need_query_vectors("eval", c, argv[optind],
+                               want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID], qv_path != NULL))
+        goto out;
     if (qv_path != NULL && (want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID]) &&
         cli_check_query_dim("eval", argv[optind], info.dim, qv_path, qv.dim))
         goto out;

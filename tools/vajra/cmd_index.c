@@ -62,6 +62,8 @@ int cmd_index(int argc, char **argv)
                                         "alone");
     if (output == NULL)
         return cli_usage_error("index", "missing -o INDEX");
+    if (cli_build_check("index", &bo) != 0)
+        return CLI_EXIT_USAGE;
     if (vectors && vector_field)
         return cli_usage_error("index", "give --vectors or --vector-field, not both");
     if (vector_field && argc - optind == 0)
@@ -88,8 +90,11 @@ int cmd_index(int argc, char **argv)
     double save_s = cli_now() - t_save;
     struct stat sb;
     long long bytes = stat(output, &sb) == 0 ? (long long)sb.st_size : -1;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
+    vajra_collection_info(c, &info);
+    const char *model = NULL, *embedder = vajra_collection_embedder(c, &model);
     if (json) {
-        printf("{\"docs\": %zu, \"dim\": %u, \"build_s\": ", docs.count, docs.dim);
+        printf("{\"docs\": %zu, \"dim\": %u, \"build_s\": ", docs.count, info.dim);
         cli_json_number(stdout, build_s);
         printf(", \"save_s\": ");
         cli_json_number(stdout, save_s);
@@ -97,18 +102,25 @@ int cmd_index(int argc, char **argv)
         cli_json_number(stdout, cli_now() - t0);
         printf(", \"path\": ");
         cli_json_string(stdout, output);
-        printf(", \"bytes\": %lld}\n", bytes);
+        printf(", \"bytes\": %lld", bytes);
+        if (embedder != NULL) {
+            printf(", \"embedder\": ");
+            cli_json_string(stdout, model ? model : embedder);
+        }
+        printf("}\n");
     } else if (!bo.quiet) {
         if (docs_path == NULL)
             printf("Indexed %zu %u-d vectors", docs.count, docs.dim);
         else
             printf("Indexed %zu documents", docs.count);
-        if (docs.dim) {
-            char desc[256];
-            cli_build_vector_desc(c, desc, sizeof desc);
+        char desc[256];
+        cli_build_vector_desc(c, desc, sizeof desc);
+        if (embedder != NULL)
+            printf(" with %u-d vectors from %s (%s, %s, %u threads)", info.dim,
+                   model ? model : embedder, bo.metric, desc, cli_build_threads(&bo));
+        else if (docs.dim)
             printf("%s (%s, %s, %u threads)", docs_path ? " with vectors" : "", bo.metric, desc,
                    cli_build_threads(&bo));
-        }
         printf(" in %.2f s; saved %s (%.1f MB) in %.2f s\n", build_s, output,
                (double)bytes / 1e6, save_s);
     }

@@ -201,11 +201,12 @@ int cmd_info(int argc, char **argv)
     unsigned dim = meta_uint(&meta, "dim");
 
     /* Which of the plugins the file names can be loaded here. */
-    const char *needed[3] = {meta_get(&meta, "lexical"), meta_get(&meta, "scorer"),
-                             dim ? meta_get(&meta, "vector") : NULL};
-    const VajraPluginKind kinds[3] = {VAJRA_PLUGIN_LEXICAL, VAJRA_PLUGIN_SCORER,
-                                      VAJRA_PLUGIN_VECTOR};
-    for (int i = 0; i < 3; i++) {
+    const char *embedder = meta_get(&meta, "embedder");
+    const char *needed[4] = {meta_get(&meta, "lexical"), meta_get(&meta, "scorer"),
+                             dim ? meta_get(&meta, "vector") : NULL, embedder};
+    const VajraPluginKind kinds[4] = {VAJRA_PLUGIN_LEXICAL, VAJRA_PLUGIN_SCORER,
+                                      VAJRA_PLUGIN_VECTOR, VAJRA_PLUGIN_EMBEDDER};
+    for (int i = 0; i < 4; i++) {
         VajraPlugin *p = NULL;
         if (needed[i] == NULL)
             continue;
@@ -240,6 +241,9 @@ int cmd_info(int argc, char **argv)
         meta_vp.seed = seed;
         vp = &meta_vp;
     }
+    const char *model = NULL; /* the embedder's own description, when it could be loaded */
+    if (c != NULL)
+        vajra_collection_embedder(c, &model);
     struct stat sb;
     long long bytes = stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
     size_t nsec = ops->container_count(cont);
@@ -289,6 +293,10 @@ int cmd_info(int argc, char **argv)
                    vp->M, vp->ef_construction, vp->ef_search, (unsigned long long)vp->seed);
         else
             printf("null");
+        printf(", \"embedder\": ");
+        cli_json_string(stdout, embedder);
+        printf(", \"embedder_model\": ");
+        cli_json_string(stdout, model);
         printf(", \"missing_plugins\": [");
         for (guint i = 0; i < missing->len; i++) {
             printf("%s", i ? ", " : "");
@@ -323,6 +331,9 @@ int cmd_info(int argc, char **argv)
         } else {
             printf("Vectors:    none (lexical only)\n");
         }
+        if (embedder != NULL)
+            printf("Embedder:   %s%s%s%s (vectors made from the text)\n", embedder,
+                   model ? " (" : "", model ? model : "", model ? ")" : "");
         if (missing->len) {
             printf("Missing:   ");
             for (guint i = 0; i < missing->len; i++)

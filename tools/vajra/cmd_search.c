@@ -151,7 +151,10 @@ int cmd_search(int argc, char **argv)
         goto out;
     VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
-    if (mode != CLI_MODE_LEXICAL &&
+    int have_vec = batch ? qvs_path != NULL : qv_spec != NULL;
+    if (cli_need_query_vectors("search", c, path, mode != CLI_MODE_LEXICAL, have_vec))
+        goto out;
+    if (mode != CLI_MODE_LEXICAL && have_vec &&
         cli_check_query_dim("search", path, info.dim, batch ? qvs_path : qv_spec, qv.dim))
         goto out;
     if (cli_searcher_init("search", &s, c, mode, k, depth, exact ? VAJRA_EF_EXACT : ef, &fusion))
@@ -165,7 +168,8 @@ int cmd_search(int argc, char **argv)
             cli_error("search", "%s: cannot create: %s", output, strerror(errno));
             goto out;
         }
-        if (cli_search_batch("search", &s, c, mode == CLI_MODE_VECTOR ? NULL : queries,
+        if (cli_search_batch("search", &s, c,
+                             mode == CLI_MODE_VECTOR && qvs_path != NULL ? NULL : queries,
                              mode == CLI_MODE_LEXICAL ? NULL : &qv, format, run_name, out_f) == 0)
             status = CLI_EXIT_OK;
         goto out;
