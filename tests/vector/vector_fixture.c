@@ -188,3 +188,16 @@ double vecset_recall(const VecSet *v, size_t q, const VajraHits *hits, size_t k)
     }
     return (double)good / (double)k;
 }
+
+float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed)
+{
+    float *v = malloc(sizeof(float) * n * dim);
+    if (v == NULL)
+        return NULL;
+    uint64_t s = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n * dim; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        v[i] = (float)((double)(s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+    }
+    return v;
+}

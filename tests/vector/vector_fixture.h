@@ -38,4 +38,7 @@ void vecset_clear(VecSet *v);
  * score is >= the k-th true score − 1e-6 (ties, as the data README says). */
 double vecset_recall(const VecSet *v, size_t q, const VajraHits *hits, size_t k);
 
+/* n × dim deterministic pseudo-random floats in [-1, 1) from `seed` (malloc'd; caller frees). */
+float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed);
+
 #endif
