@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measure and draw Vajra's scaling and its recall–QPS curve against hnswlib, in one run:
 #   docs/bench-scale.svg       build time, p50 latency and recall@10 against collection size
-#                              (WordNet 1k/10k/20k/50k, texts + lsa384 vectors) per HNSW profile
+#                              (WordNet 1k/10k/20k/50k, texts + lsa384 vectors) per HNSW profile;
+#                              the .tsv also has GloVe-100 10k/50k/100k and each run's peak RSS,
+#                              and bench/fit_scaling.py fits the growth exponents from it
 #   docs/bench-recall-qps.svg  recall@10 against speed (1 / p50 latency: robust against the other
 #                              jobs of a shared machine; mean QPS is in the .tsv too) on WordNet 50k:
 #                              Vajra's fast and quality profiles over ef, and hnswlib
@@ -38,18 +40,40 @@ esac
 # One field of a one-line JSON object.
 field() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])[sys.argv[2]]; print("nan" if v is None else v)' "$1" "$2"; }
 
+# One `vajra bench` run (JSON on stdout) with its peak resident set size (kB) appended as "rss_kb".
+bench_rss() {
+  local out rss
+  out=$(/usr/bin/time -f 'rss_kb=%M' -o "$tmp/rss" "$vajra" "$@")
+  rss=$(sed -n 's/^rss_kb=//p' "$tmp/rss")
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); j["rss_kb"]=int(sys.argv[2]); print(json.dumps(j))' "$out" "$rss"
+}
+
+# One row of the scale table.
+scale_row() { # dataset size profile json
+  printf '%s %s %s %s %s %s %s %s\n' "$2" "$3" "$(field "$4" build_s)" "$(field "$4" p50_ms)" \
+    "$(field "$4" recall@10)" "$(field "$4" threads)" "$1" "$(field "$4" rss_kb)" | tee -a "$scale_tsv"
+}
+
 measure() {
   local tmp
   tmp=$(mktemp -d /tmp/vajra-plot.XXXXXX)
   trap 'rm -rf "$tmp"' RETURN
-  echo "# size profile build_s p50_ms recall@10 threads (vajra bench, vector mode, $nq queries)" > "$scale_tsv"
+  echo "# size profile build_s p50_ms recall@10 threads dataset peak_rss_kb (vajra bench, vector mode, $nq queries)" > "$scale_tsv"
   for n in 1000 10000 20000 50000; do
     for profile in instant fast quality; do
-      j=$("$vajra" bench "$wn/corpus.jsonl" --vectors "$wn/lsa384.docs50k.f16.npy" --limit "$n" \
+      j=$(bench_rss bench "$wn/corpus.jsonl" --vectors "$wn/lsa384.docs50k.f16.npy" --limit "$n" \
             --query-vectors "$wn/lsa384.queries.npy" --mode vector --profile "$profile" \
             --max-queries "$nq" --repeat 1 --json)
-      printf '%s %s %s %s %s %s\n' "$n" "$profile" "$(field "$j" build_s)" "$(field "$j" p50_ms)" \
-        "$(field "$j" recall@10)" "$(field "$j" threads)" | tee -a "$scale_tsv"
+      scale_row wordnet "$n" "$profile" "$j"
+    done
+  done
+  # GloVe-100 (vectors only, unit length: inner product = cosine), prefixes of the 100k base.
+  for n in 10000 50000 100000; do
+    for profile in instant fast quality; do
+      j=$(bench_rss bench --vectors "$data/glove/glove100.base100k.f16.npy" --limit "$n" \
+            --query-vectors "$data/glove/glove100.queries.npy" --mode vector --profile "$profile" \
+            --max-queries "$nq" --repeat 1 --json)
+      scale_row glove "$n" "$profile" "$j"
     done
   done
 
@@ -97,13 +121,13 @@ set xlabel "documents"
 set key top left
 set grid
 set title "build time (s, $(awk '!/^#/ {print $6; exit}' "$scale_tsv") threads)"
-plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:3 with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p && (\$7 == \"wordnet\" || \$7 == \"\")' $scale_tsv" using 1:3 with linespoints title p
 set title "p50 latency (ms, 1 thread, k = 10)"
-plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:4 with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p && (\$7 == \"wordnet\" || \$7 == \"\")' $scale_tsv" using 1:4 with linespoints title p
 set title "recall@10 vs exact search"
 set yrange [*:1]
 set key bottom left
-plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p' $scale_tsv" using 1:5 with linespoints title p
+plot for [p in "instant fast quality"] "< awk -v p=".p." '\$2 == p && (\$7 == \"wordnet\" || \$7 == \"\")' $scale_tsv" using 1:5 with linespoints title p
 unset multiplot
 
 set terminal $term_curve
@@ -121,3 +145,6 @@ set grid
 plot for [e in "vajra-fast vajra-quality hnswlib-M16-efc200"] "< awk -v e=".e." '\$1 == e' $curve_tsv" using 3:(1000/\$5) with linespoints title e
 GP
 echo "wrote $figs/bench-scale.$format $figs/bench-recall-qps.$format"
+# Growth exponents (build time and p50 ~ N^a, least squares on log–log) and bytes per vector
+# (slope of peak RSS against N), per dataset and profile: the table docs/benchmarks.md quotes.
+python3 bench/fit_scaling.py "$scale_tsv"

@@ -176,6 +176,7 @@ void vajra_collection_free(VajraCollection *c)
     g_free(c->scorer_name);
     g_free(c->vector_name);
     g_free(c->profile);
+    coll_kv_free(c->vkv, c->n_vkv);
     vajra_attr_schema_free(c->schema);
     g_free(c->language);
     if (c->lock_fd >= 0)
@@ -205,6 +206,8 @@ vajra_status coll_load_vector(VajraCollection *c, VajraError *err)
     const void *vt = NULL;
     vajra_status st = coll_load_plugin(c, VAJRA_PLUGIN_VECTOR, c->vector_name, 1,
                                        &c->vec_plugin, &vt, err);
+    if (st == VAJRA_OK)
+        st = vajra_vector_vtable_check(vt, err);
     if (st == VAJRA_OK)
         c->vvt = vt;
     return st;
@@ -237,6 +240,115 @@ vajra_status coll_vector_params(VajraCollection *c, const char *profile, uint32_
         st = c->vvt->create(vajra_plugin_state(c->vec_plugin), out, &probe, err);
     if (probe != NULL)
         c->vvt->destroy(probe);
+    return st;
+}
+
+void coll_kv_free(VajraKeyValue *kv, size_t n)
+{
+    for (size_t i = 0; kv != NULL && i < n; i++) {
+        g_free((char *)kv[i].key);
+        g_free((char *)kv[i].value);
+    }
+    g_free(kv);
+}
+
+VajraKeyValue *coll_kv_copy(const VajraKeyValue *kv, size_t n, size_t *n_out)
+{
+    VajraKeyValue *out = n ? g_new0(VajraKeyValue, n) : NULL;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (VajraKeyValue){g_strdup(kv[i].key), g_strdup(kv[i].value)};
+    *n_out = n;
+    return out;
+}
+
+vajra_status coll_vector_new(const VajraCollection *c, const VajraVectorParams *params,
+                             const VajraKeyValue *kv, size_t n_kv, VajraVectorIndex **out,
+                             VajraError *err)
+{
+    void *state = vajra_plugin_state(c->vec_plugin);
+    if (VAJRA_VECTOR_HAS(c->vvt, 3, create_kv) || c->vvt->create == NULL)
+        return vajra_vector_create(c->vvt, state, c->dim, (VajraMetric)c->metric, kv, n_kv, out,
+                                   err);
+    return c->vvt->create(state, params, out, err);
+}
+
+vajra_status coll_vector_settle(VajraCollection *c, const VajraKeyValue *in, size_t n_in,
+                                const VajraVectorParams *v1, VajraVectorParams *params,
+                                VajraKeyValue **kv, size_t *n_kv, VajraError *err)
+{
+    void *state = vajra_plugin_state(c->vec_plugin);
+    VajraVectorIndex *probe = NULL;
+    vajra_status st;
+    if (v1 == NULL)
+        st = vajra_vector_create(c->vvt, state, c->dim, (VajraMetric)c->metric, in, n_in, &probe,
+                                 err);
+    else if (c->vvt->create != NULL)
+        st = c->vvt->create(state, v1, &probe, err);
+    else
+        st = vajra_error_set(err, VAJRA_ERR_UNSUPPORTED, "vector plugin %s has no version-1 "
+                             "create", c->vector_name);
+    if (st != VAJRA_OK)
+        return st;
+    VajraVectorParams p = {.struct_size = sizeof p};
+    c->vvt->params(probe, &p);
+    size_t n = n_in;
+    VajraKeyValue *got = NULL;
+    if (VAJRA_VECTOR_HAS(c->vvt, 3, params_kv)) {
+        n = c->vvt->params_kv(probe, NULL, 0);
+        got = g_new0(VajraKeyValue, n ? n : 1);
+        n = c->vvt->params_kv(probe, got, n);
+        in = got;
+    } else if (v1 != NULL) {
+        n = 0;
+    }
+    for (size_t i = 0; st == VAJRA_OK && i < n; i++)
+        if (in[i].key == NULL || in[i].value == NULL || in[i].key[0] == '\0' ||
+            strpbrk(in[i].key, " \n") != NULL || strchr(in[i].value, '\n') != NULL)
+            st = vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                 "vector parameter %zu (\"%.40s\"): a key needs no space or "
+                                 "newline, a value no newline",
+                                 i, in[i].key ? in[i].key : "(null)");
+    if (st == VAJRA_OK) {
+        size_t m = 0;
+        VajraKeyValue *copy = coll_kv_copy(in, n, &m);
+        coll_kv_free(*kv, *n_kv);
+        *kv = copy;
+        *n_kv = m;
+        *params = p;
+    }
+    g_free(got); /* its strings belong to the probe */
+    c->vvt->destroy(probe);
+    return st;
+}
+
+/* The vector settings of a new collection: the HNSW shorthands as key/values, then the
+ * caller's parameters (which win), settled by the plugin. */
+static vajra_status create_vector_settings(VajraCollection *c, const VajraCollectionOptions *o,
+                                           VajraError *err)
+{
+    VajraKeyValue *in = g_new0(VajraKeyValue, 4 + o->n_vector_params);
+    char num[3][16];
+    const uint32_t vals[3] = {o->M, o->ef_construction, o->ef_search};
+    const char *const keys[3] = {"M", "ef_construction", "ef_search"};
+    size_t n = 0;
+    if (o->profile != NULL)
+        in[n++] = (VajraKeyValue){"profile", o->profile};
+    for (int i = 0; i < 3; i++)
+        if (vals[i] != 0) {
+            snprintf(num[i], sizeof num[i], "%u", vals[i]);
+            in[n++] = (VajraKeyValue){keys[i], num[i]};
+        }
+    for (size_t i = 0; o->vector_params != NULL && i < o->n_vector_params; i++)
+        in[n++] = o->vector_params[i];
+    vajra_status st = VAJRA_OK;
+    if (o->n_vector_params > 0 && o->vector_params == NULL)
+        st = vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "vector_params is NULL");
+    if (st == VAJRA_OK)
+        st = coll_vector_settle(c, in, n, NULL, &c->vparams, &c->vkv, &c->n_vkv, err);
+    const char *profile = vajra_kv_get(in, n, "profile");
+    if (st == VAJRA_OK)
+        c->profile = g_strdup(profile ? profile : c->vvt->profile ? "fast" : NULL);
+    g_free(in);
     return st;
 }
 
@@ -284,7 +396,6 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     if (c->dim > 0) {
         c->metric = metric;
         c->vector_name = g_strdup(opts->vector_plugin ? opts->vector_plugin : "vector-hnsw");
-        c->profile = g_strdup(opts->profile ? opts->profile : "fast");
     }
     vajra_status st = set_scorer_params(c, opts->scorer_params, opts->n_scorer_params, err);
     if (st == VAJRA_OK && opts->attr_schema != NULL)
@@ -305,8 +416,7 @@ vajra_status vajra_collection_create(VajraRegistry *reg, const VajraCollectionOp
     if (st == VAJRA_OK && c->dim > 0)
         st = coll_load_vector(c, err);
     if (st == VAJRA_OK && c->dim > 0)
-        st = coll_vector_params(c, c->profile, opts->M, opts->ef_construction, opts->ef_search,
-                                &c->vparams, err);
+        st = create_vector_settings(c, opts, err);
     if (st != VAJRA_OK) {
         vajra_error_prefix(err, "collection");
         vajra_collection_free(c);
@@ -407,20 +517,24 @@ void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out)
 {
     if (c == NULL || out == NULL)
         return;
-    memset(out, 0, sizeof *out);
-    out->doc_count = vajra_collection_count(c);
-    out->dim = c->dim;
-    out->metric = c->metric;
-    out->lexical_plugin = c->lexical_name;
-    out->scorer_plugin = c->scorer_name;
-    out->vector_plugin = c->vector_name;
-    out->profile = c->profile;
+    /* Filled whole, then copied as far as the caller's struct reaches. */
+    VajraCollectionInfo in = {.struct_size = out->struct_size};
+    in.doc_count = vajra_collection_count(c);
+    in.dim = c->dim;
+    in.metric = c->metric;
+    in.lexical_plugin = c->lexical_name;
+    in.scorer_plugin = c->scorer_name;
+    in.vector_plugin = c->vector_name;
+    in.profile = c->profile;
     if (c->dim > 0)
-        out->vector_params = c->vparams;
-    out->scorer_params = c->scorer_params;
-    out->n_scorer_params = c->n_scorer_params;
-    out->path = c->path;
-    out->storage_plugin = c->storage_name;
+        in.vector_params = c->vparams;
+    in.scorer_params = c->scorer_params;
+    in.n_scorer_params = c->n_scorer_params;
+    in.path = c->path;
+    in.storage_plugin = c->storage_name;
+    in.vector_kv = c->vkv;
+    in.n_vector_kv = c->n_vkv;
+    memcpy(out, &in, out->struct_size < sizeof in ? out->struct_size : sizeof in);
 }
 
 const VajraAttrSchema *vajra_collection_schema(const VajraCollection *c)

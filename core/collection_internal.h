@@ -113,6 +113,8 @@ struct VajraCollection {
     VajraPlugin *vec_plugin; /* NULL without vectors */
     const VajraVectorVtable *vvt;
     VajraVectorParams vparams; /* for new segments (promote changes them) */
+    VajraKeyValue *vkv;        /* the same as key/values (params_kv; strings owned) */
+    size_t n_vkv;
 
     char *lexical_name, *scorer_name, *vector_name, *profile;
     uint32_t dim, metric, threads, ignore_title;
@@ -155,6 +157,21 @@ vajra_status coll_vector_params(VajraCollection *c, const char *profile, uint32_
                                 uint32_t efc, uint32_t efs, VajraVectorParams *out,
                                 VajraError *err);
 uint32_t coll_default_threads(uint32_t requested);
+/* Settle vector settings by making (and dropping) an empty index, from key/values `in` (v1 NULL)
+ * or from the version-1 parameters *v1: *params gets the index's params, *kv / *n_kv owned copies
+ * of its params_kv (of `in` when the plugin has no params_kv; replacing what they held). Keys
+ * and values must fit coll.meta (no space in a key, no newline). */
+vajra_status coll_vector_settle(VajraCollection *c, const VajraKeyValue *in, size_t n_in,
+                                const VajraVectorParams *v1, VajraVectorParams *params,
+                                VajraKeyValue **kv, size_t *n_kv, VajraError *err);
+void coll_kv_free(VajraKeyValue *kv, size_t n);
+/* An owned copy (NULL when n == 0); *n_out = n. */
+VajraKeyValue *coll_kv_copy(const VajraKeyValue *kv, size_t n, size_t *n_out);
+/* A new empty vector index for a segment: create_kv with kv when the plugin has it, else the
+ * version-1 create with params. */
+vajra_status coll_vector_new(const VajraCollection *c, const VajraVectorParams *params,
+                             const VajraKeyValue *kv, size_t n_kv, VajraVectorIndex **out,
+                             VajraError *err);
 
 /* ---- collection_snapshot.c ---- */
 Segment *segment_ref(Segment *s);
@@ -182,10 +199,10 @@ const SegView *snapshot_lookup(const VajraCollection *c, const Snapshot *s, cons
                                uint32_t *local);
 
 /* Build a segment from documents (ids unique; vectors checked). threads: vector build threads;
- * params: the vector parameters (ignored without vectors). */
+ * params / kv: the vector settings (coll_vector_new; ignored without vectors). */
 vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t n,
-                           const VajraVectorParams *params, uint32_t threads, Segment **out,
-                           VajraError *err);
+                           const VajraVectorParams *params, const VajraKeyValue *kv,
+                           size_t n_kv, uint32_t threads, Segment **out, VajraError *err);
 
 /* ---- collection_persist.c ---- */
 /* Save snapshot `s` to `path` through `storage_plugin` (atomic, durable). */

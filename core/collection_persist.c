@@ -94,10 +94,14 @@ static char *meta_text(const VajraCollection *c, const Snapshot *s)
     if (c->dim > 0) {
         g_string_append_printf(t, "metric %s\n", coll_metric_name(c->metric));
         g_string_append_printf(t, "vector %s\n", c->vector_name);
-        g_string_append_printf(t, "profile %s\n", c->profile);
+        if (c->profile != NULL) /* an index without profiles has none */
+            g_string_append_printf(t, "profile %s\n", c->profile);
         g_string_append_printf(t, "vector-params %u %u %u %llu\n", c->vparams.M,
                                c->vparams.ef_construction, c->vparams.ef_search,
                                (unsigned long long)c->vparams.seed);
+        /* The index's own key/values (params_kv); older readers ignore the key. */
+        for (size_t i = 0; i < c->n_vkv; i++)
+            g_string_append_printf(t, "vector-param %s %s\n", c->vkv[i].key, c->vkv[i].value);
     }
     return g_string_free(t, FALSE);
 }
@@ -266,6 +270,7 @@ static vajra_status parse_meta(VajraCollection *c, const char *data, size_t len,
     vajra_status st = VAJRA_OK;
     int have_version = 0, have_docs = 0, have_dim = 0;
     GArray *params = g_array_new(FALSE, TRUE, sizeof(VajraParam));
+    GArray *vkv = g_array_new(FALSE, TRUE, sizeof(VajraKeyValue));
     for (size_t i = 0; lines[i] != NULL && st == VAJRA_OK; i++) {
         char *line = lines[i];
         if (line[0] == '\0')
@@ -320,6 +325,14 @@ static vajra_status parse_meta(VajraCollection *c, const char *data, size_t len,
                 st = corrupt(err, META_SECTION ": bad vector-params \"%.40s\"", val);
             p->seed = seed;
             fm->has_vparams = 1;
+        } else if (strcmp(key, "vector-param") == 0) {
+            const char *sp2 = strchr(val, ' ');
+            if (sp2 == NULL || sp2 == val || vkv->len >= 64) {
+                st = corrupt(err, META_SECTION ": bad vector-param \"%.40s\"", val);
+            } else {
+                VajraKeyValue kv = {g_strndup(val, (gsize)(sp2 - val)), g_strdup(sp2 + 1)};
+                g_array_append_val(vkv, kv);
+            }
         } else if (strcmp(key, "docs") == 0) {
             have_docs = parse_u32(val, docs_out);
             if (!have_docs)
@@ -362,8 +375,11 @@ static vajra_status parse_meta(VajraCollection *c, const char *data, size_t len,
     if (st == VAJRA_OK && (!have_version || !have_docs || !have_dim || c->lexical_name == NULL ||
                            c->scorer_name == NULL))
         st = corrupt(err, "%s: a required key is missing", META_SECTION);
+    coll_kv_free(c->vkv, c->n_vkv);
+    c->n_vkv = vkv->len;
+    c->vkv = (VajraKeyValue *)(void *)g_array_free(vkv, FALSE);
     if (st == VAJRA_OK && c->dim > 0 &&
-        (c->metric == 0 || c->vector_name == NULL || c->profile == NULL))
+        (c->metric == 0 || c->vector_name == NULL || (c->profile == NULL && c->n_vkv == 0)))
         st = corrupt(err, "%s: dim > 0 but the vector keys are missing", META_SECTION);
     c->n_scorer_params = params->len;
     c->scorer_params = (VajraParam *)(void *)g_array_free(params, FALSE);
@@ -491,7 +507,7 @@ static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
     if (st == VAJRA_OK)
         st = parse_meta(c, data, len, &docs, &fm, err);
     if (st == VAJRA_OK && fm.version >= 2 && (!fm.has_segments || !fm.has_analyzer ||
-                                              (c->dim > 0 && !fm.has_vparams)))
+                                              (c->dim > 0 && !fm.has_vparams && !c->n_vkv)))
         st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "%s: a format-2 key is missing",
                              META_SECTION);
     if (st == VAJRA_OK && fm.version >= 2) {
@@ -531,6 +547,19 @@ static vajra_status open_segments(VajraCollection *c, ContainerRef *cref,
         s->nseg = i + 1; /* so a failure frees what was loaded */
         if (st != VAJRA_OK && fm.version >= 2)
             vajra_error_prefix(err, "segment %u", i);
+    }
+    /* The settings new segments take: the file's key/values, else (files written before them)
+     * its version-1 parameters; the plugin checks them. */
+    if (st == VAJRA_OK && c->dim > 0) {
+        VajraKeyValue *in = c->vkv;
+        size_t n_in = c->n_vkv;
+        c->vkv = NULL;
+        c->n_vkv = 0;
+        st = coll_vector_settle(c, in, n_in, n_in || !c->vvt->create ? NULL : &c->vparams,
+                                &c->vparams, &c->vkv, &c->n_vkv, err);
+        coll_kv_free(in, n_in);
+        if (st != VAJRA_OK)
+            vajra_error_prefix(err, "%s: vector parameters", META_SECTION);
     }
     if (st == VAJRA_OK) {
         snapshot_finish(s);

@@ -375,13 +375,15 @@ static vajra_status search_vector(VajraSearcher *s, const Snapshot *snap,
             if (ef == VAJRA_EF_EXACT) {
                 st = vt->search_exact(v->seg->vec, s->vctx, &sq, &s->part, err);
             } else {
-                /* Widen the beam by the deleted count too, so the live answers keep their
-                 * quality (the plugin raises ef to k anyway). */
+                /* Widen an HNSW beam (M != 0) by the deleted count too, so the live answers
+                 * keep their quality (the plugin raises ef to k anyway). Other indexes' effort
+                 * knobs (IVF's lists probed) do not scale with k: left as given. */
                 uint32_t e = ef;
                 if (dead > 0) {
                     VajraVectorParams p = {.struct_size = sizeof p};
                     vt->params(v->seg->vec, &p);
-                    e = plus(ef ? ef : p.ef_search, dead);
+                    if (p.M != 0)
+                        e = plus(ef ? ef : p.ef_search, dead);
                 }
                 st = vt->search(v->seg->vec, s->vctx, &sq, e, &s->part, err);
             }

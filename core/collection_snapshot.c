@@ -132,8 +132,8 @@ void segment_unref(Segment *s)
 }
 
 vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t n,
-                           const VajraVectorParams *params, uint32_t threads, Segment **out,
-                           VajraError *err)
+                           const VajraVectorParams *params, const VajraKeyValue *kv,
+                           size_t n_kv, uint32_t threads, Segment **out, VajraError *err)
 {
     *out = NULL;
     Segment *s = calloc(1, sizeof *s);
@@ -157,7 +157,7 @@ vajra_status segment_build(VajraCollection *c, const VajraDocument *docs, size_t
     if (st == VAJRA_OK)
         st = c->lvt->commit(s->lex, err);
     if (st == VAJRA_OK && c->dim > 0) {
-        st = c->vvt->create(vajra_plugin_state(c->vec_plugin), params, &s->vec, err);
+        st = coll_vector_new(c, params, kv, n_kv, &s->vec, err);
         size_t dim = c->dim;
         if (st == VAJRA_OK && n > 0) {
             vectors = malloc(n * dim * sizeof *vectors);

@@ -344,7 +344,8 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
                                             sd->attrs};
         }
         Segment *seg = NULL;
-        st = segment_build(c, docs, n, &c->vparams, c->threads, &seg, err);
+        st = segment_build(c, docs, n, &c->vparams, c->vkv, c->n_vkv, c->threads, &seg,
+                           err);
         g_free(docs);
         if (st == VAJRA_OK)
             next->segs[next->nseg++] = (SegView){.seg = seg};
@@ -375,18 +376,20 @@ static char *row_json(const VajraAttrStore *store, uint32_t row)
     return buf;
 }
 
-/* Free what gather_live made (the attribute texts are its own). */
-static void free_docs(VajraDocument *docs, size_t n)
+/* Free what gather_live made (the attribute texts and the vector copies are its own). */
+static void free_docs(VajraDocument *docs, size_t n, float *vecs)
 {
+    g_free(vecs);
     for (size_t i = 0; docs != NULL && i < n; i++)
         g_free((char *)docs[i].attrs);
     g_free(docs);
 }
 
 /* The live documents of `s`, in snapshot order, as documents pointing into its segments
- * (vectors through the graph accessor: the stored vectors, unit length under cosine). */
+ * (the stored vectors, unit length under cosine: copied into *vecs, or borrowed through the
+ * graph accessor from a plugin without get_vector). */
 static vajra_status gather_live(VajraCollection *c, const Snapshot *s, VajraDocument **out,
-                                size_t *n_out, VajraError *err)
+                                size_t *n_out, float **vecs, VajraError *err)
 {
     VajraDocument *docs = g_new0(VajraDocument, s->live ? s->live : 1);
     size_t n = 0;
@@ -401,30 +404,46 @@ static vajra_status gather_live(VajraCollection *c, const Snapshot *s, VajraDocu
                                  i);
             break;
         }
+        /* Vectors: copied out with get_vector (version 3), else borrowed from the graph. */
         VajraHnswGraph g = {.struct_size = sizeof g};
-        if (seg->vec != NULL) {
-            if (c->vvt->graph == NULL)
-                st = vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
-                                     "vector plugin %s cannot hand out its vectors",
-                                     c->vector_name);
-            else
-                st = c->vvt->graph(seg->vec, &g, err);
+        int copy = seg->vec != NULL && VAJRA_VECTOR_HAS(c->vvt, 3, get_vector);
+        if (seg->vec != NULL && !copy) {
+            st = vajra_vector_graph(c->vvt, seg->vec, &g, err);
+            if (st == VAJRA_ERR_UNSUPPORTED)
+                vajra_error_set(err, st, "vector plugin %s cannot hand out its vectors",
+                                c->vector_name);
+        }
+        if (copy && *vecs == NULL) {
+            *vecs = g_try_malloc((size_t)s->live * c->dim * sizeof **vecs + 1);
+            if (*vecs == NULL)
+                st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "out of memory for %u vectors",
+                                     s->live);
         }
         for (uint32_t d = 0; st == VAJRA_OK && d < seg->n; d++) {
             if (!segview_live(v, d))
                 continue;
+            const float *row = NULL;
+            if (copy) {
+                float *dst = *vecs + n * c->dim;
+                if ((st = c->vvt->get_vector(seg->vec, d, dst, err)) != VAJRA_OK)
+                    break;
+                row = dst;
+            } else if (seg->vec != NULL) {
+                row = g.vector(g.self, d);
+            }
             docs[n++] = (VajraDocument){
                 .id = c->lvt->doc_id(seg->lex, d),
                 .title = strtab_get(&seg->titles, d),
                 .text = strtab_get(&seg->texts, d),
-                .vector = seg->vec ? g.vector(g.self, d) : NULL,
+                .vector = row,
                 .dim = c->dim,
                 .attrs = seg->attrs ? row_json(seg->attrs, d) : NULL, /* owned: see free_docs */
             };
         }
     }
     if (st != VAJRA_OK) {
-        free_docs(docs, n);
+        free_docs(docs, n, *vecs);
+        *vecs = NULL;
         return st;
     }
     *out = docs;
@@ -553,11 +572,18 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     pthread_mutex_lock(&c->compact_lock);
     VajraVectorParams params = {0};
     char *profile = NULL;
+    VajraKeyValue *kv = NULL;
+    size_t n_kv = 0;
     pthread_mutex_lock(&c->write_lock);
     params = c->vparams;
     profile = g_strdup(c->profile);
+    kv = coll_kv_copy(c->vkv, c->n_vkv, &n_kv);
     pthread_mutex_unlock(&c->write_lock);
-    if (promote) {
+    if (st == VAJRA_OK && promote && (c->vvt->profile == NULL || c->vvt->create == NULL))
+        st = vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                             "the vector plugin %s has no profiles to promote to",
+                             c->vector_name);
+    if (st == VAJRA_OK && promote) {
         const char *p = o.profile ? o.profile : profile;
         VajraVectorParams cur = params;
         st = coll_vector_params(c, p, o.M, o.ef_construction, o.ef_search, &params, err);
@@ -570,6 +596,8 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             g_free(profile);
             profile = g_strdup(o.profile);
         }
+        if (st == VAJRA_OK)
+            st = coll_vector_settle(c, NULL, 0, &params, &params, &kv, &n_kv, err);
     }
     Snapshot *full = coll_pin(c);
     Snapshot *base = choose_run(full, promote ? 0 : o.max_segments);
@@ -579,41 +607,52 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     if (st == VAJRA_OK && !promote && o.max_segments > 0 && base->nseg == 0) {
         snapshot_unref(base); /* already within the bound: nothing to merge */
         g_free(profile);
+        coll_kv_free(kv, n_kv);
         pthread_mutex_unlock(&c->compact_lock);
         return VAJRA_OK;
     }
     VajraDocument *docs = NULL;
     size_t n = 0;
     Segment *merged = NULL;
+    float *vecs = NULL;
     if (st == VAJRA_OK)
-        st = gather_live(c, base, &docs, &n, err);
+        st = gather_live(c, base, &docs, &n, &vecs, err);
     /* Built without any lock: readers and the writer go on meanwhile. */
     if (st == VAJRA_OK && n > 0)
-        st = segment_build(c, docs, n, &params, coll_default_threads(o.threads ? o.threads
-                                                                              : c->threads),
-                           &merged, err);
-    free_docs(docs, n);
+        st = segment_build(c, docs, n, &params, kv, n_kv,
+                           coll_default_threads(o.threads ? o.threads : c->threads), &merged,
+                           err);
+    free_docs(docs, n, vecs);
     if (st == VAJRA_OK) {
         pthread_mutex_lock(&c->write_lock);
         /* The new parameters must be in place when swap_merged saves the file. */
         VajraVectorParams old_params = c->vparams;
         char *old_profile = c->profile;
+        VajraKeyValue *old_kv = c->vkv;
+        size_t old_n_kv = c->n_vkv;
         if (promote) {
             c->vparams = params;
             c->profile = profile;
+            c->vkv = kv;
+            c->n_vkv = n_kv;
         }
         st = swap_merged(c, base, merged, err);
         if (promote && st != VAJRA_OK) {
             c->vparams = old_params;
             c->profile = old_profile;
+            c->vkv = old_kv;
+            c->n_vkv = old_n_kv;
         } else if (promote) {
             profile = old_profile; /* freed below */
+            kv = old_kv;
+            n_kv = old_n_kv;
         }
         pthread_mutex_unlock(&c->write_lock);
     }
     segment_unref(merged);
     snapshot_unref(base);
     g_free(profile);
+    coll_kv_free(kv, n_kv);
     pthread_mutex_unlock(&c->compact_lock);
     if (st != VAJRA_OK)
         vajra_error_prefix(err, "%s", verb);

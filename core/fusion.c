@@ -14,16 +14,15 @@
 
 #include "vajra/fusion.h"
 
+#include "hit_sort.h"
+
 /* Order by document ascending, then contribution descending, so the first of a run of equal
  * documents is the one to keep. */
-static int by_doc_then_best(const void *pa, const void *pb)
+static int by_doc_then_best(const VajraHit *a, const VajraHit *b)
 {
-    const VajraHit *a = pa, *b = pb;
     if (a->doc != b->doc)
-        return a->doc < b->doc ? -1 : 1;
-    if (a->score != b->score)
-        return a->score > b->score ? -1 : 1;
-    return 0;
+        return a->doc < b->doc;
+    return a->score > b->score;
 }
 
 /* Sort one side by document and drop repeats; returns the new length. */
@@ -31,7 +30,7 @@ static size_t sort_unique(VajraHit *side, size_t n)
 {
     if (n == 0)
         return 0;
-    qsort(side, n, sizeof *side, by_doc_then_best);
+    vajra_hit_sort(side, n, by_doc_then_best); /* no allocation (hit_sort.h) */
     size_t w = 1;
     for (size_t r = 1; r < n; r++)
         if (side[r].doc != side[w - 1].doc)

@@ -101,10 +101,8 @@ vajra_status vajra_lexical_stats_gather(VajraLexicalStatsBuilder *b, const Vajra
         n_docs += cs.doc_count;
         total += cs.total_length;
     }
-    /* Reuse the bag's array: clear only the strings. */
-    for (size_t i = 0; i < b->bag.count; i++)
-        free(b->bag.terms[i]);
-    b->bag.count = 0;
+    /* Reuse the bag's array and strings: a warm builder does not allocate. */
+    vajra_term_bag_reset(&b->bag);
     vajra_status st = vt->analyze(parts[0], scratch, query, &b->bag, err);
     if (st != VAJRA_OK)
         return st;

@@ -1,9 +1,11 @@
 /* The objects: built-in type tags, interned products, and the value helpers for hits and bags. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
 
+#include "hit_sort.h"
 #include "type_internal.h"
 #include "vajra/morphism.h"
 
@@ -280,10 +282,15 @@ int vajra_hit_compare(const void *a, const void *b)
     return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
+static int canonical_before(const VajraHit *a, const VajraHit *b)
+{
+    return vajra_hit_compare(a, b) < 0;
+}
+
 void vajra_hits_sort(VajraHits *hits)
 {
     if (hits != NULL && hits->count > 1)
-        qsort(hits->items, hits->count, sizeof *hits->items, vajra_hit_compare);
+        vajra_hit_sort(hits->items, hits->count, canonical_before);
 }
 
 void vajra_hits_clear(VajraHits *hits)
@@ -297,33 +304,63 @@ void vajra_hits_clear(VajraHits *hits)
 
 /* ---- term bags ---- */
 
+/* Each term string is allocated with a size_t header holding its capacity, so a bag that is reset
+ * and refilled (one per query, in the searchers) reuses its strings instead of allocating: only a
+ * term longer than the one that held its slot before grows it. Slots from count to capacity keep
+ * their retained strings (NULL when never used); only the bag's functions see the headers. */
+static char *term_header_of(char *s) { return s - sizeof(size_t); }
+
+static size_t term_capacity(const char *s)
+{
+    size_t cap;
+    memcpy(&cap, s - sizeof(size_t), sizeof cap);
+    return cap;
+}
+
 vajra_status vajra_term_bag_push(VajraTermBag *bag, const char *term, size_t len, VajraError *err)
 {
     if (bag == NULL || term == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "term_bag_push: NULL argument");
+    if (len > SIZE_MAX / 2)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "term_bag_push: term too long");
     if (bag->count == bag->capacity) {
         size_t cap = bag->capacity ? bag->capacity * 2 : 8;
         char **terms = realloc(bag->terms, cap * sizeof *terms);
         if (terms == NULL)
             return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "term_bag_push: out of memory");
+        for (size_t i = bag->capacity; i < cap; i++)
+            terms[i] = NULL;
         bag->terms = terms;
         bag->capacity = cap;
     }
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "term_bag_push: out of memory");
-    memcpy(copy, term, len);
-    copy[len] = '\0';
-    bag->terms[bag->count++] = copy;
+    char *slot = bag->terms[bag->count];
+    if (slot == NULL || term_capacity(slot) < len + 1) {
+        size_t cap = len + 1 < 16 ? 16 : len + 1;
+        char *block = realloc(slot ? term_header_of(slot) : NULL, sizeof(size_t) + cap);
+        if (block == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "term_bag_push: out of memory");
+        memcpy(block, &cap, sizeof cap);
+        slot = block + sizeof(size_t);
+        bag->terms[bag->count] = slot;
+    }
+    memcpy(slot, term, len);
+    slot[len] = '\0';
+    bag->count++;
     return VAJRA_OK;
+}
+
+void vajra_term_bag_reset(VajraTermBag *bag)
+{
+    if (bag != NULL)
+        bag->count = 0;
 }
 
 void vajra_term_bag_clear(VajraTermBag *bag)
 {
     if (bag == NULL)
         return;
-    for (size_t i = 0; i < bag->count; i++)
-        free(bag->terms[i]);
+    for (size_t i = 0; i < bag->capacity && bag->terms[i] != NULL; i++)
+        free(term_header_of(bag->terms[i]));
     free(bag->terms);
     bag->terms = NULL;
     bag->count = bag->capacity = 0;

@@ -29,7 +29,7 @@ static void use(VajraCollection *c)
     }
     if (vajra_collection_doc_id(c, total) != NULL)
         abort();
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     float *vec = info.dim ? calloc(info.dim, sizeof *vec) : NULL;
     for (uint32_t i = 0; i < info.dim; i++)

@@ -62,31 +62,45 @@ typedef struct VajraCollectionOptions {
     uint32_t ignore_title;         /* 0 = title and text are indexed together */
     uint32_t dim;                  /* vector dimension; 0 = no vector side (lexical only) */
     uint32_t metric;               /* VajraMetric; 0 = VAJRA_METRIC_IP */
-    const char *vector_plugin;     /* "vector-hnsw" */
-    const char *profile;           /* "quality" | "fast" | "instant"; NULL = "fast" */
-    uint32_t M, ef_construction, ef_search; /* 0 = the profile's value */
+    const char *vector_plugin;     /* "vector-hnsw" (any vector index: "vector-flat", …) */
+    const char *profile;           /* HNSW: "quality" | "fast" | "instant"; NULL = "fast" (passed
+                                    * as the parameter "profile" when set) */
+    uint32_t M, ef_construction, ef_search; /* HNSW shorthands: 0 = the profile's value, else
+                                    * passed as the parameters "M", "ef_construction",
+                                    * "ef_search" */
     uint32_t threads;              /* vector build threads; 0 = available cores (same graph for any) */
     /* Added after 0.1 (callers passing the older, smaller struct_size get the defaults): */
     const char *attr_schema;       /* filterable attributes, e.g. "lang:keyword, tags:tags,
                                     * year:int, rating:float" (docs/filters.md); NULL = inferred
                                     * from the first batch whose documents carry attributes, then
                                     * fixed */
+    /* The vector index's own parameters (docs/vector.md lists each plugin's keys), after the
+     * shorthands above (a key given in both: this one wins); the plugin validates them.
+     * Borrowed for the call. */
+    const VajraKeyValue *vector_params;
+    size_t n_vector_params;
 } VajraCollectionOptions;
 
 typedef struct VajraCollection VajraCollection;
 
 /* A summary for tools (`vajra info`). Strings are borrowed from the collection. */
 typedef struct VajraCollectionInfo {
+    uint32_t struct_size;     /* set by the caller: sizeof(VajraCollectionInfo) */
     uint32_t doc_count;       /* committed documents */
     uint32_t dim;             /* 0 when there is no vector side */
     uint32_t metric;          /* VajraMetric (0 without vectors) */
     const char *lexical_plugin, *scorer_plugin, *vector_plugin; /* vector_plugin NULL w/o vectors */
-    const char *profile;      /* NULL without vectors */
-    VajraVectorParams vector_params; /* zeroed without vectors */
+    const char *profile;      /* NULL without vectors or for an index without profiles */
+    VajraVectorParams vector_params; /* zeroed without vectors; see VajraVectorParams for
+                                      * indexes other than HNSW */
     const VajraParam *scorer_params;
     size_t n_scorer_params;
     const char *path;         /* the file it was opened from or last saved to; NULL otherwise */
     const char *storage_plugin; /* the plugin that opened it; NULL for a built collection */
+    /* The vector index's effective parameters (params_kv; what new segments are built with);
+     * none without vectors. Borrowed: valid until the collection is promoted or freed. */
+    const VajraKeyValue *vector_kv;
+    size_t n_vector_kv;
 } VajraCollectionInfo;
 
 /* Make an empty collection: loads the lexical, scorer and (dim > 0) vector plugins from `reg`,
@@ -155,6 +169,9 @@ VAJRA_API void vajra_collection_free(VajraCollection *c);
 
 /* ---- documents ---- */
 
+/* Fill *out. Set out->struct_size first: a smaller size (a caller built against an older header)
+ * gets the fields that fit and nothing beyond them is written; 0 writes nothing. Thread-safe
+ * with readers (the strings live as long as the collection, vector_kv until a promote). */
 VAJRA_API void vajra_collection_info(const VajraCollection *c, VajraCollectionInfo *out);
 /* The attribute schema (declared at create, or inferred from the first batch with attributes);
  * NULL while there is none. Borrowed: lives as long as the collection. Thread-safe. */

@@ -78,17 +78,24 @@ typedef struct VajraVectorQuery {
     uint32_t k;
 } VajraVectorQuery;
 
-/* A bag of analysed terms (the output of an analyzer). Owns its strings. */
+/* A bag of analysed terms (the output of an analyzer). Owns its strings: read terms[0..count),
+ * change the bag only through the functions below (the strings carry a hidden header, and slots
+ * past count keep retained strings for reuse). Zero-initialise ({0}) before first use.
+ * Not thread-safe: one bag per thread. */
 typedef struct VajraTermBag {
     char **terms;   /* count NUL-terminated strings, in query order, duplicates kept */
     size_t count;
     size_t capacity;
 } VajraTermBag;
 
-/* Append a copy of `term` (len bytes). Errors: VAJRA_ERR_NO_MEMORY. */
+/* Append a copy of `term` (len bytes). Reuses a string retained by vajra_term_bag_reset when it
+ * is long enough, so refilling a reset bag with terms no longer than before does not allocate.
+ * Errors: VAJRA_ERR_INVALID_ARGUMENT (NULL), VAJRA_ERR_NO_MEMORY (the bag is unchanged). */
 VAJRA_API vajra_status vajra_term_bag_push(VajraTermBag *bag, const char *term, size_t len,
                                            VajraError *err);
-/* Free all terms and the array; leaves an empty, reusable bag. */
+/* Empty the bag but keep its memory for the next fill (count = 0). NULL is a no-op. */
+VAJRA_API void vajra_term_bag_reset(VajraTermBag *bag);
+/* Free all terms and the array; leaves an empty, reusable bag. NULL is a no-op. */
 VAJRA_API void vajra_term_bag_clear(VajraTermBag *bag);
 
 /* One ranked hit: an internal document number (0-based, in insertion order) and its score

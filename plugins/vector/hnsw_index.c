@@ -1,6 +1,7 @@
 /* vector-hnsw — index lifetime, storage growth, the level generator and the graph accessor. */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,14 @@ vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *ke
     x->level_mult = 1.0 / log((double)p->M);
     x->max_level = -1;
     pthread_mutex_init(&x->decoded_lock, NULL);
+    static const char *const keys[4] = {"M", "ef_construction", "ef_search", "seed"};
+    snprintf(x->kv_text[0], sizeof x->kv_text[0], "%u", p->M);
+    snprintf(x->kv_text[1], sizeof x->kv_text[1], "%u", p->ef_construction);
+    snprintf(x->kv_text[2], sizeof x->kv_text[2], "%u", p->ef_search);
+    snprintf(x->kv_text[3], sizeof x->kv_text[3], "%llu", (unsigned long long)p->seed);
+    for (int i = 0; i < 4; i++)
+        x->kv[i] = (VajraKeyValue){keys[i], x->kv_text[i]};
+    hnsw_kv_refresh(x);
     *out = x;
     return VAJRA_OK;
 }
@@ -276,6 +285,14 @@ const char *hnsw_storage_name(uint32_t storage)
     return storage <= HNSW_STORE_SQ8 ? storage_names[storage] : "?";
 }
 
+void hnsw_kv_refresh(VajraVectorIndex *x)
+{
+    snprintf(x->kv_text[4], sizeof x->kv_text[4], "%s", hnsw_storage_name(x->storage));
+    snprintf(x->kv_text[5], sizeof x->kv_text[5], "%d", x->rerank ? 1 : 0);
+    x->kv[4] = (VajraKeyValue){"storage", x->kv_text[4]};
+    x->kv[5] = (VajraKeyValue){"rerank", x->kv_text[5]};
+}
+
 vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err)
 {
     for (uint32_t i = 0; name != NULL && i <= HNSW_STORE_SQ8; i++)
@@ -348,6 +365,7 @@ vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank
     if (x->count == 0 || storage == HNSW_STORE_F32) {
         x->storage = storage;
         x->rerank = rerank && storage != HNSW_STORE_F32;
+        hnsw_kv_refresh(x);
         return VAJRA_OK;
     }
     /* Convert a built f32 index: own its arrays, then quantise every row. */
@@ -364,6 +382,7 @@ vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank
     x->ranges_set = false;
     hnsw_quantise_rows(x, 0, x->count);
     hnsw_drop_f32(x);
+    hnsw_kv_refresh(x);
     free(x->decoded);
     x->decoded = NULL;
     return VAJRA_OK;

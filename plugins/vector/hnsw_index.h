@@ -86,6 +86,10 @@ typedef enum HnswStorage {
 
 struct VajraVectorIndex {
     VajraVectorParams params;
+    /* params as key/value strings (params_kv): M, ef_construction, ef_search, seed */
+    /* … and storage (f32|f16|sq8), rerank (0|1), kept by hnsw_kv_refresh */
+    char kv_text[6][24];
+    VajraKeyValue kv[6];
     const VajraKernelOps *kernel;
     uint32_t dim, stride, metric, M, M0;
     uint32_t l0_slots;   /* 1 + M0 */
@@ -261,6 +265,8 @@ vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank
  * naming the value. */
 vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err);
 const char *hnsw_storage_name(uint32_t storage);
+/* Rewrite the storage and rerank entries of x->kv (after the storage changes). */
+void hnsw_kv_refresh(VajraVectorIndex *x);
 /* Quantise rows [from, to) of x->vectors into the codes (setting the sq8 ranges from those rows
  * when none are set yet). */
 void hnsw_quantise_rows(VajraVectorIndex *x, uint32_t from, uint32_t to);

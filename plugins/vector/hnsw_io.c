@@ -130,6 +130,7 @@ static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *
                                sm.storage, sm.rerank);
     x->storage = sm.storage;
     x->rerank = sm.rerank != 0;
+    hnsw_kv_refresh(x);
     if ((st = get(r, "hnsw.codes", n * x->stride * hnsw_elem_size(x->storage), &p, err)) !=
         VAJRA_OK)
         return st;

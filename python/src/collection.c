@@ -120,22 +120,59 @@ static vajra_status do_save(PyvCollection *self, const void *path, VajraError *e
 
 static const char *const stemmers[] = {"english", "porter", "none", NULL}; /* VajraStemmer */
 
+/* vector_params: a dict of str keys; each value is passed as str(value). *keep holds the strings
+ * the key/values point into. */
+static int vector_params_arg(PyObject *d, VajraKeyValue **kv, size_t *n, PyObject **keep)
+{
+    if (!PyDict_Check(d)) {
+        PyErr_SetString(PyExc_TypeError, "vector_params must be a dict");
+        return -1;
+    }
+    Py_ssize_t len = PyDict_Size(d), pos = 0, i = 0;
+    PyObject *key, *value;
+    *keep = PyList_New(0);
+    *kv = PyMem_Calloc(len ? (size_t)len : 1, sizeof **kv);
+    if (*keep == NULL || *kv == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    while (PyDict_Next(d, &pos, &key, &value)) {
+        PyObject *vs = PyObject_Str(value);
+        if (vs == NULL || PyList_Append(*keep, vs) < 0) {
+            Py_XDECREF(vs);
+            return -1;
+        }
+        Py_DECREF(vs);
+        const char *k = pyv_utf8(key, "vector_params key"), *v = pyv_utf8(vs, "vector_params");
+        if (k == NULL || v == NULL)
+            return -1;
+        (*kv)[i++] = (VajraKeyValue){k, v};
+    }
+    *n = (size_t)i;
+    return 0;
+}
+
 static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"path", "dim", "metric", "profile", "M", "ef_construction",
                              "ef_search", "threads", "scorer", "k1", "b", "stemmer",
-                             "keep_stopwords", "ignore_title", "attr_schema", NULL};
+                             "keep_stopwords", "ignore_title", "attr_schema", "vector_plugin",
+                             "vector_params", NULL};
     PyObject *path = NULL, *dim_o = Py_None, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None,
              *efc_o = Py_None, *efs_o = Py_None, *threads_o = Py_None, *scorer_o = NULL,
-             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None;
+             *k1_o = Py_None, *b_o = Py_None, *stem_o = NULL, *schema_o = Py_None,
+             *vplug_o = Py_None, *vparams_o = Py_None;
     int keep_stop = 0, ignore_title = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppO", kwlist,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O&O$OOOOOOOOOOppOOO", kwlist,
                                      pyv_fs_path_or_none, &path, &dim_o, &metric_o, &profile_o,
                                      &m_o, &efc_o, &efs_o, &threads_o, &scorer_o, &k1_o, &b_o,
-                                     &stem_o, &keep_stop, &ignore_title, &schema_o))
+                                     &stem_o, &keep_stop, &ignore_title, &schema_o, &vplug_o,
+                                     &vparams_o))
         return NULL;
     PyvCollection *self = NULL;
     VajraCollectionOptions o = {.struct_size = sizeof o};
+    PyObject *vkeep = NULL; /* the str() of each vector parameter, alive until create returns */
+    VajraKeyValue *vkv = NULL;
     VajraParam params[2];
     unsigned threads = 0;
     char scorer[64];
@@ -175,6 +212,11 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
     }
     if (schema_o != Py_None && (o.attr_schema = pyv_utf8(schema_o, "attr_schema")) == NULL)
         goto fail;
+    if (vplug_o != Py_None && (o.vector_plugin = pyv_utf8(vplug_o, "vector_plugin")) == NULL)
+        goto fail;
+    if (vparams_o != Py_None && vector_params_arg(vparams_o, &vkv, &o.n_vector_params, &vkeep) < 0)
+        goto fail;
+    o.vector_params = vkv;
     o.analyzer.keep_stopwords = (uint32_t)keep_stop;
     o.ignore_title = (uint32_t)ignore_title;
     self = coll_alloc(type);
@@ -194,10 +236,14 @@ static PyObject *coll_create(PyTypeObject *type, PyObject *args, PyObject *kwarg
         goto fail;
     }
     Py_XDECREF(path);
+    Py_XDECREF(vkeep);
+    PyMem_Free(vkv);
     return (PyObject *)self;
 fail:
     Py_XDECREF(self);
     Py_XDECREF(path);
+    Py_XDECREF(vkeep);
+    PyMem_Free(vkv);
     return NULL;
 }
 
@@ -792,18 +838,29 @@ static PyObject *coll_info(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     PyObject *sp = param_dict(i.scorer_params, i.n_scorer_params);
-    PyObject *d = sp == NULL ? NULL : Py_BuildValue(
-        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O}",
+    PyObject *vp = PyDict_New();
+    for (size_t k = 0; vp != NULL && k < i.n_vector_kv; k++) {
+        PyObject *v = PyUnicode_FromString(i.vector_kv[k].value);
+        if (v == NULL || PyDict_SetItemString(vp, i.vector_kv[k].key, v) < 0)
+            Py_CLEAR(vp);
+        Py_XDECREF(v);
+    }
+    PyObject *d = sp == NULL || vp == NULL ? NULL : Py_BuildValue(
+        "{s:I,s:I,s:s,s:s,s:s,s:N,s:z,s:z,s:z,s:I,s:I,s:I,s:z,s:z,s:O,s:N}",
         "count", i.doc_count, "dim", i.dim, "metric", i.dim ? pyv_metric_name(i.metric) : "none",
         "lexical_plugin", i.lexical_plugin ? i.lexical_plugin : "", "scorer_plugin",
         i.scorer_plugin ? i.scorer_plugin : "", "scorer_params", sp, "vector_plugin",
         i.vector_plugin, "profile", i.profile, "path", i.path, "M", i.vector_params.M,
         "ef_construction", i.vector_params.ef_construction, "ef_search",
         i.vector_params.ef_search, "storage_plugin", i.storage_plugin, "pending_path",
-        self->path, "read_only", self->read_only ? Py_True : Py_False);
+        self->path, "read_only", self->read_only ? Py_True : Py_False, "vector_params", vp);
+    if (sp == NULL || vp == NULL) { /* Py_BuildValue was not called: N steals only there */
+        Py_XDECREF(sp);
+        Py_XDECREF(vp);
+    }
     pyv_collection_unlock(self);
     return d;
 }
@@ -833,7 +890,7 @@ static PyObject *coll_dim(PyvCollection *self, void *unused)
     (void)unused;
     if (lock_open(self, 0) < 0)
         return NULL;
-    VajraCollectionInfo i;
+    VajraCollectionInfo i = {.struct_size = sizeof i};
     vajra_collection_info(self->c, &i);
     pyv_collection_unlock(self);
     return PyLong_FromUnsignedLong(i.dim);
@@ -848,7 +905,7 @@ static PyObject *coll_repr(PyvCollection *self)
     if (self->c == NULL) {
         r = PyUnicode_FromString("<vajra.Collection (closed)>");
     } else {
-        VajraCollectionInfo i;
+        VajraCollectionInfo i = {.struct_size = sizeof i};
         vajra_collection_info(self->c, &i);
         r = PyUnicode_FromFormat("<vajra.Collection %u documents, dim=%u%s%s>", i.doc_count, i.dim,
                                  i.path ? ", path=" : "", i.path ? i.path : "");
@@ -860,10 +917,14 @@ static PyObject *coll_repr(PyvCollection *self)
 static PyMethodDef coll_methods[] = {
     {"create", (PyCFunction)(void (*)(void))coll_create,
      METH_VARARGS | METH_KEYWORDS | METH_CLASS,
-     "create($type, path=None, dim=0, *, metric='ip', profile='fast', M=None, ef_construction=None, "
+     "create($type, path=None, dim=0, *, metric='ip', profile=None, M=None, ef_construction=None, "
      "ef_search=None, threads=None, scorer='bm25', k1=None, b=None, stemmer='english', "
-     "keep_stopwords=False, ignore_title=False, attr_schema=None)\n--\n\n"
-     "A new, empty collection. dim=0 makes it lexical only. With `path`, every commit() also "
+     "keep_stopwords=False, ignore_title=False, attr_schema=None, vector_plugin=None, "
+     "vector_params=None)\n--\n\n"
+     "A new, empty collection. dim=0 makes it lexical only. `vector_plugin` names the vector "
+     "index ('vector-hnsw' by default; 'vector-flat': exact search) and `vector_params` its "
+     "parameters as a dict (values passed as str, e.g. {'storage': 'f16'}; docs/vector.md); "
+     "`profile` (HNSW only; None = 'fast'), M, ef_construction, ef_search are HNSW shorthands. With `path`, every commit() also "
      "saves it there. `threads` builds the vector index (default: every CPU; the same graph for "
      "any count). `scorer` is 'bm25', 'bm25plus' or 'tfidf' (k1, b: its parameters). "
      "`attr_schema` declares filterable attributes ('lang:keyword, year:int, tags:tags, "

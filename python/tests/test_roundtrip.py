@@ -123,3 +123,29 @@ def test_collection_options(demo):
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     h = hits[0]
     assert h == (h.id, h.score, h.title, h.doc) and demo.ids[h.doc] == h.id
+
+
+def test_collection_on_vector_flat(demo, demo_collection, tmp_path):
+    """Another vector index by name and key/value parameters: vector-flat answers what the HNSW
+    collection's exact scan answers, and keeps its parameters through save/open."""
+    c = demo.build(vector_plugin="vector-flat", vector_params={"storage": "f32"})
+    info = c.info
+    assert info["vector_plugin"] == "vector-flat" and info["profile"] is None
+    assert info["vector_params"] == {"storage": "f32"}
+    q = demo.qvectors[:25]
+    assert (c.search_batch(vectors=q, k=10)
+            == demo_collection.search_batch(vectors=q, k=10, exact=True))
+    p = tmp_path / "flat.vjr"
+    c.save(p)
+    with vajra.Collection.open(p) as o:
+        assert o.info["vector_params"] == {"storage": "f32"}
+        assert o.search_batch(vectors=q, k=10) == c.search_batch(vectors=q, k=10)
+    assert demo_collection.info["vector_params"]["M"] == "16"
+    f16 = demo.build(vector_plugin="vector-flat", vector_params={"storage": "f16"})
+    assert f16.info["vector_params"] == {"storage": "f16"}
+    with pytest.raises(vajra.InvalidArgumentError, match="storage"):
+        demo.build(vector_plugin="vector-flat", vector_params={"storage": 16})
+    with pytest.raises(vajra.InvalidArgumentError, match="profile"):
+        demo.build(vector_plugin="vector-flat", profile="fast")
+    with pytest.raises(TypeError):
+        demo.build(vector_plugin="vector-flat", vector_params=[("storage", "f16")])

@@ -136,15 +136,19 @@ class Collection:
     close wait for running searches."""
     @classmethod
     def create(cls, path: StrPath | None = None, dim: int = 0, *, metric: Metric = "ip",
-               profile: str = "fast", M: int | None = None, ef_construction: int | None = None,
+               profile: str | None = None, M: int | None = None,
+               ef_construction: int | None = None,
                ef_search: int | None = None, threads: int | None = None, scorer: str = "bm25",
                k1: float | None = None, b: float | None = None,
                stemmer: Literal["english", "porter", "none"] = "english",
                keep_stopwords: bool = False, ignore_title: bool = False,
-               attr_schema: str | None = None) -> "Collection":
+               attr_schema: str | None = None, vector_plugin: str | None = None,
+               vector_params: dict[str, object] | None = None) -> "Collection":
         """A new, empty collection (dim=0: lexical only). With `path`, commit() also saves
         there. `attr_schema` declares filterable attributes ("lang:keyword, year:int");
-        default: inferred from the first batch carrying attributes."""
+        default: inferred from the first batch carrying attributes. `vector_plugin` picks the
+        vector index ("vector-hnsw", "vector-flat"), `vector_params` its parameters
+        ({"storage": "f16"}; values passed as str)."""
     @classmethod
     def open(cls, path: StrPath, writable: bool = False, *, mmap: bool = True,
              threads: int | None = None) -> "Collection":
@@ -216,7 +220,8 @@ class Collection:
         """Committed documents."""
     @property
     def info(self) -> dict[str, object]:
-        """count, dim, metric, plugins, scorer parameters, profile, HNSW parameters, path."""
+        """count, dim, metric, plugins, scorer parameters, profile, HNSW parameters, path,
+        vector_params (the vector index's effective key/values)."""
     @property
     def dim(self) -> int:
         """Vector dimension (0: lexical only)."""

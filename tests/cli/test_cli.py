@@ -367,6 +367,79 @@ class Parity(unittest.TestCase):
         self.assertEqual(r["vector"]["queries"], 225)
 
 
+class VectorIndexes(unittest.TestCase):
+    """--vector-plugin / --vector-param: another vector index (vector-flat, exact) end to end."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.flat = os.path.join(TMP, "flat.vjr")
+        run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", cls.flat,
+            "--vector-plugin", "vector-flat", "--vector-param", "storage=f32", check=0)
+
+    def test_info(self):
+        j = run_json("info", self.flat)
+        self.assertEqual(j["vector_plugin"], "vector-flat")
+        self.assertIsNone(j["profile"])
+        self.assertEqual(j["vector_params"], {"storage": "f32"})
+        self.assertIsNone(j["hnsw"])
+        names = [s["name"] for s in j["sections"]]
+        self.assertTrue(any(re.match(r"s\d+\.flat\.rows$", n) for n in names))
+        self.assertIn("vector-flat (storage=f32)", run("info", self.flat, check=0).stdout)
+        # HNSW's own parameters are key/values too
+        h = run_json("info", INDEX)
+        self.assertEqual(h["vector_params"],
+                         {"M": "16", "ef_construction": "128", "ef_search": "128", "seed": "42"})
+
+    def test_exact_search_matches_hnsw_exact(self):
+        qv = cran("lsa128.queries.npy")
+        for row in range(0, 225, 45):
+            a = run_json("search", self.flat, "--query-vector", "%s:%d" % (qv, row), "-k", "10")
+            b = run_json("search", INDEX, "--query-vector", "%s:%d" % (qv, row), "-k", "10",
+                         "--exact")
+            self.assertEqual([h["id"] for h in a["hits"]], [h["id"] for h in b["hits"]])
+            self.assertEqual([h["score"] for h in a["hits"]], [h["score"] for h in b["hits"]])
+        hyb = run_json("search", self.flat, first_query(), "--query-vector", qv + ":0", "-k", "5")
+        self.assertEqual(hyb["mode"], "hybrid")
+        self.assertEqual(len(hyb["hits"]), 5)
+
+    def test_eval_is_exact(self):
+        args = ["--queries", cran("queries.jsonl"), "--qrels", cran("qrels.tsv"),
+                "--query-vectors", cran("lsa128.queries.npy"), "--mode", "vector"]
+        r = run_json("eval", self.flat, *args)
+        e = run_json("eval", INDEX, *args, "--exact")
+        a = run_json("eval", INDEX, *args)
+        for k in ("ndcg@10", "recall@100", "mrr@10", "map"):
+            self.assertEqual(r[k], e[k], k)
+        self.assertGreaterEqual(r["recall@100"], a["recall@100"])
+
+    def test_parity_without_a_graph(self):
+        p = run("parity", self.flat, "--query-vectors", cran("lsa128.queries.npy"), "--json",
+                check=0)
+        self.assertTrue(json.loads(p.stdout)["ok"])
+        self.assertIn("offers no graph", p.stderr)
+
+    def test_f16_and_refusals(self):
+        idx = os.path.join(TMP, "flat16.vjr")
+        run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", idx,
+            "--vector-plugin", "vector-flat", "--vector-param", "storage=f16", check=0)
+        self.assertEqual(run_json("info", idx)["vector_params"], {"storage": "f16"})
+        p = run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", idx,
+                "--vector-plugin", "vector-flat", "--vector-param", "M=16", check=1)
+        self.assertIn('"M"', p.stderr)
+        p = run("index", cran("corpus.jsonl"), "-o", idx, "--vector-param", "storage", check=2)
+        self.assertIn("KEY=VALUE", p.stderr)
+        p = run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", idx,
+                "--vector-plugin", "vector-nope", check=1)
+        self.assertIn("vector-nope", p.stderr)
+        # the f16 file was left as it was
+        self.assertEqual(run_json("info", idx)["vector_params"], {"storage": "f16"})
+        # HNSW: a key/value wins over the shorthand
+        run("index", cran("corpus.jsonl"), "--vectors", cran("lsa128.docs.npy"), "-o", idx,
+            "--M", "12", "--vector-param", "M=20", "--vector-param", "seed=5", check=0)
+        self.assertEqual(run_json("info", idx)["hnsw"]["M"], 20)
+        self.assertEqual(run_json("info", idx)["vector_params"]["seed"], "5")
+
+
 class IndexErrors(unittest.TestCase):
     def index_fails(self, docs, *extra, out=None):
         out = out or os.path.join(TMP, "never.vjr")

@@ -3,6 +3,7 @@
  * law, hybrid built by composition, ids, and the input and file errors. */
 #include <check.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,47 +16,28 @@
 #include "vajra/io.h"
 #include "vajra/storage.h"
 
-static VajraRegistry *reg;
-static VajraDocSet *corpus, *queries;
-static VajraMatrixF32 doc_vecs, query_vecs;
-static char tmpdir[256];
+#include "test_cranfield.h"
 
-static char *data_path(const char *name)
-{
-    const char *dir = getenv("VAJRA_DATA_DIR");
-    ck_assert_msg(dir != NULL, "VAJRA_DATA_DIR is not set");
-    return g_build_filename(dir, "cranfield", name, NULL);
-}
+static VajraRegistry *reg;
+static TestCranfield cran;
+#define corpus (cran.corpus)
+#define queries (cran.queries)
+#define doc_vecs (cran.doc_vecs)
+#define query_vecs (cran.query_vecs)
+static char tmpdir[256];
 
 static void load_data(void)
 {
     VajraError err = {0};
     ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
-    char *p = data_path("corpus.jsonl");
-    ck_assert_msg(vajra_docset_read_jsonl(p, NULL, &corpus, &err) == VAJRA_OK, "%s", err.message);
-    g_free(p);
-    p = data_path("queries.jsonl");
-    ck_assert_int_eq(vajra_docset_read_jsonl(p, NULL, &queries, &err), VAJRA_OK);
-    g_free(p);
-    p = data_path("lsa128.docs.npy");
-    ck_assert_int_eq(vajra_npy_read_f32(p, &doc_vecs, &err), VAJRA_OK);
-    g_free(p);
-    p = data_path("lsa128.queries.npy");
-    ck_assert_int_eq(vajra_npy_read_f32(p, &query_vecs, &err), VAJRA_OK);
-    g_free(p);
-    ck_assert_int_eq(vajra_docset_attach_vectors(corpus, &doc_vecs, &err), VAJRA_OK);
-    ck_assert_uint_eq(vajra_docset_count(corpus), 1400);
-    ck_assert_uint_eq(query_vecs.rows, vajra_docset_count(queries));
+    test_cranfield_load(&cran);
     snprintf(tmpdir, sizeof tmpdir, "%s/vajra-coll-XXXXXX", g_get_tmp_dir());
     ck_assert_ptr_nonnull(g_mkdtemp(tmpdir));
 }
 
 static void free_data(void)
 {
-    vajra_docset_free(corpus);
-    vajra_docset_free(queries);
-    vajra_matrix_f32_clear(&doc_vecs);
-    vajra_matrix_f32_clear(&query_vecs);
+    test_cranfield_free(&cran);
     vajra_registry_free(reg);
     GDir *d = g_dir_open(tmpdir, 0, NULL);
     if (d != NULL) {
@@ -218,7 +200,7 @@ START_TEST(roundtrip_file_and_mmap_answer_identically)
         ck_assert_str_eq(vajra_collection_doc_id(m, d), doc->id);
         ck_assert_str_eq(vajra_collection_doc_title(m, d), doc->title ? doc->title : "");
     }
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(m, &info);
     ck_assert_uint_eq(info.doc_count, 1400);
     ck_assert_uint_eq(info.dim, 128);
@@ -377,7 +359,7 @@ START_TEST(lexical_only_collection)
     answer_all(c, &a, 0);
     answer_all(o, &b, 0);
     assert_same_answers(&a, &b, "lexical-only reopened");
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(o, &info);
     ck_assert_uint_eq(info.dim, 0);
     ck_assert_ptr_null(info.vector_plugin);
@@ -460,6 +442,129 @@ START_TEST(bad_batches_change_nothing)
     ck_assert_ptr_null(cc);
     vajra_collection_free(c);
     g_free(p);
+}
+END_TEST
+
+/* Build the Cranfield collection (3 batches, 3 segments) on vector-flat with `storage`. */
+static VajraCollection *build_flat(const char *storage)
+{
+    VajraCollectionOptions o = {.struct_size = sizeof o, .dim = 128, .metric = VAJRA_METRIC_IP};
+    o.vector_plugin = "vector-flat";
+    VajraKeyValue kv[] = {{"storage", storage}};
+    o.vector_params = kv;
+    o.n_vector_params = 1;
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    ck_assert_msg(vajra_collection_create(reg, &o, &c, &err) == VAJRA_OK, "%s", err.message);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    for (size_t s = 0; s < all.count; s += 500) {
+        VajraDocBatch b = {all.docs + s, all.count - s < 500 ? all.count - s : 500};
+        ck_assert_int_eq(vajra_collection_add(c, &b, &err), VAJRA_OK);
+        ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    }
+    return c;
+}
+
+/* Another vector index through the collection: vector-flat answers exactly what the HNSW
+ * collection's exact scan answers (the same kernel, bit for bit), hybrid works on it, the plugin
+ * and its parameters survive save/open and compaction, and what it does not have (profiles,
+ * HNSW keys) is refused. */
+START_TEST(flat_vector_index_collection)
+{
+    VajraError err = {0};
+    VajraCollection *hnsw = build(128, 1, 1);
+    VajraMorphism *exact = NULL, *vec = NULL;
+    ck_assert_int_eq(vajra_collection_vector_retriever(hnsw, VAJRA_EF_EXACT, &exact, &err),
+                     VAJRA_OK);
+    for (int st = 0; st < 2; st++) {
+        const char *storage = st ? "f16" : "f32";
+        VajraCollection *c = build_flat(storage);
+        VajraCollectionInfo in = {.struct_size = sizeof in};
+        vajra_collection_info(c, &in);
+        ck_assert_str_eq(in.vector_plugin, "vector-flat");
+        ck_assert_ptr_null(in.profile);
+        ck_assert_uint_eq(in.n_vector_kv, 1);
+        ck_assert_str_eq(in.vector_kv[0].key, "storage");
+        ck_assert_str_eq(in.vector_kv[0].value, storage);
+        ck_assert_int_eq(vajra_collection_vector_retriever(c, 0, &vec, &err), VAJRA_OK);
+        VajraHits want = {0}, got = {0};
+        size_t overlap = 0;
+        for (size_t i = 0; i < vajra_docset_count(queries); i++) {
+            VajraVectorQuery vq = {query_vecs.data + i * 128, 128, 10};
+            ck_assert_int_eq(vajra_morphism_apply(exact, &vq, &want, &err), VAJRA_OK);
+            ck_assert_int_eq(vajra_morphism_apply(vec, &vq, &got, &err), VAJRA_OK);
+            if (st == 0)
+                ck_assert_msg(hits_equal(&got, &want), "query %zu: flat != HNSW exact", i + 1);
+            for (size_t r = 0; r < got.count; r++)
+                for (size_t w = 0; w < want.count; w++)
+                    overlap += got.items[r].doc == want.items[w].doc;
+        }
+        ck_assert_uint_ge(overlap, st ? 2200 : 2250); /* f16 rounding moves few */
+        vajra_morphism_unref(vec);
+        Answers a, b;
+        answer_all(c, &a, 1);
+        for (size_t i = 0; i < a.n; i++)
+            ck_assert_uint_eq(a.hyb[i].count, 10);
+        char *p = tmp_file(st ? "flat16.vajra" : "flat32.vajra");
+        ck_assert_int_eq(vajra_collection_save(c, p, NULL, &err), VAJRA_OK);
+        VajraCollection *o = NULL;
+        ck_assert_msg(vajra_collection_open(reg, p, NULL, &o, &err) == VAJRA_OK, "%s",
+                      err.message);
+        answer_all(o, &b, 1);
+        assert_same_answers(&a, &b, "flat reopened");
+        answers_clear(&b);
+        VajraCollectionInfo io = {.struct_size = offsetof(VajraCollectionInfo, vector_kv)};
+        io.vector_kv = (const VajraKeyValue *)&io; /* beyond the size: must stay */
+        vajra_collection_info(o, &io);
+        ck_assert_str_eq(io.vector_plugin, "vector-flat");
+        ck_assert_ptr_eq(io.vector_kv, (const VajraKeyValue *)&io);
+        io.struct_size = sizeof io;
+        vajra_collection_info(o, &io);
+        ck_assert_str_eq(io.vector_kv[0].value, storage);
+        vajra_collection_free(o);
+        /* compaction reads the rows back (get_vector): the same answers from one segment */
+        ck_assert_int_eq(vajra_collection_compact(c, NULL, &err), VAJRA_OK);
+        answer_all(c, &b, 1);
+        assert_same_answers(&a, &b, "flat compacted");
+        answers_clear(&a);
+        answers_clear(&b);
+        VajraCompactOptions co = {.struct_size = sizeof co, .profile = "quality"};
+        ck_assert_int_eq(vajra_collection_promote(c, &co, &err), VAJRA_ERR_UNSUPPORTED);
+        vajra_hits_clear(&want);
+        vajra_hits_clear(&got);
+        vajra_collection_free(c);
+        g_free(p);
+    }
+    vajra_morphism_unref(exact);
+    vajra_collection_free(hnsw);
+    /* what vector-flat does not take */
+    VajraCollectionOptions o = {.struct_size = sizeof o, .dim = 8, .vector_plugin = "vector-flat"};
+    VajraCollection *c = NULL;
+    o.profile = "fast";
+    ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "profile"));
+    o.profile = NULL;
+    o.M = 16;
+    ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    o.M = 0;
+    VajraKeyValue bad[] = {{"storage", "f64"}};
+    o.vector_params = bad;
+    o.n_vector_params = 1;
+    ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_null(c);
+    /* HNSW takes its keys as parameters too: the key wins over the shorthand */
+    VajraKeyValue hk[] = {{"M", "20"}, {"seed", "7"}};
+    VajraCollectionOptions h = default_opts(8);
+    h.M = 12;
+    h.vector_params = hk;
+    h.n_vector_params = 2;
+    ck_assert_msg(vajra_collection_create(reg, &h, &c, &err) == VAJRA_OK, "%s", err.message);
+    VajraCollectionInfo hi = {.struct_size = sizeof hi};
+    vajra_collection_info(c, &hi);
+    ck_assert_uint_eq(hi.vector_params.M, 20);
+    ck_assert_uint_eq(hi.vector_params.seed, 7);
+    ck_assert_str_eq(hi.profile, "fast");
+    vajra_collection_free(c);
 }
 END_TEST
 
@@ -553,6 +658,7 @@ static Suite *collection_suite(void)
     tcase_add_test(tc, lexical_only_collection);
     tcase_add_test(tc, bad_batches_change_nothing);
     tcase_add_test(tc, open_refuses_bad_files);
+    tcase_add_test(tc, flat_vector_index_collection);
     suite_add_tcase(s, tc);
     return s;
 }

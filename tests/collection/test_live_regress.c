@@ -103,7 +103,7 @@ START_TEST(promote_saves_the_new_profile)
     VajraError err = {0};
     VajraCompactOptions po = {.struct_size = sizeof po, .profile = "quality"};
     ck_assert_msg(vajra_collection_promote(c, &po, &err) == VAJRA_OK, "%s", err.message);
-    VajraCollectionInfo in;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(c, &in);
     ck_assert_str_eq(in.profile, "quality");
     uint32_t M = in.vector_params.M, efs = in.vector_params.ef_search;

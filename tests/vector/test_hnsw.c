@@ -4,6 +4,7 @@
  * through the registry. The index is driven directly through its internal API (linked from the
  * plugin's static library) with a kernel of our choosing; one test goes through the registry. */
 #include <check.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -528,6 +529,101 @@ START_TEST(test_plugin_through_registry)
 }
 END_TEST
 
+/* Version 3 through the registry: key/value create (profile first, then overrides; unknown keys
+ * and bad values refused), the effective parameters back as key/value, the graph as a named
+ * interface (unknown names unsupported), get_vector, and the core's exact reference. */
+START_TEST(test_plugin_kv_interface)
+{
+    VajraRegistry *reg = NULL;
+    VajraPlugin *p = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_registry_load(reg, VAJRA_PLUGIN_VECTOR, "vector-hnsw", &p, &err),
+                     VAJRA_OK);
+    const VajraVectorVtable *vt = vajra_plugin_vtable(p);
+    ck_assert_int_eq(vajra_vector_vtable_check(vt, &err), VAJRA_OK);
+    ck_assert(VAJRA_VECTOR_HAS(vt, 3, create_kv) && VAJRA_VECTOR_HAS(vt, 3, params_kv));
+    void *ps = vajra_plugin_state(p);
+    VajraVectorIndex *x = NULL;
+    VajraKeyValue bad[] = {{"M", "16"}, {"nprobe", "4"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_L2, bad, 2, &x, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "nprobe"));
+    VajraKeyValue notnum[] = {{"M", "sixteen"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_L2, notnum, 1, &x, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    VajraKeyValue noprof[] = {{"profile", "best"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_L2, noprof, 1, &x, &err),
+                     VAJRA_ERR_NOT_FOUND);
+    ck_assert_ptr_null(x);
+    VajraKeyValue kv[] = {{"profile", "quality"}, {"ef_search", "77"}, {"seed", "9"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_L2, kv, 3, &x, &err), VAJRA_OK);
+    VajraKeyValue got[8];
+    size_t n = vt->params_kv(x, got, 8);
+    ck_assert_uint_eq(n, 6);
+    ck_assert_str_eq(vajra_kv_get(got, n, "M"), "24"); /* the quality profile's */
+    ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "f32");
+    ck_assert_str_eq(vajra_kv_get(got, n, "rerank"), "0");
+    ck_assert_str_eq(vajra_kv_get(got, n, "ef_construction"), "200");
+    ck_assert_str_eq(vajra_kv_get(got, n, "ef_search"), "77");
+    ck_assert_str_eq(vajra_kv_get(got, n, "seed"), "9");
+    ck_assert_uint_eq(vt->params_kv(x, NULL, 0), 6);
+    /* The same index through the version-1 create, from its own key/values (all but storage
+     * and rerank, the last two: VajraVectorParams has no storage, so the v1 path is f32 only and
+     * refuses them). */
+    VajraVectorVtable v1 = *vt;
+    v1.version = 1;
+    VajraVectorIndex *y = NULL;
+    ck_assert_int_eq(vajra_vector_create(&v1, ps, 16, VAJRA_METRIC_L2, got, n, &y, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(vajra_vector_create(&v1, ps, 16, VAJRA_METRIC_L2, got, n - 2, &y, &err),
+                     VAJRA_OK);
+    VajraVectorParams px, py;
+    vt->params(x, &px);
+    vt->params(y, &py);
+    ck_assert(px.M == py.M && px.ef_construction == py.ef_construction &&
+              px.ef_search == py.ef_search && px.seed == py.seed);
+    float *rows = vec_random_rows(200, 16, 5);
+    ck_assert_int_eq(vt->add(x, rows, 16, 200, 1, NULL, &err), VAJRA_OK);
+    VajraHnswGraph g = {.struct_size = sizeof g};
+    ck_assert_int_eq(vajra_vector_graph(vt, x, &g, &err), VAJRA_OK);
+    ck_assert_uint_eq(g.count, 200);
+    VajraHnswGraph small = {.struct_size = offsetof(VajraHnswGraph, dim)};
+    small.dim = 12345; /* beyond the caller's size: not written */
+    ck_assert_int_eq(vt->interface(x, VAJRA_VECTOR_IFACE_HNSW_GRAPH, &small, &err), VAJRA_OK);
+    ck_assert_uint_eq(small.metric, VAJRA_METRIC_L2);
+    ck_assert_uint_eq(small.dim, 12345);
+    ck_assert_int_eq(vt->interface(x, "ivf-lists", &small, &err), VAJRA_ERR_UNSUPPORTED);
+    v1.graph = NULL;
+    ck_assert_int_eq(vajra_vector_graph(&v1, x, &g, &err), VAJRA_ERR_UNSUPPORTED);
+    float back[16];
+    ck_assert_int_eq(vt->get_vector(x, 7, back, &err), VAJRA_OK);
+    ck_assert(memcmp(back, rows + 7 * 16, sizeof back) == 0);
+    ck_assert_int_eq(vt->get_vector(x, 200, back, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    VajraVectorSearch *s = NULL;
+    ck_assert_int_eq(vt->search_new(x, &s, &err), VAJRA_OK);
+    VajraHits exact = {0}, ref = {0};
+    VajraVectorQuery q = {rows + 3 * 16, 16, 10};
+    ck_assert_int_eq(vt->search_exact(x, s, &q, &exact, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_reference_exact_search(vt, x, &q, NULL, &ref, &err), VAJRA_OK);
+    ck_assert_uint_eq(ref.count, 10);
+    ck_assert_uint_eq(ref.items[0].doc, 3);
+    for (size_t i = 0; i < ref.count; i++) {
+        ck_assert_uint_eq(exact.items[i].doc, ref.items[i].doc);
+        ck_assert_double_eq_tol(exact.items[i].score, ref.items[i].score,
+                                1e-5 * (1 + fabsf(ref.items[i].score)));
+    }
+    vajra_hits_clear(&exact);
+    vajra_hits_clear(&ref);
+    vt->search_free(s);
+    vt->destroy(y);
+    vt->destroy(x);
+    free(rows);
+    vajra_plugin_unref(p);
+    vajra_registry_free(reg);
+}
+END_TEST
+
 /* The filtered-search planner: scan when the beam could not fill or costs more, else a beam
  * widened as the filter gets sparser; ef == UINT32_MAX always scans. */
 START_TEST(test_filter_planner)
@@ -577,6 +673,7 @@ static Suite *hnsw_suite(void)
     tcase_add_test(basic, test_save_load);
     tcase_add_test(basic, test_load_rejects_corruption);
     tcase_add_test(basic, test_plugin_through_registry);
+    tcase_add_test(basic, test_plugin_kv_interface);
     tcase_add_test(basic, test_filter_planner);
     suite_add_tcase(s, basic);
     TCase *data = tcase_create("data");

@@ -26,6 +26,7 @@
 
 #include "hnsw_index.h"
 #include "vajra/cpu.h"
+#include "vajra/quant.h"
 #include "vajra/registry.h"
 #include "vector_fixture.h"
 
@@ -480,12 +481,70 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* The keys through the plugin's create_kv: storage and rerank validated, reported by params_kv,
+ * and get_vector gives what the index compares against (decoded rows; the f32 rows when kept). */
+START_TEST(test_plugin_kv)
+{
+    VajraRegistry *reg = NULL;
+    VajraPlugin *p = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_registry_load(reg, VAJRA_PLUGIN_VECTOR, "vector-hnsw", &p, &err),
+                     VAJRA_OK);
+    const VajraVectorVtable *vt = vajra_plugin_vtable(p);
+    void *ps = vajra_plugin_state(p);
+    VajraVectorIndex *x = NULL;
+    VajraKeyValue bad[] = {{"storage", "int4"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_IP, bad, 1, &x, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "int4"));
+    ck_assert_ptr_null(x);
+    VajraKeyValue bad_rerank[] = {{"storage", "f16"}, {"rerank", "2"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_IP, bad_rerank, 2, &x, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "rerank"));
+    VajraKeyValue unknown[] = {{"storage", "f16"}, {"bits", "8"}};
+    ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_IP, unknown, 2, &x, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    float *rows = vec_random_rows(300, 16, 21);
+    for (int rr = 0; rr < 2; rr++) {
+        VajraKeyValue kv[] = {{"profile", "instant"}, {"storage", "sq8"}, {"rerank", rr ? "1" : "0"}};
+        ck_assert_msg(vt->create_kv(ps, 16, VAJRA_METRIC_IP, kv, 3, &x, &err) == VAJRA_OK, "%s",
+                      err.message);
+        VajraKeyValue got[8];
+        size_t n = vt->params_kv(x, got, 8);
+        ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "sq8");
+        ck_assert_str_eq(vajra_kv_get(got, n, "rerank"), rr ? "1" : "0");
+        ck_assert_int_eq(vt->add(x, rows, 16, 300, 1, NULL, &err), VAJRA_OK);
+        /* create_kv from the reported keys builds the same bytes */
+        VajraVectorIndex *y = NULL;
+        ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_IP, got, n, &y, &err), VAJRA_OK);
+        ck_assert_int_eq(vt->add(y, rows, 16, 300, 2, NULL, &err), VAJRA_OK);
+        MemSections *mx = save_mem(x), *my = save_mem(y);
+        ck_assert(mem_sections_equal(mx, my));
+        mem_sections_free(mx), mem_sections_free(my);
+        vt->destroy(y);
+        float back[16], dec[16];
+        ck_assert_int_eq(vt->get_vector(x, 9, back, &err), VAJRA_OK);
+        vajra_sq8_decode((const uint8_t *)x->codes + 9 * x->stride, 16, x->sq8_lo, x->sq8_scale,
+                         dec);
+        ck_assert(memcmp(back, rr ? rows + 9 * 16 : dec, sizeof back) == 0);
+        ck_assert(rr || memcmp(back, rows + 9 * 16, sizeof back) != 0); /* sq8 does round */
+        vt->destroy(x);
+    }
+    free(rows);
+    vajra_plugin_unref(p);
+    vajra_registry_free(reg);
+}
+END_TEST
+
 static Suite *quant_suite(void)
 {
     Suite *s = suite_create("vector-quant");
     TCase *tc = tcase_create("quant");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_plugin_kv);
     tcase_add_test(tc, test_same_graph_and_determinism);
     tcase_add_test(tc, test_save_load_round_trip);
     tcase_add_test(tc, test_parity_wordnet_ip);

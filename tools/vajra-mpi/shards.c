@@ -252,7 +252,7 @@ int vmpi_shard_open(VmpiShard *s, const char *cmd, const char *dir, uint32_t rep
         }
     }
     if (ok) {
-        VajraCollectionInfo info;
+        VajraCollectionInfo info = {.struct_size = sizeof info};
         vajra_collection_info(s->c, &info);
         s->dim = info.dim;
         VmpiShardInfo have;

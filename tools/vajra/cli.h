@@ -320,6 +320,8 @@ int cli_check_unique_ids(const char *cmd, const char *path, const VajraDocument 
 
 /* ---- building a collection (shared by index and bench) ---- */
 
+#define CLI_MAX_VECTOR_PARAMS 32
+
 typedef struct CliBuildOptions {
     const char *metric, *profile, *scorer, *language;
     const char *attr_schema; /* --attr-schema; NULL = inferred from the documents */
@@ -327,12 +329,16 @@ typedef struct CliBuildOptions {
     double k1, b;
     int have_k1, have_b, keep_stopwords, ignore_title;
     int quiet; /* no progress bar (--quiet, or --json) */
+    const char *vector_plugin; /* --vector-plugin; NULL = vector-hnsw */
+    VajraKeyValue vparams[CLI_MAX_VECTOR_PARAMS]; /* --vector-param key=value (split copies) */
+    size_t n_vparams;
 } CliBuildOptions;
 
 enum {
     CLI_OPT_METRIC = 512, CLI_OPT_PROFILE, CLI_OPT_THREADS, CLI_OPT_SCORER, CLI_OPT_K1, CLI_OPT_B,
     CLI_OPT_LANGUAGE, CLI_OPT_KEEP_STOP, CLI_OPT_IGNORE_TITLE, CLI_OPT_BATCH, CLI_OPT_M,
-    CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET, CLI_OPT_ATTR_SCHEMA
+    CLI_OPT_EFC, CLI_OPT_EFS, CLI_OPT_QUIET, CLI_OPT_ATTR_SCHEMA, CLI_OPT_VECTOR_PLUGIN,
+    CLI_OPT_VECTOR_PARAM
 };
 
 /* getopt_long entries for the build options (put them first in a command's table). */
@@ -352,14 +358,20 @@ enum {
     {"ef-construction", required_argument, NULL, CLI_OPT_EFC},                                 \
     {"ef-search", required_argument, NULL, CLI_OPT_EFS},                                       \
     {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                           \
-    {"attr-schema", required_argument, NULL, CLI_OPT_ATTR_SCHEMA}
+    {"attr-schema", required_argument, NULL, CLI_OPT_ATTR_SCHEMA},                             \
+    {"vector-plugin", required_argument, NULL, CLI_OPT_VECTOR_PLUGIN},                         \
+    {"vector-param", required_argument, NULL, CLI_OPT_VECTOR_PARAM}
 
 /* Help text for the build options. */
 #define CLI_BUILD_HELP                                                                         \
     "  --metric ip|cosine|l2      vector metric (default ip)\n"                                \
+    "  --vector-plugin NAME       the vector index (default vector-hnsw; vector-flat: exact\n"  \
+    "                             search, best below ~20k vectors; docs/vector.md)\n"          \
+    "  --vector-param KEY=VALUE   a parameter of the vector index (repeatable; e.g.\n"        \
+    "                             storage=f16 for vector-flat, M=32 for vector-hnsw)\n"        \
     "  --profile quality|fast|instant   HNSW profile (default fast)\n"                         \
-    "  --M N, --ef-construction N, --ef-search N   override the profile\n"                     \
-    "  --threads N                HNSW build threads (default: the available cores; the\n"    \
+    "  --M N, --ef-construction N, --ef-search N   override the profile (HNSW)\n"             \
+    "  --threads N                vector build threads (default: the available cores; the\n"  \
     "                             index is the same for any N)\n"                             \
     "  --scorer NAME              scorer plugin (default scorer-bm25; also scorer-bm25plus,\n" \
     "                             scorer-tfidf)\n"                                             \
@@ -378,6 +390,8 @@ enum {
     "                             also prints no summary: only errors\n"
 
 void cli_build_defaults(CliBuildOptions *o);
+/* The vector index the options build, for messages: "vector-hnsw, profile fast". */
+void cli_build_vector_desc(const VajraCollection *c, char *buf, size_t size);
 /* The build threads the options mean: --threads, else the cores this process may run on. */
 uint32_t cli_build_threads(const CliBuildOptions *o);
 /* Take one option from getopt: 1 = handled, 0 = not a build option, -1 = bad value (printed). */

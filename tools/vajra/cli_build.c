@@ -10,7 +10,7 @@ void cli_build_defaults(CliBuildOptions *o)
 {
     memset(o, 0, sizeof *o);
     o->metric = "ip";
-    o->profile = "fast";
+    o->profile = NULL; /* the collection's default (HNSW: fast) */
     o->threads = 0; /* available cores: the graph is the same for any count */
     o->batch = 4096;
 }
@@ -41,6 +41,18 @@ int cli_build_option(const char *cmd, int ch, const char *arg, CliBuildOptions *
         o->language = arg;
         return 1;
     case CLI_OPT_PROFILE: o->profile = arg; return 1;
+    case CLI_OPT_VECTOR_PLUGIN: o->vector_plugin = arg; return 1;
+    case CLI_OPT_VECTOR_PARAM: {
+        const char *eq = strchr(arg, '=');
+        if (eq == NULL || eq == arg || o->n_vparams >= CLI_MAX_VECTOR_PARAMS) {
+            cli_usage_error(cmd, "--vector-param takes KEY=VALUE (at most %d), not \"%s\"",
+                            CLI_MAX_VECTOR_PARAMS, arg);
+            return -1;
+        }
+        /* The key is copied (argv stays intact); the copy lives as long as the process. */
+        o->vparams[o->n_vparams++] = (VajraKeyValue){g_strndup(arg, (gsize)(eq - arg)), eq + 1};
+        return 1;
+    }
     case CLI_OPT_SCORER: o->scorer = arg; return 1;
     case CLI_OPT_ATTR_SCHEMA: o->attr_schema = arg; return 1;
     case CLI_OPT_KEEP_STOP: o->keep_stopwords = 1; return 1;
@@ -112,6 +124,9 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
                 : strcmp(o->metric, "l2") == 0   ? VAJRA_METRIC_L2
                                                  : VAJRA_METRIC_IP;
     co.profile = o->profile;
+    co.vector_plugin = o->vector_plugin;
+    co.vector_params = o->vparams;
+    co.n_vector_params = o->n_vparams;
     co.attr_schema = o->attr_schema;
     co.M = o->M;
     co.ef_construction = o->efc;
@@ -148,6 +163,18 @@ int cli_build(const char *cmd, VajraRegistry *reg, const CliBuildOptions *o, con
     *build_s = cli_now() - t0;
     *out = c;
     return 0;
+}
+
+void cli_build_vector_desc(const VajraCollection *c, char *buf, size_t size)
+{
+    VajraCollectionInfo in = {.struct_size = sizeof in};
+    vajra_collection_info(c, &in);
+    size_t used = (size_t)snprintf(buf, size, "%s", in.vector_plugin ? in.vector_plugin : "none");
+    if (in.profile != NULL && used < size)
+        used += (size_t)snprintf(buf + used, size - used, ", profile %s", in.profile);
+    for (size_t i = 0; i < in.n_vector_kv && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%s=%s", i ? " " : ", ",
+                                 in.vector_kv[i].key, in.vector_kv[i].value);
 }
 
 int cli_index_option(const char *cmd, int ch, const char *arg, CliIndexArgs *a)

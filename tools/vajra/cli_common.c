@@ -295,7 +295,7 @@ int cli_searcher_init(const char *cmd, CliSearcher *s, VajraCollection *c, CliMo
     s->ef = ef;
     s->fusion = *fusion;
     s->depth = depth < k ? k : depth;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     s->dim = info.dim;
     VajraError err = {0};

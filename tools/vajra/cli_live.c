@@ -130,7 +130,7 @@ void cli_live_report(const CliLive *l, const CliLiveOptions *o, const char *what
         return;
     VajraCollectionCounts now;
     counts(l->c, &now);
-    VajraCollectionInfo in;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(l->c, &in);
     long long bytes = file_bytes(l->path);
     double seconds = cli_now() - l->t0;

@@ -27,7 +27,7 @@ enum { OPT_VECTORS = 256, OPT_VECTOR_FIELD, OPT_UPSERT };
 static int check_vectors(const CliLive *l, const CliDocs *docs, const char *docs_path,
                          const char *vectors)
 {
-    VajraCollectionInfo in;
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(l->c, &in);
     if (in.dim == 0 && docs->dim > 0) {
         cli_error(l->cmd, "%s has no vectors (it was indexed lexical only): leave out the "

@@ -217,7 +217,7 @@ int cmd_bench(int argc, char **argv)
             goto out;
         open_s = cli_now() - t0;
     }
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     if (mode != CLI_MODE_LEXICAL &&
         cli_check_query_dim("bench", target ? target : vectors, info.dim, qv_path, qv.dim))

@@ -105,7 +105,7 @@ static int rebuild(int argc, char **argv, int promote)
     CliLiveDone done = {0};
     char *what;
     if (promote) {
-        VajraCollectionInfo in;
+        VajraCollectionInfo in = {.struct_size = sizeof in};
         vajra_collection_info(l.c, &in);
         what = g_strdup_printf("Promoted %s to profile \"%s\" (M=%u, ef_construction=%u, "
                                "ef_search=%u), dropping %u deleted documents",

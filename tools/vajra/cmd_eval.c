@@ -209,7 +209,7 @@ int cmd_eval(int argc, char **argv)
     c = cli_open_collection("eval", reg, argv[optind], storage);
     if (c == NULL)
         goto out;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     if (qv_path != NULL && (want[CLI_MODE_VECTOR] || want[CLI_MODE_HYBRID]) &&
         cli_check_query_dim("eval", argv[optind], info.dim, qv_path, qv.dim))

@@ -103,9 +103,12 @@ int cmd_index(int argc, char **argv)
             printf("Indexed %zu %u-d vectors", docs.count, docs.dim);
         else
             printf("Indexed %zu documents", docs.count);
-        if (docs.dim)
-            printf("%s (%s, profile %s, %u threads)", docs_path ? " with vectors" : "", bo.metric,
-                   bo.profile, cli_build_threads(&bo));
+        if (docs.dim) {
+            char desc[256];
+            cli_build_vector_desc(c, desc, sizeof desc);
+            printf("%s (%s, %s, %u threads)", docs_path ? " with vectors" : "", bo.metric, desc,
+                   cli_build_threads(&bo));
+        }
         printf(" in %.2f s; saved %s (%.1f MB) in %.2f s\n", build_s, output,
                (double)bytes / 1e6, save_s);
     }

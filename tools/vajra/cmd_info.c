@@ -25,7 +25,9 @@ static void help(void)
            "                       is tried when it is missing)\n"
            "  --json               one JSON object (keys: path, bytes, docs, dim, metric,\n"
            "                       segments, generation, live, deleted, lexical_plugin, scorer,\n"
-           "                       scorer_params, language, vector_plugin, profile, hnsw,\n"
+           "                       scorer_params, language, vector_plugin, profile,\n"
+           "                       vector_params (the index's key/values), hnsw (null for\n"
+           "                       an index other than HNSW),\n"
            "                       missing_plugins, sections; the segment counts are null\n"
            "                       without the plugins)\n"
            "  -h, --help           this text\n");
@@ -36,6 +38,7 @@ typedef struct Meta {
     GHashTable *kv;             /* key -> value (first occurrence), owned strings */
     GPtrArray *param_names;     /* scorer-param names, owned */
     GArray *param_values;       /* double */
+    GPtrArray *vparam_keys, *vparam_values; /* vector-param lines, owned */
 } Meta;
 
 static void meta_parse(Meta *m, const char *data, size_t len)
@@ -43,6 +46,8 @@ static void meta_parse(Meta *m, const char *data, size_t len)
     m->kv = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     m->param_names = g_ptr_array_new_with_free_func(g_free);
     m->param_values = g_array_new(FALSE, FALSE, sizeof(double));
+    m->vparam_keys = g_ptr_array_new_with_free_func(g_free);
+    m->vparam_values = g_ptr_array_new_with_free_func(g_free);
     char *text = g_strndup(data, len);
     char **lines = g_strsplit(text, "\n", -1);
     for (char **l = lines; *l != NULL; l++) {
@@ -57,6 +62,12 @@ static void meta_parse(Meta *m, const char *data, size_t len)
                 double v = g_ascii_strtod(sp2 + 1, NULL);
                 g_ptr_array_add(m->param_names, g_strndup(value, (gsize)(sp2 - value)));
                 g_array_append_val(m->param_values, v);
+            }
+        } else if (strcmp(key, "vector-param") == 0) {
+            const char *sp2 = strchr(value, ' ');
+            if (sp2 != NULL) {
+                g_ptr_array_add(m->vparam_keys, g_strndup(value, (gsize)(sp2 - value)));
+                g_ptr_array_add(m->vparam_values, g_strdup(sp2 + 1));
             }
         } else if (!g_hash_table_contains(m->kv, key)) {
             g_hash_table_insert(m->kv, g_strdup(key), g_strdup(value));
@@ -74,6 +85,10 @@ static void meta_clear(Meta *m)
         g_ptr_array_free(m->param_names, TRUE);
     if (m->param_values != NULL)
         g_array_free(m->param_values, TRUE);
+    if (m->vparam_keys != NULL)
+        g_ptr_array_free(m->vparam_keys, TRUE);
+    if (m->vparam_values != NULL)
+        g_ptr_array_free(m->vparam_values, TRUE);
     memset(m, 0, sizeof *m);
 }
 
@@ -200,8 +215,7 @@ int cmd_info(int argc, char **argv)
             g_ptr_array_add(missing, (gpointer)needed[i]);
     }
     /* With every plugin present, open the collection for what only the plugins can read. */
-    VajraCollectionInfo in;
-    memset(&in, 0, sizeof in);
+    VajraCollectionInfo in = {.struct_size = sizeof in};
     if (missing->len == 0) {
         if ((c = cli_open_collection("info", reg, path, storage)) == NULL)
             goto out;
@@ -256,8 +270,21 @@ int cmd_info(int argc, char **argv)
         cli_json_string(stdout, dim ? meta_get(&meta, "vector") : NULL);
         printf(", \"profile\": ");
         cli_json_string(stdout, dim ? meta_get(&meta, "profile") : NULL);
+        printf(", \"vector_params\": ");
+        if (dim) {
+            printf("{");
+            for (guint i = 0; i < meta.vparam_keys->len; i++) {
+                printf("%s", i ? ", " : "");
+                cli_json_string(stdout, g_ptr_array_index(meta.vparam_keys, i));
+                printf(": ");
+                cli_json_string(stdout, g_ptr_array_index(meta.vparam_values, i));
+            }
+            printf("}");
+        } else {
+            printf("null");
+        }
         printf(", \"hnsw\": ");
-        if (dim && vp != NULL)
+        if (dim && vp != NULL && vp->M != 0)
             printf("{\"M\": %u, \"ef_construction\": %u, \"ef_search\": %u, \"seed\": %llu}",
                    vp->M, vp->ef_construction, vp->ef_search, (unsigned long long)vp->seed);
         else
@@ -278,17 +305,24 @@ int cmd_info(int argc, char **argv)
                    g_array_index(meta.param_values, double, i));
         printf("%s\n", meta.param_names->len ? ")" : "");
         printf("Language:   %s\n", language);
-        if (dim && vp != NULL)
-            printf("Vectors:    %u dimensions, metric %s, %s profile \"%s\" (M=%u, "
-                   "ef_construction=%u, ef_search=%u)\n",
-                   dim, meta_get(&meta, "metric"), meta_get(&meta, "vector"),
-                   meta_get(&meta, "profile"), vp->M, vp->ef_construction, vp->ef_search);
-        else if (dim)
-            printf("Vectors:    %u dimensions, metric %s, %s profile \"%s\"\n", dim,
-                   meta_get(&meta, "metric"), meta_get(&meta, "vector"),
-                   meta_get(&meta, "profile"));
-        else
+        if (dim) {
+            printf("Vectors:    %u dimensions, metric %s, %s", dim, meta_get(&meta, "metric"),
+                   meta_get(&meta, "vector"));
+            if (meta_get(&meta, "profile") != NULL)
+                printf(" profile \"%s\"", meta_get(&meta, "profile"));
+            /* The index's key/values; files written before them: the HNSW parameters. */
+            for (guint i = 0; i < meta.vparam_keys->len; i++)
+                printf("%s%s=%s", i ? ", " : " (", (const char *)meta.vparam_keys->pdata[i],
+                       (const char *)meta.vparam_values->pdata[i]);
+            if (meta.vparam_keys->len > 0)
+                printf(")");
+            else if (vp != NULL)
+                printf(" (M=%u, ef_construction=%u, ef_search=%u)", vp->M, vp->ef_construction,
+                       vp->ef_search);
+            printf("\n");
+        } else {
             printf("Vectors:    none (lexical only)\n");
+        }
         if (missing->len) {
             printf("Missing:   ");
             for (guint i = 0; i < missing->len; i++)

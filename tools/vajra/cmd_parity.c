@@ -22,7 +22,8 @@ static void help(void)
            "           with the same ef: exactly the same ids in the same order. With a SIMD\n"
            "           kernel, distances differ from the scalar reference by summation order, so\n"
            "           documents whose scores agree within 1e-5 may swap: such \"tie flips\" are\n"
-           "           counted and shown but are not mismatches unless --strict.\n"
+           "           counted and shown but are not mismatches unless --strict. An index that\n"
+           "           offers no graph (flat, IVF) is compared with the exact scan instead.\n"
            "Exit status 0 when everything matches, 1 on any mismatch (the first few are printed).\n\n"
            "  --queries FILE             BEIR queries JSONL (text = title + text)\n"
            "  --query-vectors FILE       query vectors for the vector side\n"
@@ -250,28 +251,34 @@ int cmd_parity(int argc, char **argv)
             cli_check_query_dim("parity", argv[optind], 0, qv_path, qv.dim);
             goto out;
         }
-        if (vvt->graph == NULL) { /* an optional slot: a non-HNSW plugin may not expose one */
-            vajra_error_set(&err, VAJRA_ERR_UNSUPPORTED,
-                            "the vector plugin has no graph accessor (unsupported), so the "
-                            "HNSW reference cannot be compared with it");
+        if (vvt->search_new(vi, &vctx, &err) != VAJRA_OK) {
             cli_error_vajra("parity", &err);
             goto out;
         }
-        if (vvt->search_new(vi, &vctx, &err) != VAJRA_OK ||
-            vvt->graph(vi, &graph, &err) != VAJRA_OK) {
+        /* The graph is an optional interface: without one (a flat or IVF index), the reference is
+         * the core's exact scan over the stored vectors. */
+        vajra_status gst = vajra_vector_graph(vvt, vi, &graph, &err);
+        int has_graph = gst == VAJRA_OK;
+        if (gst == VAJRA_ERR_UNSUPPORTED) {
+            fprintf(stderr, "parity: the vector plugin offers no graph; the reference is the exact "
+                            "scan (vajra_reference_exact_search)\n");
+        } else if (gst != VAJRA_OK) {
             cli_error_vajra("parity", &err);
             goto out;
         }
+        VajraVectorParams vp = {.struct_size = sizeof vp};
+        vvt->params(vi, &vp);
+        if (!has_graph)
+            graph.dim = vp.dim;
         if (cli_check_query_dim("parity", argv[optind], graph.dim, qv_path, qv.dim))
             goto out;
-        VajraVectorParams vp;
-        vvt->params(vi, &vp);
         uint32_t use_ef = ef ? ef : vp.ef_search;
         for (size_t i = 0; i < qv.rows; i++) {
             VajraVectorQuery q = {qv.data + i * qv.dim, (uint32_t)qv.dim, k};
             vajra_status st = vvt->search(vi, vctx, &q, use_ef, &fast, &err);
             if (st == VAJRA_OK)
-                st = vajra_reference_hnsw_search(&graph, &q, use_ef, &ref, &err);
+                st = has_graph ? vajra_reference_hnsw_search(&graph, &q, use_ef, &ref, &err)
+                               : vajra_reference_exact_search(vvt, vi, &q, NULL, &ref, &err);
             if (st != VAJRA_OK) {
                 cli_error_vajra("parity", &err);
                 goto out;

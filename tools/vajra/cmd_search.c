@@ -149,7 +149,7 @@ int cmd_search(int argc, char **argv)
     c = cli_open_collection("search", reg, path, storage);
     if (c == NULL)
         goto out;
-    VajraCollectionInfo info;
+    VajraCollectionInfo info = {.struct_size = sizeof info};
     vajra_collection_info(c, &info);
     if (mode != CLI_MODE_LEXICAL &&
         cli_check_query_dim("search", path, info.dim, batch ? qvs_path : qv_spec, qv.dim))
