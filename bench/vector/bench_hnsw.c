@@ -85,6 +85,27 @@ static void memory_per_vector(const VajraVectorIndex *x, double *vec_b, double *
     *all_b = rows + links;
 }
 
+/* The saved f32 index loaded and converted to `spec`: f32, f16, sq8, or f16r/sq8r (rerank). */
+static vajra_status open_storage(const VajraKernelOps *kernel, const VajraSectionReader *sr,
+                                 const char *spec, VajraVectorIndex **out, VajraError *err)
+{
+    char name[4] = {0};
+    size_t len = strlen(spec);
+    bool rerank = len == 4 && spec[3] == 'r';
+    memcpy(name, spec, len < 3 ? len : 3);
+    uint32_t storage;
+    vajra_status st = hnsw_storage_parse(name, &storage, err);
+    if (st == VAJRA_OK && (len == 3 || rerank))
+        st = hnsw_load(kernel, sr, out, err);
+    else if (st == VAJRA_OK)
+        st = vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "bad storage spec");
+    if (st == VAJRA_OK && (st = hnsw_set_storage(*out, storage, rerank, err)) != VAJRA_OK) {
+        hnsw_index_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     const char *set = "wordnet", *profile_arg = "quality,fast,instant";
@@ -195,53 +216,46 @@ int main(int argc, char **argv)
             snprintf(sbuf, sizeof sbuf, "%s", storage_arg);
             for (char *ssave = NULL, *stok = strtok_r(sbuf, ",", &ssave); stok != NULL;
                  stok = strtok_r(NULL, ",", &ssave)) {
-            char sname[8] = {0};
-            size_t sl = strlen(stok);
-            int rerank = sl == 4 && stok[3] == 'r';
-            memcpy(sname, stok, sl < 3 ? sl : 3);
-            uint32_t storage;
-            VajraVectorIndex *xs = NULL;
-            if (hnsw_storage_parse(sname, &storage, &err) != VAJRA_OK ||
-                hnsw_load(kernel, &sr, &xs, &err) != VAJRA_OK ||
-                hnsw_set_storage(xs, storage, rerank, &err) != VAJRA_OK) {
-                fprintf(stderr, "storage %s: %s\n", stok, err.message);
-                return 1;
-            }
-            double vec_b, all_b;
-            memory_per_vector(xs, &vec_b, &all_b);
-            long ef_list[16];
-            int ne = nef;
-            if (nef > 0)
-                memcpy(ef_list, efs, sizeof(long) * nef);
-            else
-                ef_list[0] = configs[c].efs, ne = 1;
-            VajraVectorSearch *s = NULL;
-            hnsw_search_new(&s, &err);
-            VajraHits hits = {0};
-            double *lat = malloc(sizeof(double) * nq);
-            for (int e = 0; e < ne; e++) {
-                double recall = 0, total = 0;
-                for (size_t q = 0; q < nq; q++) {
-                    VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
-                    double t0 = now();
-                    hnsw_search(xs, s, &query, (uint32_t)ef_list[e], &hits, &err);
-                    lat[q] = now() - t0;
-                    total += lat[q];
-                    recall += vecset_recall(&v, q, &hits, 10);
+                VajraVectorIndex *xs = NULL;
+                if (open_storage(kernel, &sr, stok, &xs, &err) != VAJRA_OK) {
+                    fprintf(stderr, "storage %s: %s\n", stok, err.message);
+                    return 1;
                 }
-                qsort(lat, nq, sizeof(double), cmp_double);
-                printf("%-8s %6ld %-8s %-5s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f %8.4f %7.1f "
-                       "%7.1f\n",
-                       set, ns[si], configs[c].name, stok, p.M, p.ef_construction, ef_list[e],
-                       build[0], nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
-                       lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total, recall / (double)nq,
-                       vec_b, all_b);
-                fflush(stdout);
-            }
-            free(lat);
-            vajra_hits_clear(&hits);
-            hnsw_search_free(s);
-            hnsw_index_free(xs);
+                double vec_b, all_b;
+                memory_per_vector(xs, &vec_b, &all_b);
+                long ef_list[16];
+                int ne = nef;
+                if (nef > 0)
+                    memcpy(ef_list, efs, sizeof(long) * nef);
+                else
+                    ef_list[0] = configs[c].efs, ne = 1;
+                VajraVectorSearch *s = NULL;
+                hnsw_search_new(&s, &err);
+                VajraHits hits = {0};
+                double *lat = malloc(sizeof(double) * nq);
+                for (int e = 0; e < ne; e++) {
+                    double recall = 0, total = 0;
+                    for (size_t q = 0; q < nq; q++) {
+                        VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
+                        double t0 = now();
+                        hnsw_search(xs, s, &query, (uint32_t)ef_list[e], &hits, &err);
+                        lat[q] = now() - t0;
+                        total += lat[q];
+                        recall += vecset_recall(&v, q, &hits, 10);
+                    }
+                    qsort(lat, nq, sizeof(double), cmp_double);
+                    printf("%-8s %6ld %-8s %-5s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f "
+                           "%8.4f %7.1f %7.1f\n",
+                           set, ns[si], configs[c].name, stok, p.M, p.ef_construction,
+                           ef_list[e], build[0], nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
+                           lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total,
+                           recall / (double)nq, vec_b, all_b);
+                    fflush(stdout);
+                }
+                free(lat);
+                vajra_hits_clear(&hits);
+                hnsw_search_free(s);
+                hnsw_index_free(xs);
             }
             mem_sections_free(saved);
             hnsw_index_free(x);

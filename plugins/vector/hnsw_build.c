@@ -366,6 +366,15 @@ static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t
         vajra_status st = hnsw_check_vector(v + i * dim, dim, x->metric, "hnsw add: vector", i, err);
         if (st != VAJRA_OK)
             return st;
+        /* f16 rows: a component that would round to ±inf is refused (cosine rows are stored
+         * unit length, so only L2/IP rows can overflow). */
+        for (uint32_t j = 0; x->storage == HNSW_STORE_F16 && x->metric != VAJRA_METRIC_COSINE &&
+                             j < dim; j++)
+            if (fabsf(v[i * dim + j]) >= 65520.0f)
+                return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                       "hnsw add: vector %zu: component %u (%g) overflows f16 "
+                                       "storage (|x| < 65520)",
+                                       i, j, (double)v[i * dim + j]);
     }
     return VAJRA_OK;
 }

@@ -221,7 +221,8 @@ static vajra_status decode_all(const VajraVectorIndex *cx, VajraError *err)
     if (x->decoded == NULL && x->count > 0) {
         float *d = hnsw_aligned_alloc(sizeof(float) * x->count * x->stride);
         if (d == NULL) {
-            st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw graph: out of memory (decoded rows)");
+            st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY,
+                                 "hnsw graph: out of memory (decoded rows)");
         } else {
             for (uint32_t n = 0; n < x->count; n++)
                 hnsw_decode_row(x, n, d + (size_t)n * x->stride);

@@ -82,8 +82,8 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
     HnswStorageMeta sm = {x->storage, x->rerank ? 1u : 0u, {0, 0}};
     if ((st = put(w, "hnsw.meta", &m, sizeof m, err)) != VAJRA_OK ||
         (quant && (st = put(w, "hnsw.storage", &sm, sizeof sm, err)) != VAJRA_OK) ||
-        ((!quant || x->rerank) &&
-         (st = put(w, "hnsw.vectors", x->vectors, n * x->stride * sizeof(float), err)) != VAJRA_OK) ||
+        ((!quant || x->rerank) && (st = put(w, "hnsw.vectors", x->vectors,
+                                             n * x->stride * sizeof(float), err)) != VAJRA_OK) ||
         (st = put(w, "hnsw.level0", x->level0, n * x->l0_slots * sizeof(uint32_t), err)) != VAJRA_OK ||
         (st = put(w, "hnsw.levels", x->levels, n, err)) != VAJRA_OK ||
         (st = put(w, "hnsw.upper_index", x->upper_index, n * sizeof(uint32_t), err)) != VAJRA_OK ||

@@ -476,6 +476,13 @@ START_TEST(test_errors)
     ck_assert_int_eq(load_patched(h, "hnsw.codes", 2 * 5, &nan16, 2), VAJRA_ERR_CORRUPT);
     /* An intact file loads. */
     ck_assert_int_eq(load_patched(h, "hnsw.codes", 0, &(uint16_t){0x3C00u}, 2), VAJRA_OK);
+    /* f16 storage refuses a component that would round to infinity; nothing is inserted. */
+    float big[2 * 20];
+    memcpy(big, rows, sizeof big);
+    big[20 + 4] = 70000.0f;
+    ck_assert_int_eq(hnsw_add(h, big, dim, 2, 1, NULL, &err), VAJRA_ERR_BAD_VALUE);
+    ck_assert_ptr_nonnull(strstr(err.message, "f16"));
+    ck_assert_uint_eq(h->count, 300);
     hnsw_index_free(h);
     free(rows);
 }
@@ -508,7 +515,8 @@ START_TEST(test_plugin_kv)
                      VAJRA_ERR_INVALID_ARGUMENT);
     float *rows = vec_random_rows(300, 16, 21);
     for (int rr = 0; rr < 2; rr++) {
-        VajraKeyValue kv[] = {{"profile", "instant"}, {"storage", "sq8"}, {"rerank", rr ? "1" : "0"}};
+        VajraKeyValue kv[] = {
+            {"profile", "instant"}, {"storage", "sq8"}, {"rerank", rr ? "1" : "0"}};
         ck_assert_msg(vt->create_kv(ps, 16, VAJRA_METRIC_IP, kv, 3, &x, &err) == VAJRA_OK, "%s",
                       err.message);
         VajraKeyValue got[8];
