@@ -17,6 +17,8 @@
  *    the f32 rows, same rule with T = 1e-5.
  *  - Save/load: bit-identical results after load, identical bytes when saved again, and a later
  *    add to the loaded index gives the bytes the same add gives on the original.
+ *  - Recall@10 on wordnet 10k at ef 64 and 128 within 0.005 of f32 for f16 and with rerank
+ *    (sq8 without rerank within 0.05: it loses ≈ 0.025 on this data).
  *  - Errors: an unknown storage name, converting a quantised index, corrupt quantised sections. */
 #include <check.h>
 #include <math.h>
@@ -546,6 +548,71 @@ START_TEST(test_plugin_kv)
 }
 END_TEST
 
+/* Recall@10 against the data's ground truth (hits re-scored exactly for the tie rule), every
+ * mode on one graph (converted from the f32 build), the same ef: printed, and held to the
+ * issue's bound where it is met (see docs). */
+START_TEST(test_recall_vs_f32)
+{
+    VecSet v;
+    ck_assert_msg(vecset_load(&v, "wordnet", 10000) == 0, "wordnet data missing");
+    ck_assert_uint_gt(v.gt_ids.rows, 0);
+    uint32_t dim = (uint32_t)v.base.dim;
+    const size_t nq = 500;
+    static const uint32_t efs[] = {64, 128};
+    VajraRegistry *reg = NULL;
+    const VajraKernelOps *k = NULL;
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_registry_kernel(reg, &k, NULL, &err), VAJRA_OK);
+    VajraVectorParams p = {.struct_size = sizeof p, .dim = dim, .metric = VAJRA_METRIC_IP,
+                           .M = 16, .ef_construction = 128, .ef_search = 128, .seed = 42};
+    VajraVectorIndex *f = NULL;
+    ck_assert_int_eq(hnsw_index_new(&p, k, &f, &err), VAJRA_OK);
+    ck_assert_int_eq(hnsw_add(f, v.base.data, dim, v.base.rows, 2, NULL, &err), VAJRA_OK);
+    MemSections *saved = save_mem(f);
+    VajraSectionReader r = mem_sections_reader(saved);
+    VajraVectorSearch *s = NULL;
+    ck_assert_int_eq(hnsw_search_new(&s, &err), VAJRA_OK);
+    VajraHits hits = {0};
+    double base[2] = {0};
+    for (int mo = -1; mo < (int)NMODES; mo++) {
+        VajraVectorIndex *x = f;
+        if (mo >= 0) {
+            ck_assert_int_eq(hnsw_load(k, &r, &x, &err), VAJRA_OK);
+            ck_assert_int_eq(hnsw_set_storage(x, modes[mo].storage, modes[mo].rerank, &err),
+                             VAJRA_OK);
+        }
+        for (size_t e = 0; e < 2; e++) {
+            double recall = 0;
+            for (size_t q = 0; q < nq; q++) {
+                VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
+                ck_assert_int_eq(hnsw_search(x, s, &query, efs[e], &hits, &err), VAJRA_OK);
+                recall += vecset_recall_exact(&v, q, &hits, 10);
+            }
+            recall /= (double)nq;
+            if (mo < 0)
+                base[e] = recall;
+            fprintf(stderr, "recall@10 wordnet 10k ef %u %s: %.4f (f32 %.4f, Δ %+.4f)\n",
+                    efs[e], mo < 0 ? "f32" : modes[mo].name, recall, base[e], recall - base[e]);
+            /* f16 and rerank: the issue's bound, 0.005. sq8 without rerank does not meet it
+             * (measured −0.025 here): held to 0.05 so that a regression still shows. */
+            double bound = mo >= 0 && modes[mo].storage == HNSW_STORE_SQ8 && !modes[mo].rerank
+                               ? 0.05 : 0.005;
+            ck_assert_msg(recall >= base[e] - bound, "%s ef %u: recall %.4f vs f32 %.4f",
+                          mo < 0 ? "f32" : modes[mo].name, efs[e], recall, base[e]);
+        }
+        if (mo >= 0)
+            hnsw_index_free(x);
+    }
+    vajra_hits_clear(&hits);
+    hnsw_search_free(s);
+    mem_sections_free(saved);
+    hnsw_index_free(f);
+    vajra_registry_free(reg);
+    vecset_clear(&v);
+}
+END_TEST
+
 static Suite *quant_suite(void)
 {
     Suite *s = suite_create("vector-quant");
@@ -557,6 +624,7 @@ static Suite *quant_suite(void)
     tcase_add_test(tc, test_save_load_round_trip);
     tcase_add_test(tc, test_parity_wordnet_ip);
     tcase_add_test(tc, test_parity_glove_l2_cosine);
+    tcase_add_test(tc, test_recall_vs_f32);
     suite_add_tcase(s, tc);
     return s;
 }
