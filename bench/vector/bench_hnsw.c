@@ -2,11 +2,16 @@
  *
  *   bench-hnsw [--set wordnet|glove] [--n 1000,10000,...] [--profile quality,fast,instant]
  *              [--M m --efc e] [--ef 64,100,...] [--threads 1,2] [--queries 1000]
+ *              [--storage f32,f16,sq8,f16r,sq8r]
  *
  * For each slice and profile (or explicit M/efC): builds once per thread count (checking that
  * every thread count gives the same saved bytes), then runs every query single-threaded at each
  * ef (default: the profile's ef_search) and prints one row per (slice, config, ef). Uses the
- * registry's best distance kernel (override with VAJRA_KERNEL). Run heavy configurations under
+ * registry's best distance kernel (override with VAJRA_KERNEL). --storage repeats the searches on
+ * the same graph with the rows stored as f32, f16 or sq8 (suffix r: f32 rows kept for the exact
+ * rerank), converted from the f32 build (hnsw_set_storage: the graph a quantised build makes is
+ * the same); vec_B is the bytes of row storage per vector, all_B adds the graph's links. Run
+ * heavy configurations under
  * `flock /tmp/vajra-heavy.lock`. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,12 +71,48 @@ static vajra_status save_hash(const VajraVectorIndex *x, uint64_t *hash)
     return st;
 }
 
+/* Bytes per vector: the rows (codes, plus f32 rows when kept) and everything (plus the links). */
+static void memory_per_vector(const VajraVectorIndex *x, double *vec_b, double *all_b)
+{
+    double n = x->count ? (double)x->count : 1.0;
+    double rows = (double)x->stride * (double)hnsw_elem_size(x->storage);
+    if (x->storage != HNSW_STORE_F32 && x->rerank)
+        rows += (double)x->stride * sizeof(float);
+    double links = (double)x->l0_slots * 4 + 1 + 4 + (double)x->upper_blocks * x->up_slots * 4 / n;
+    if (x->storage == HNSW_STORE_SQ8)
+        rows += 2.0 * x->stride * sizeof(float) / n;
+    *vec_b = rows;
+    *all_b = rows + links;
+}
+
+/* The saved f32 index loaded and converted to `spec`: f32, f16, sq8, or f16r/sq8r (rerank). */
+static vajra_status open_storage(const VajraKernelOps *kernel, const VajraSectionReader *sr,
+                                 const char *spec, VajraVectorIndex **out, VajraError *err)
+{
+    char name[4] = {0};
+    size_t len = strlen(spec);
+    bool rerank = len == 4 && spec[3] == 'r';
+    memcpy(name, spec, len < 3 ? len : 3);
+    uint32_t storage;
+    vajra_status st = hnsw_storage_parse(name, &storage, err);
+    if (st == VAJRA_OK && (len == 3 || rerank))
+        st = hnsw_load(kernel, sr, out, err);
+    else if (st == VAJRA_OK)
+        st = vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "bad storage spec");
+    if (st == VAJRA_OK && (st = hnsw_set_storage(*out, storage, rerank, err)) != VAJRA_OK) {
+        hnsw_index_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     const char *set = "wordnet", *profile_arg = "quality,fast,instant";
     long ns[8] = {1000, 10000, 20000, 50000}, efs[16], threads[4] = {1, 2};
     int nn = 4, nef = 0, nth = 2;
     long M = 0, efc = 0, nq_max = 1000;
+    const char *storage_arg = "f32";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--set")) set = argv[i + 1];
         else if (!strcmp(argv[i], "--n")) nn = parse_list(argv[i + 1], ns, 8);
@@ -81,6 +122,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--ef")) nef = parse_list(argv[i + 1], efs, 16);
         else if (!strcmp(argv[i], "--threads")) nth = parse_list(argv[i + 1], threads, 4);
         else if (!strcmp(argv[i], "--queries")) nq_max = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--storage")) storage_arg = argv[i + 1];
         else { fprintf(stderr, "unknown option %s\n", argv[i]); return 2; }
     }
     VajraRegistry *reg = NULL;
@@ -119,8 +161,9 @@ int main(int argc, char **argv)
         vajra_plugin_unref(plugin);
     }
     printf("# kernel %s, set %s\n", kernel->isa, set);
-    printf("%-8s %6s %-8s %3s %4s %5s %9s %9s %8s %8s %8s %8s\n", "set", "n", "config", "M",
-           "efC", "ef", "build1_s", "build2_s", "p50_ms", "p95_ms", "qps", "recall10");
+    printf("%-8s %6s %-8s %-5s %3s %4s %5s %9s %9s %8s %8s %8s %8s %7s %7s\n", "set", "n",
+           "config", "store", "M", "efC", "ef", "build1_s", "build2_s", "p50_ms", "p95_ms", "qps",
+           "recall10", "vec_B", "all_B");
     for (int si = 0; si < nn; si++) {
         VecSet v;
         if (vecset_load(&v, set, (size_t)ns[si]) != 0)
@@ -162,36 +205,60 @@ int main(int argc, char **argv)
                 else
                     hnsw_index_free(y);
             }
-            long ef_list[16];
-            int ne = nef;
-            if (nef > 0)
-                memcpy(ef_list, efs, sizeof(long) * nef);
-            else
-                ef_list[0] = configs[c].efs, ne = 1;
-            VajraVectorSearch *s = NULL;
-            hnsw_search_new(&s, &err);
-            VajraHits hits = {0};
-            double *lat = malloc(sizeof(double) * nq);
-            for (int e = 0; e < ne; e++) {
-                double recall = 0, total = 0;
-                for (size_t q = 0; q < nq; q++) {
-                    VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
-                    double t0 = now();
-                    hnsw_search(x, s, &query, (uint32_t)ef_list[e], &hits, &err);
-                    lat[q] = now() - t0;
-                    total += lat[q];
-                    recall += vecset_recall(&v, q, &hits, 10);
-                }
-                qsort(lat, nq, sizeof(double), cmp_double);
-                printf("%-8s %6ld %-8s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f %8.4f\n", set,
-                       ns[si], configs[c].name, p.M, p.ef_construction, ef_list[e], build[0],
-                       nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
-                       lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total, recall / (double)nq);
-                fflush(stdout);
+            MemSections *saved = mem_sections_new();
+            VajraSectionWriter sw = mem_sections_writer(saved);
+            VajraSectionReader sr = mem_sections_reader(saved);
+            if (hnsw_save(x, &sw, &err) != VAJRA_OK) {
+                fprintf(stderr, "%s\n", err.message);
+                return 1;
             }
-            free(lat);
-            vajra_hits_clear(&hits);
-            hnsw_search_free(s);
+            char sbuf[128];
+            snprintf(sbuf, sizeof sbuf, "%s", storage_arg);
+            for (char *ssave = NULL, *stok = strtok_r(sbuf, ",", &ssave); stok != NULL;
+                 stok = strtok_r(NULL, ",", &ssave)) {
+                VajraVectorIndex *xs = NULL;
+                if (open_storage(kernel, &sr, stok, &xs, &err) != VAJRA_OK) {
+                    fprintf(stderr, "storage %s: %s\n", stok, err.message);
+                    return 1;
+                }
+                double vec_b, all_b;
+                memory_per_vector(xs, &vec_b, &all_b);
+                long ef_list[16];
+                int ne = nef;
+                if (nef > 0)
+                    memcpy(ef_list, efs, sizeof(long) * nef);
+                else
+                    ef_list[0] = configs[c].efs, ne = 1;
+                VajraVectorSearch *s = NULL;
+                hnsw_search_new(&s, &err);
+                VajraHits hits = {0};
+                double *lat = malloc(sizeof(double) * nq);
+                for (int e = 0; e < ne; e++) {
+                    double recall = 0, total = 0;
+                    for (size_t q = 0; q < nq; q++) {
+                        VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
+                        double t0 = now();
+                        hnsw_search(xs, s, &query, (uint32_t)ef_list[e], &hits, &err);
+                        lat[q] = now() - t0;
+                        total += lat[q];
+                        /* exact scores for the tie rule: quantised scores are approximate */
+                        recall += vecset_recall_exact(&v, q, &hits, 10);
+                    }
+                    qsort(lat, nq, sizeof(double), cmp_double);
+                    printf("%-8s %6ld %-8s %-5s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f "
+                           "%8.4f %7.1f %7.1f\n",
+                           set, ns[si], configs[c].name, stok, p.M, p.ef_construction,
+                           ef_list[e], build[0], nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
+                           lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total,
+                           recall / (double)nq, vec_b, all_b);
+                    fflush(stdout);
+                }
+                free(lat);
+                vajra_hits_clear(&hits);
+                hnsw_search_free(s);
+                hnsw_index_free(xs);
+            }
+            mem_sections_free(saved);
             hnsw_index_free(x);
         }
         vecset_clear(&v);

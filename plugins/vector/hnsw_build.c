@@ -366,6 +366,15 @@ static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t
         vajra_status st = hnsw_check_vector(v + i * dim, dim, x->metric, "hnsw add: vector", i, err);
         if (st != VAJRA_OK)
             return st;
+        /* f16 rows: a component that would round to ±inf is refused (cosine rows are stored
+         * unit length, so only L2/IP rows can overflow). */
+        for (uint32_t j = 0; x->storage == HNSW_STORE_F16 && x->metric != VAJRA_METRIC_COSINE &&
+                             j < dim; j++)
+            if (fabsf(v[i * dim + j]) >= 65520.0f)
+                return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
+                                       "hnsw add: vector %zu: component %u (%g) overflows f16 "
+                                       "storage (|x| < 65520)",
+                                       i, j, (double)v[i * dim + j]);
     }
     return VAJRA_OK;
 }
@@ -387,8 +396,17 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
     uint32_t blocks = 0;
     for (uint32_t i = 0; i < total; i++)
         blocks += hnsw_random_level(x, base + i);
-    if ((st = hnsw_index_reserve(x, base + total, x->upper_blocks + blocks, err)) != VAJRA_OK)
+    free(x->decoded); /* the graph accessor's cache is stale from here on */
+    x->decoded = NULL;
+    /* A quantised index without rerank dropped its f32 rows: the build works on the rows decoded
+     * from the codes (so a later add is deterministic, and the same for 1 or N threads). */
+    bool decode = x->storage != HNSW_STORE_F32 && x->vectors == NULL && base > 0;
+    if ((st = hnsw_index_reserve(x, base + total, x->upper_blocks + blocks, err)) != VAJRA_OK) {
+        hnsw_drop_f32(x);
         return st;
+    }
+    for (uint32_t n = 0; decode && n < base; n++)
+        hnsw_decode_row(x, n, x->vectors + (size_t)n * x->stride);
 
     /* Store the rows (normalised under cosine; validated, so this cannot fail), levels and
      * upper blocks for the whole batch before the rounds start. */
@@ -461,12 +479,14 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
             pthread_barrier_destroy(&b.barrier);
     }
     st = VAJRA_OK;
+    hnsw_quantise_rows(x, base, base + total);
     goto out;
 fail:
     /* Nothing was linked yet: forget the stored rows. */
     x->count = base;
     x->upper_blocks -= blocks;
 out:
+    hnsw_drop_f32(x);
     pthread_mutex_destroy(&b.gate_lock);
     pthread_cond_destroy(&b.gate);
     return st;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hnsw_index.h"
+#include "vajra/quant.h"
 
 void *hnsw_aligned_alloc(size_t bytes)
 {
@@ -59,6 +60,7 @@ vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *ke
     x->up_slots = 1 + x->M;
     x->level_mult = 1.0 / log((double)p->M);
     x->max_level = -1;
+    pthread_mutex_init(&x->decoded_lock, NULL);
     static const char *const keys[4] = {"M", "ef_construction", "ef_search", "seed"};
     snprintf(x->kv_text[0], sizeof x->kv_text[0], "%u", p->M);
     snprintf(x->kv_text[1], sizeof x->kv_text[1], "%u", p->ef_construction);
@@ -66,6 +68,7 @@ vajra_status hnsw_index_new(const VajraVectorParams *p, const VajraKernelOps *ke
     snprintf(x->kv_text[3], sizeof x->kv_text[3], "%llu", (unsigned long long)p->seed);
     for (int i = 0; i < 4; i++)
         x->kv[i] = (VajraKeyValue){keys[i], x->kv_text[i]};
+    hnsw_kv_refresh(x);
     *out = x;
     return VAJRA_OK;
 }
@@ -75,7 +78,11 @@ void hnsw_index_free(VajraVectorIndex *x)
     if (x == NULL)
         return;
     hnsw_build_cache_free(x->build_cache);
+    free(x->decoded);
+    pthread_mutex_destroy(&x->decoded_lock);
     if (!x->borrowed) {
+        free(x->codes);
+        free(x->sq8_lo); /* sq8_scale lives in the same allocation */
         free(x->vectors);
         free(x->level0);
         free(x->levels);
@@ -105,23 +112,42 @@ vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blo
         while (cap < rows)
             cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
         size_t n = x->count;
-        float *v = grow_copy(x->vectors, n * x->stride * sizeof(float),
+        float *v = grow_copy(x->vectors, x->vectors ? n * x->stride * sizeof(float) : 0,
                              (size_t)cap * x->stride * sizeof(float), true);
+        size_t es = hnsw_elem_size(x->storage);
+        void *c = x->storage == HNSW_STORE_F32
+                      ? NULL
+                      : grow_copy(x->codes, x->codes ? n * x->stride * es : 0,
+                                  (size_t)cap * x->stride * es, true);
         uint32_t *l0 = grow_copy(x->level0, n * x->l0_slots * sizeof(uint32_t),
                                  (size_t)cap * x->l0_slots * sizeof(uint32_t), false);
         uint8_t *lv = grow_copy(x->levels, n, cap, false);
         uint32_t *ui = grow_copy(x->upper_index, n * sizeof(uint32_t),
                                  (size_t)cap * sizeof(uint32_t), false);
-        if (v == NULL || l0 == NULL || lv == NULL || ui == NULL) {
-            free(v), free(l0), free(lv), free(ui);
+        if (v == NULL || l0 == NULL || lv == NULL || ui == NULL ||
+            (c == NULL && x->storage != HNSW_STORE_F32)) {
+            free(v), free(l0), free(lv), free(ui), free(c);
             return vajra_error_set(err, VAJRA_ERR_NO_MEMORY,
                                    "hnsw: out of memory growing to %u vectors", cap);
         }
         if (!x->borrowed) {
             free(x->vectors), free(x->level0), free(x->levels), free(x->upper_index);
+            free(x->codes);
         }
-        x->vectors = v, x->level0 = l0, x->levels = lv, x->upper_index = ui;
+        x->vectors = v, x->level0 = l0, x->levels = lv, x->upper_index = ui, x->codes = c;
         x->capacity = cap;
+    } else if (x->vectors == NULL) { /* f32 rows dropped after the last add: a zeroed array */
+        x->vectors = grow_copy(NULL, 0, (size_t)x->capacity * x->stride * sizeof(float), true);
+        if (x->vectors == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (f32 rows)");
+    }
+    if (x->storage == HNSW_STORE_SQ8 && x->borrowed && x->sq8_lo != NULL) {
+        float *r = malloc(sizeof(float) * 2 * x->stride);
+        if (r == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (sq8 ranges)");
+        memcpy(r, x->sq8_lo, sizeof(float) * x->stride);
+        memcpy(r + x->stride, x->sq8_scale, sizeof(float) * x->stride);
+        x->sq8_lo = r, x->sq8_scale = r + x->stride;
     }
     if (blocks > x->upper_capacity || x->borrowed) {
         uint32_t cap = x->upper_capacity < 16 ? 16 : x->upper_capacity;
@@ -180,13 +206,42 @@ static uint32_t acc_neighbours(const void *self, uint32_t node, uint32_t level,
 
 static const float *acc_vector(const void *self, uint32_t node)
 {
-    return hnsw_vec(self, node);
+    const VajraVectorIndex *x = self;
+    if (x->storage == HNSW_STORE_F32)
+        return hnsw_vec(x, node);
+    return x->decoded + (size_t)node * x->stride;
+}
+
+/* The decoded rows of a quantised index, built once per change (see hnsw_graph). */
+static vajra_status decode_all(const VajraVectorIndex *cx, VajraError *err)
+{
+    VajraVectorIndex *x = (VajraVectorIndex *)cx; /* the cache only; the index is unchanged */
+    vajra_status st = VAJRA_OK;
+    pthread_mutex_lock(&x->decoded_lock);
+    if (x->decoded == NULL && x->count > 0) {
+        float *d = hnsw_aligned_alloc(sizeof(float) * x->count * x->stride);
+        if (d == NULL) {
+            st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY,
+                                 "hnsw graph: out of memory (decoded rows)");
+        } else {
+            for (uint32_t n = 0; n < x->count; n++)
+                hnsw_decode_row(x, n, d + (size_t)n * x->stride);
+            x->decoded = d;
+        }
+    }
+    pthread_mutex_unlock(&x->decoded_lock);
+    return st;
 }
 
 vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError *err)
 {
     if (x == NULL || g == NULL)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw graph: NULL argument");
+    if (x->storage != HNSW_STORE_F32) {
+        vajra_status st = decode_all(x, err);
+        if (st != VAJRA_OK)
+            return st;
+    }
     memset(g, 0, sizeof *g);
     g->struct_size = sizeof *g;
     g->metric = x->metric;
@@ -219,5 +274,117 @@ vajra_status hnsw_check_vector(const float *v, uint32_t dim, VajraMetric metric,
     if (metric == VAJRA_METRIC_COSINE && !(sum > 0.0))
         return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
                                "%s %zu is zero, which has no cosine", what, index);
+    return VAJRA_OK;
+}
+
+/* ---- quantised storage ---- */
+
+static const char *const storage_names[] = {"f32", "f16", "sq8"};
+
+const char *hnsw_storage_name(uint32_t storage)
+{
+    return storage <= HNSW_STORE_SQ8 ? storage_names[storage] : "?";
+}
+
+void hnsw_kv_refresh(VajraVectorIndex *x)
+{
+    snprintf(x->kv_text[4], sizeof x->kv_text[4], "%s", hnsw_storage_name(x->storage));
+    snprintf(x->kv_text[5], sizeof x->kv_text[5], "%d", x->rerank ? 1 : 0);
+    x->kv[4] = (VajraKeyValue){"storage", x->kv_text[4]};
+    x->kv[5] = (VajraKeyValue){"rerank", x->kv_text[5]};
+}
+
+vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err)
+{
+    for (uint32_t i = 0; name != NULL && i <= HNSW_STORE_SQ8; i++)
+        if (strcmp(name, storage_names[i]) == 0) {
+            *out = i;
+            return VAJRA_OK;
+        }
+    return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                           "hnsw: storage \"%s\" is not f32, f16 or sq8", name ? name : "(null)");
+}
+
+void hnsw_quantise_rows(VajraVectorIndex *x, uint32_t from, uint32_t to)
+{
+    size_t st = x->stride;
+    if (x->storage == HNSW_STORE_F16) {
+        for (uint32_t n = from; n < to; n++)
+            vajra_f32_to_f16_array(hnsw_vec(x, n), (uint16_t *)x->codes + n * st, st);
+        return;
+    }
+    if (x->storage != HNSW_STORE_SQ8 || from >= to)
+        return;
+    if (!x->ranges_set) {
+        /* Rows are finite (validated) and padded with zeros, so the ranges over all stride
+         * columns cannot fail; the padding gets lo = scale = 0. */
+        (void)vajra_sq8_ranges(hnsw_vec(x, from), to - from, x->stride, x->sq8_lo, x->sq8_scale,
+                               NULL);
+        x->ranges_set = true;
+    }
+    for (uint32_t n = from; n < to; n++)
+        vajra_sq8_encode(hnsw_vec(x, n), x->stride, x->sq8_lo, x->sq8_scale,
+                         (uint8_t *)x->codes + n * st);
+}
+
+void hnsw_decode_row(const VajraVectorIndex *x, uint32_t n, float *out)
+{
+    size_t st = x->stride;
+    if (x->storage == HNSW_STORE_F16) {
+        const uint16_t *c = (const uint16_t *)x->codes + n * st;
+        for (size_t i = 0; i < st; i++)
+            out[i] = vajra_f16_to_f32(c[i]);
+    } else if (x->storage == HNSW_STORE_SQ8) {
+        vajra_sq8_decode((const uint8_t *)x->codes + n * st, x->dim, x->sq8_lo, x->sq8_scale, out);
+        memset(out + x->dim, 0, sizeof(float) * (st - x->dim));
+    } else {
+        memcpy(out, hnsw_vec(x, n), sizeof(float) * st);
+    }
+}
+
+void hnsw_drop_f32(VajraVectorIndex *x)
+{
+    if (x->storage != HNSW_STORE_F32 && !x->rerank && !x->borrowed) {
+        free(x->vectors);
+        x->vectors = NULL;
+    }
+}
+
+vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank, VajraError *err)
+{
+    if (x == NULL || storage > HNSW_STORE_SQ8)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: bad storage %u", storage);
+    if (x->count > 0 && x->storage != HNSW_STORE_F32)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "hnsw: only an f32 index can be converted to another storage");
+    if (storage == HNSW_STORE_SQ8 && x->sq8_lo == NULL) {
+        float *r = calloc(2 * (size_t)x->stride, sizeof(float));
+        if (r == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (sq8 ranges)");
+        x->sq8_lo = r, x->sq8_scale = r + x->stride;
+    }
+    if (x->count == 0 || storage == HNSW_STORE_F32) {
+        x->storage = storage;
+        x->rerank = rerank && storage != HNSW_STORE_F32;
+        hnsw_kv_refresh(x);
+        return VAJRA_OK;
+    }
+    /* Convert a built f32 index: own its arrays, then quantise every row. */
+    vajra_status st = hnsw_index_reserve(x, x->count, x->upper_blocks, err);
+    if (st != VAJRA_OK)
+        return st;
+    void *c = hnsw_aligned_alloc((size_t)x->capacity * x->stride * hnsw_elem_size(storage));
+    if (c == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (codes)");
+    memset(c, 0, (size_t)x->capacity * x->stride * hnsw_elem_size(storage));
+    x->codes = c;
+    x->storage = storage;
+    x->rerank = rerank;
+    x->ranges_set = false;
+    hnsw_quantise_rows(x, 0, x->count);
+    hnsw_drop_f32(x);
+    hnsw_kv_refresh(x);
+    free(x->decoded);
+    x->decoded = NULL;
     return VAJRA_OK;
 }

@@ -10,11 +10,23 @@
  *                its level l list is block upper_index[n] + l − 1
  *   upper        blocks × (1 + M) uint32: [n, id₀ … idₘ₋₁], the sparse upper levels
  * Distances: smaller is better; L2 → squared L2, IP/cosine → −dot (see vajra/vector.h).
+ *
+ * Quantised storage (docs/vector.md, "Quantised vectors"), chosen when the index is created:
+ *   f32   the rows above, nothing else (the default; files as before, format version 1)
+ *   f16   codes = count × stride IEEE binary16 (vajra/quant.h), same padding (zeros)
+ *   sq8   codes = count × stride bytes, per-dimension ranges sq8_lo/sq8_scale (dim floats each)
+ * The graph is always built with exact f32 distances on the input rows, so its bytes are those
+ * of the f32 index for the same input; the rows are quantised after each add. Without rerank the
+ * f32 rows are then freed (vectors == NULL between adds: that is the memory saving); a later add
+ * decodes the stored rows back into f32 to build against (deterministic). With rerank the f32
+ * rows are kept and the final beam (or the passing results of a filtered beam) is re-scored
+ * exactly from them. Searches walk the graph with the kernel's quantised slots.
  */
 #ifndef VAJRA_HNSW_INDEX_H
 #define VAJRA_HNSW_INDEX_H
 
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -65,11 +77,19 @@ static inline bool hnsw_less(HnswPair a, HnswPair b)
 
 typedef struct HnswBuildCache HnswBuildCache;
 
+/* How the rows are stored (the "storage" parameter). The values are saved: never renumber. */
+typedef enum HnswStorage {
+    HNSW_STORE_F32 = 0,
+    HNSW_STORE_F16 = 1,
+    HNSW_STORE_SQ8 = 2
+} HnswStorage;
+
 struct VajraVectorIndex {
     VajraVectorParams params;
     /* params as key/value strings (params_kv): M, ef_construction, ef_search, seed */
-    char kv_text[4][24];
-    VajraKeyValue kv[4];
+    /* … and storage (f32|f16|sq8), rerank (0|1), kept by hnsw_kv_refresh */
+    char kv_text[6][24];
+    VajraKeyValue kv[6];
     const VajraKernelOps *kernel;
     uint32_t dim, stride, metric, M, M0;
     uint32_t l0_slots;   /* 1 + M0 */
@@ -81,12 +101,27 @@ struct VajraVectorIndex {
     uint32_t entry;
     int32_t max_level;   /* −1 when empty */
 
-    float *vectors;
+    float *vectors;      /* NULL between adds when quantised without rerank */
     uint32_t *level0;
     uint8_t *levels;
     uint32_t *upper_index;
     uint32_t *upper;
     uint32_t upper_blocks, upper_capacity;
+
+    /* Quantised storage (HNSW_STORE_F32: none of these are used). codes is count × stride
+     * elements of uint16_t (f16) or uint8_t (sq8), 64-byte aligned; sq8_lo/sq8_scale hold dim
+     * floats each (stride floats: padding lo = scale = 0), set by the first non-empty add (later
+     * rows are clamped into them). */
+    uint32_t storage;    /* HnswStorage */
+    bool rerank;         /* keep the f32 rows and re-score the final candidates from them */
+    bool ranges_set;
+    void *codes;
+    float *sq8_lo, *sq8_scale;
+
+    /* Decoded rows for the graph accessor (reference traversal and inspection only), built on
+     * the first hnsw_graph call after a change, under decoded_lock; freed by the next add. */
+    float *decoded;
+    pthread_mutex_t decoded_lock;
 
     /* True when the arrays point into a section reader's bytes (read-only); the first add copies
      * them into owned memory. */
@@ -113,6 +148,12 @@ struct VajraVectorSearch {
     float *query;        /* stride floats, 64-byte aligned */
     bool oom;            /* a candidate was dropped for want of memory (search reports it) */
     uint32_t query_cap;
+    /* How distances are computed for the current query (HnswStorage; the build's contexts stay
+     * HNSW_STORE_F32) and the query folded into the sq8 ranges: qaux = q∘scale (IP/cosine, with
+     * qbias = Σ q_i·lo_i) or q − lo (L2), stride floats. */
+    uint32_t mode;
+    float qbias;
+    float *qaux;
 };
 
 static inline const float *hnsw_vec(const VajraVectorIndex *x, uint32_t n)
@@ -147,6 +188,51 @@ static inline void hnsw_dist_gather(const VajraVectorIndex *x, const float *q,
     }
 }
 
+/* Bytes of one element of a stored row (f32, f16, sq8). */
+static inline size_t hnsw_elem_size(uint32_t storage)
+{
+    return storage == HNSW_STORE_F16 ? 2 : storage == HNSW_STORE_SQ8 ? 1 : 4;
+}
+
+/* Where the row of node n lives under `mode` (for prefetching). */
+static inline const void *hnsw_row(const VajraVectorIndex *x, uint32_t mode, uint32_t n)
+{
+    if (mode == HNSW_STORE_F32)
+        return hnsw_vec(x, n);
+    return (const char *)x->codes + (size_t)n * x->stride * hnsw_elem_size(mode);
+}
+
+/* Distances from the query to the rows named by ids under the context's mode: the f32 rows, or
+ * the quantised codes through the kernel's version-2 slots (the query folded as s->qaux). */
+static inline void hnsw_score_gather(const VajraVectorIndex *x, const VajraVectorSearch *s,
+                                     const float *q, const uint32_t *ids, size_t n, float *out)
+{
+    const VajraKernelOps *k = x->kernel;
+    bool l2 = x->metric == VAJRA_METRIC_L2;
+    switch (s->mode) {
+    case HNSW_STORE_F16:
+        if (l2) {
+            k->l2sq_f16_gather(q, x->codes, x->stride, ids, n, x->dim, out);
+        } else {
+            k->dot_f16_gather(q, x->codes, x->stride, ids, n, x->dim, out);
+            for (size_t i = 0; i < n; i++)
+                out[i] = -out[i];
+        }
+        return;
+    case HNSW_STORE_SQ8:
+        if (l2) {
+            k->l2sq_u8_gather(s->qaux, x->sq8_scale, x->codes, x->stride, ids, n, x->dim, out);
+        } else {
+            k->dot_u8_gather(s->qaux, x->codes, x->stride, ids, n, x->dim, out);
+            for (size_t i = 0; i < n; i++)
+                out[i] = -(s->qbias + out[i]);
+        }
+        return;
+    default:
+        hnsw_dist_gather(x, q, ids, n, out);
+    }
+}
+
 /* ---- hnsw_index.c ---- */
 vajra_status hnsw_check_params(const VajraVectorParams *p, VajraError *err);
 /* Every vector the index holds or is asked about passes this: finite components, a squared norm
@@ -162,7 +248,32 @@ void hnsw_index_free(VajraVectorIndex *x);
 vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blocks,
                                 VajraError *err);
 uint32_t hnsw_random_level(const VajraVectorIndex *x, uint32_t node);
+/* The graph accessor. For a quantised index its vector() gives the decoded rows (what the
+ * quantised search compares against, up to its summation order), decoded into an index-owned
+ * cache on this call: reference traversal and inspection only. Thread-safe with other readers;
+ * the accessor is invalidated by the next add. Errors: VAJRA_ERR_INVALID_ARGUMENT,
+ * VAJRA_ERR_NO_MEMORY. */
 vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError *err);
+/* Choose the storage of an index: on an empty index, how the rows added later are kept; on a
+ * non-empty f32 index (built, or loaded and so borrowed), convert it now (benchmarks compare the
+ * modes on one graph this way). rerank only matters for f16/sq8. Errors:
+ * VAJRA_ERR_INVALID_ARGUMENT (unknown storage; a non-empty index that is not f32),
+ * VAJRA_ERR_NO_MEMORY. Exclusive access. */
+vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank,
+                              VajraError *err);
+/* Parse a storage name ("f32", "f16", "sq8") into *out. Errors: VAJRA_ERR_INVALID_ARGUMENT
+ * naming the value. */
+vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err);
+const char *hnsw_storage_name(uint32_t storage);
+/* Rewrite the storage and rerank entries of x->kv (after the storage changes). */
+void hnsw_kv_refresh(VajraVectorIndex *x);
+/* Quantise rows [from, to) of x->vectors into the codes (setting the sq8 ranges from those rows
+ * when none are set yet). */
+void hnsw_quantise_rows(VajraVectorIndex *x, uint32_t from, uint32_t to);
+/* Decode row n of the codes into out (stride floats, padding zero). */
+void hnsw_decode_row(const VajraVectorIndex *x, uint32_t n, float *out);
+/* Drop the f32 rows of a quantised index without rerank (after an add). */
+void hnsw_drop_f32(VajraVectorIndex *x);
 void *hnsw_aligned_alloc(size_t bytes);
 
 /* ---- hnsw_search.c ---- */

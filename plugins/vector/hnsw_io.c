@@ -4,7 +4,16 @@
  * see hnsw_index.h), so loading validates and then points into the reader's bytes: zero copy.
  * Nothing is trusted before it is checked: lengths against the meta, every list count against
  * its capacity, every id against the node count, every upper block against the block count.
+ *
+ * Format version 1 is the f32 index (and an f32 index is still written as version 1, byte for
+ * byte as before). Version 2 is a quantised index: the same graph sections plus "hnsw.storage"
+ * (storage and rerank), "hnsw.codes" (count × stride f16 or sq8 elements), for sq8
+ * "hnsw.sq8_ranges" (stride lo then stride scale floats), and "hnsw.vectors" only with rerank.
+ * A quantised file is validated like the rest: ranges finite with scale >= 0 and lo + 255·scale
+ * finite, and every decoded row passes the same check as an inserted vector (finite, bounded
+ * norm, non-zero under cosine) — so an f16 code for ±inf or NaN is refused.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +21,8 @@
 
 #define HNSW_MAGIC 0x57534E48u /* "HNSW" little-endian */
 #define HNSW_MAGIC_SWAPPED 0x484E5357u
-#define HNSW_FORMAT_VERSION 1u
+#define HNSW_FORMAT_VERSION 1u       /* f32 */
+#define HNSW_FORMAT_VERSION_QUANT 2u /* f16 / sq8 */
 
 typedef struct HnswMeta {
     uint32_t magic, version;
@@ -25,6 +35,14 @@ typedef struct HnswMeta {
 } HnswMeta;
 
 _Static_assert(sizeof(HnswMeta) == 64, "hnsw.meta is 64 bytes");
+
+typedef struct HnswStorageMeta {
+    uint32_t storage;  /* HnswStorage: 1 (f16) or 2 (sq8) */
+    uint32_t rerank;   /* 0 or 1: "hnsw.vectors" is present */
+    uint32_t reserved[2];
+} HnswStorageMeta;
+
+_Static_assert(sizeof(HnswStorageMeta) == 16, "hnsw.storage is 16 bytes");
 
 static const char empty_section[1];
 
@@ -44,7 +62,8 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
     HnswMeta m;
     memset(&m, 0, sizeof m);
     m.magic = HNSW_MAGIC;
-    m.version = HNSW_FORMAT_VERSION;
+    bool quant = x->storage != HNSW_STORE_F32;
+    m.version = quant ? HNSW_FORMAT_VERSION_QUANT : HNSW_FORMAT_VERSION;
     m.dim = x->dim;
     m.stride = x->stride;
     m.metric = x->metric;
@@ -60,14 +79,77 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
     m.seed = x->params.seed;
     size_t n = x->count;
     vajra_status st;
+    HnswStorageMeta sm = {x->storage, x->rerank ? 1u : 0u, {0, 0}};
     if ((st = put(w, "hnsw.meta", &m, sizeof m, err)) != VAJRA_OK ||
-        (st = put(w, "hnsw.vectors", x->vectors, n * x->stride * sizeof(float), err)) != VAJRA_OK ||
+        (quant && (st = put(w, "hnsw.storage", &sm, sizeof sm, err)) != VAJRA_OK) ||
+        ((!quant || x->rerank) && (st = put(w, "hnsw.vectors", x->vectors,
+                                             n * x->stride * sizeof(float), err)) != VAJRA_OK) ||
         (st = put(w, "hnsw.level0", x->level0, n * x->l0_slots * sizeof(uint32_t), err)) != VAJRA_OK ||
         (st = put(w, "hnsw.levels", x->levels, n, err)) != VAJRA_OK ||
         (st = put(w, "hnsw.upper_index", x->upper_index, n * sizeof(uint32_t), err)) != VAJRA_OK ||
         (st = put(w, "hnsw.upper", x->upper, (size_t)x->upper_blocks * x->up_slots * sizeof(uint32_t),
                   err)) != VAJRA_OK)
         return st;
+    if (!quant)
+        return VAJRA_OK;
+    if ((st = put(w, "hnsw.codes", x->codes, n * x->stride * hnsw_elem_size(x->storage), err)) !=
+        VAJRA_OK)
+        return st;
+    if (x->storage == HNSW_STORE_SQ8) {
+        /* An empty index has no ranges yet: zeros. */
+        size_t len = sizeof(float) * x->stride;
+        float *r = calloc(2 * (size_t)x->stride, sizeof(float));
+        if (r == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw save: out of memory");
+        if (x->ranges_set) {
+            memcpy(r, x->sq8_lo, len);
+            memcpy(r + x->stride, x->sq8_scale, len);
+        }
+        st = put(w, "hnsw.sq8_ranges", r, 2 * len, err);
+        free(r);
+    }
+    return st;
+}
+
+static vajra_status get(const VajraSectionReader *r, const char *name, size_t want,
+                        const void **data, VajraError *err);
+
+/* The storage sections of a version-2 file: "hnsw.storage", "hnsw.codes", the sq8 ranges. */
+static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *r, size_t n,
+                                 VajraError *err)
+{
+    const void *p;
+    vajra_status st = get(r, "hnsw.storage", sizeof(HnswStorageMeta), &p, err);
+    if (st != VAJRA_OK)
+        return st;
+    HnswStorageMeta sm;
+    memcpy(&sm, p, sizeof sm);
+    if ((sm.storage != HNSW_STORE_F16 && sm.storage != HNSW_STORE_SQ8) || sm.rerank > 1 ||
+        sm.reserved[0] != 0 || sm.reserved[1] != 0)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad storage %u (rerank %u)",
+                               sm.storage, sm.rerank);
+    x->storage = sm.storage;
+    x->rerank = sm.rerank != 0;
+    hnsw_kv_refresh(x);
+    if ((st = get(r, "hnsw.codes", n * x->stride * hnsw_elem_size(x->storage), &p, err)) !=
+        VAJRA_OK)
+        return st;
+    x->codes = (void *)p;
+    if (x->storage != HNSW_STORE_SQ8)
+        return VAJRA_OK;
+    if ((st = get(r, "hnsw.sq8_ranges", 2 * sizeof(float) * x->stride, &p, err)) != VAJRA_OK)
+        return st;
+    x->sq8_lo = (float *)p;
+    x->sq8_scale = x->sq8_lo + x->stride;
+    x->ranges_set = n > 0;
+    for (uint32_t i = 0; i < x->stride; i++) {
+        float lo = x->sq8_lo[i], sc = x->sq8_scale[i];
+        if (!isfinite(lo) || !isfinite(sc) || !(sc >= 0.0f) || !isfinite(lo + 255.0f * sc) ||
+            (i >= x->dim && (lo != 0.0f || sc != 0.0f)))
+            return vajra_error_set(err, VAJRA_ERR_CORRUPT,
+                                   "hnsw load: sq8 range of dimension %u is [%g, +255×%g]", i,
+                                   (double)lo, (double)sc);
+    }
     return VAJRA_OK;
 }
 
@@ -118,10 +200,10 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: written on another byte order");
     if (m.magic != HNSW_MAGIC)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad magic 0x%08x", m.magic);
-    if (m.version != HNSW_FORMAT_VERSION)
+    if (m.version != HNSW_FORMAT_VERSION && m.version != HNSW_FORMAT_VERSION_QUANT)
         return vajra_error_set(err, VAJRA_ERR_VERSION,
-                               "hnsw load: format version %u, this plugin reads %u", m.version,
-                               HNSW_FORMAT_VERSION);
+                               "hnsw load: format version %u, this plugin reads %u and %u",
+                               m.version, HNSW_FORMAT_VERSION, HNSW_FORMAT_VERSION_QUANT);
     VajraVectorParams params = {
         .struct_size = sizeof(VajraVectorParams), .dim = m.dim, .metric = m.metric, .M = m.M,
         .ef_construction = m.ef_construction, .ef_search = m.ef_search, .seed = m.seed};
@@ -135,8 +217,15 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: inconsistent meta");
     }
     size_t n = m.count;
-    const void *vec, *l0, *lv, *ui, *up;
-    if ((st = get(r, "hnsw.vectors", n * x->stride * sizeof(float), &vec, err)) != VAJRA_OK ||
+    const void *vec = NULL, *l0, *lv, *ui, *up;
+    x->borrowed = true; /* from here on every array set points into the reader's bytes */
+    if (m.version == HNSW_FORMAT_VERSION_QUANT && (st = load_storage(x, r, n, err)) != VAJRA_OK) {
+        hnsw_index_free(x);
+        return st;
+    }
+    bool have_f32 = x->storage == HNSW_STORE_F32 || x->rerank;
+    if ((have_f32 &&
+         (st = get(r, "hnsw.vectors", n * x->stride * sizeof(float), &vec, err)) != VAJRA_OK) ||
         (st = get(r, "hnsw.level0", n * x->l0_slots * sizeof(uint32_t), &l0, err)) != VAJRA_OK ||
         (st = get(r, "hnsw.levels", n, &lv, err)) != VAJRA_OK ||
         (st = get(r, "hnsw.upper_index", n * sizeof(uint32_t), &ui, err)) != VAJRA_OK ||
@@ -145,7 +234,6 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         hnsw_index_free(x);
         return st;
     }
-    x->borrowed = true;
     x->vectors = (float *)vec;
     x->level0 = (uint32_t *)l0;
     x->levels = (uint8_t *)lv;
@@ -157,11 +245,21 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
     x->entry = m.entry;
     x->max_level = m.max_level;
 
-    /* Validate every vector, level, block and link before anyone walks the graph. */
+    /* Validate every vector (the f32 rows, and the decoded codes), level, block and link before
+     * anyone walks the graph. */
     uint64_t blocks = 0;
+    float *row = NULL;
+    if (x->storage != HNSW_STORE_F32 &&
+        (row = hnsw_aligned_alloc(sizeof(float) * x->stride)) == NULL) {
+        st = vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw load: out of memory");
+        goto bad;
+    }
     for (uint32_t i = 0; i < m.count; i++) {
-        if (hnsw_check_vector(hnsw_vec(x, i), x->dim, x->metric, "hnsw load: vector", i, err) !=
-            VAJRA_OK) {
+        if ((have_f32 && hnsw_check_vector(hnsw_vec(x, i), x->dim, x->metric,
+                                           "hnsw load: vector", i, err) != VAJRA_OK) ||
+            (row != NULL && (hnsw_decode_row(x, i, row), 1) &&
+             hnsw_check_vector(row, x->dim, x->metric, "hnsw load: quantised vector", i, err) !=
+                 VAJRA_OK)) {
             st = err ? (err->code = VAJRA_ERR_CORRUPT) : VAJRA_ERR_CORRUPT;
             goto bad;
         }
@@ -186,9 +284,11 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         st = vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: upper levels do not add up");
         goto bad;
     }
+    free(row);
     *out = x;
     return VAJRA_OK;
 bad:
+    free(row);
     hnsw_index_free(x);
     return st;
 }

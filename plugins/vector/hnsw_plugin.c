@@ -58,16 +58,36 @@ static vajra_status v_create(void *state, const VajraVectorParams *params,
     return hnsw_index_new(params, ps->kernel, out, err);
 }
 
-/* Keys: profile (applied first, default "fast"), then M, ef_construction, ef_search, seed. */
+/* Keys: profile (applied first, default "fast"), then M, ef_construction, ef_search, seed;
+ * storage (f32|f16|sq8, default f32) and rerank (0|1, default 0), see hnsw_index.h. */
 static vajra_status v_create_kv(void *state, uint32_t dim, VajraMetric metric,
                                 const VajraKeyValue *kv, size_t n, VajraVectorIndex **out,
                                 VajraError *err)
 {
+    /* The HNSW-style keys go to the core's parser; storage and rerank are this plugin's. */
+    VajraKeyValue *rest = malloc(sizeof(VajraKeyValue) * (n ? n : 1));
+    if (rest == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "vector-hnsw: out of memory");
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kv[i].key == NULL || (strcmp(kv[i].key, "storage") && strcmp(kv[i].key, "rerank")))
+            rest[m++] = kv[i];
     VajraVectorParams p;
-    vajra_status st = vajra_vector_params_from_kv(v_profile, dim, metric, kv, n, "vector-hnsw",
+    vajra_status st = vajra_vector_params_from_kv(v_profile, dim, metric, rest, m, "vector-hnsw",
                                                   &p, err);
+    free(rest);
+    const char *storage_name = vajra_kv_get(kv, n, "storage");
+    uint32_t storage = HNSW_STORE_F32, rerank = 0;
+    if (st == VAJRA_OK && storage_name != NULL)
+        st = hnsw_storage_parse(storage_name, &storage, err);
+    if (st == VAJRA_OK)
+        st = vajra_kv_u32(kv, n, "rerank", 0, 0, 1, &rerank, "vector-hnsw", err);
     if (st == VAJRA_OK)
         st = v_create(state, &p, out, err);
+    if (st == VAJRA_OK && (st = hnsw_set_storage(*out, storage, rerank != 0, err)) != VAJRA_OK) {
+        hnsw_index_free(*out);
+        *out = NULL;
+    }
     return st;
 }
 
@@ -105,7 +125,16 @@ static vajra_status v_get_vector(const VajraVectorIndex *x, uint32_t doc, float 
     if (x == NULL || out == NULL || doc >= x->count)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "hnsw get_vector: no document %u", doc);
-    memcpy(out, hnsw_vec(x, doc), (size_t)x->dim * sizeof *out);
+    if (x->vectors != NULL) { /* f32 storage, or f32 rows kept for rerank */
+        memcpy(out, hnsw_vec(x, doc), (size_t)x->dim * sizeof *out);
+        return VAJRA_OK;
+    }
+    float *row = malloc(sizeof(float) * x->stride); /* the decoded row as the index stores it */
+    if (row == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw get_vector: out of memory");
+    hnsw_decode_row(x, doc, row);
+    memcpy(out, row, (size_t)x->dim * sizeof *out);
+    free(row);
     return VAJRA_OK;
 }
 

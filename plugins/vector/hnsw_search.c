@@ -39,6 +39,7 @@ void hnsw_search_free(VajraVectorSearch *s)
     free(s->ids);
     free(s->dists);
     free(s->query);
+    free(s->qaux);
     free(s);
 }
 
@@ -89,10 +90,13 @@ vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x
         goto oom;
     if (x->stride > s->query_cap) {
         float *q = hnsw_aligned_alloc(sizeof(float) * x->stride);
-        if (q == NULL)
+        float *a = hnsw_aligned_alloc(sizeof(float) * x->stride);
+        if (q == NULL || a == NULL) {
+            free(q), free(a);
             goto oom;
-        free(s->query);
-        s->query = q;
+        }
+        free(s->query), free(s->qaux);
+        s->query = q, s->qaux = a;
         s->query_cap = x->stride;
     }
     return VAJRA_OK;
@@ -184,8 +188,8 @@ HnswPair hnsw_greedy(const VajraVectorIndex *x, VajraVectorSearch *s, const floa
         if (n == 0)
             return cur;
         for (uint32_t i = 0; i < n; i++)
-            __builtin_prefetch(hnsw_vec(x, l[1 + i]));
-        hnsw_dist_gather(x, q, l + 1, n, s->dists);
+            __builtin_prefetch(hnsw_row(x, s->mode, l[1 + i]));
+        hnsw_score_gather(x, s, q, l + 1, n, s->dists);
         HnswPair best = cur;
         for (uint32_t i = 0; i < n; i++) {
             HnswPair p = {s->dists[i], l[1 + i]};
@@ -237,7 +241,7 @@ search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q, Hn
             if (vis[id] != ep) {
                 vis[id] = ep;
                 s->ids[m++] = id;
-                __builtin_prefetch(hnsw_vec(x, id));
+                __builtin_prefetch(hnsw_row(x, s->mode, id));
             }
         }
         if (m == 0)
@@ -248,7 +252,7 @@ search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q, Hn
             for (size_t off = 0; off < bytes; off += 64)
                 __builtin_prefetch(next + off);
         }
-        hnsw_dist_gather(x, q, s->ids, m, s->dists);
+        hnsw_score_gather(x, s, q, s->ids, m, s->dists);
         for (size_t j = 0; j < m; j++) {
             uint64_t p = hnsw_key((HnswPair){s->dists[j], s->ids[j]});
             if (nr < ef || p < res[0]) {
@@ -354,6 +358,13 @@ static size_t exact_scan(const VajraVectorIndex *x, VajraVectorSearch *s, size_t
     if (filter == NULL) {
         for (uint32_t start = 0; start < x->count; start += EXACT_BLOCK) {
             uint32_t len = x->count - start < EXACT_BLOCK ? x->count - start : EXACT_BLOCK;
+            if (s->mode != HNSW_STORE_F32) { /* quantised rows: gather the block's ids */
+                for (uint32_t i = 0; i < len; i++)
+                    s->ids[i] = start + i;
+                hnsw_score_gather(x, s, s->query, s->ids, len, s->dists);
+                nr = offer_block(s->res, nr, k, s->dists, NULL, start, len);
+                continue;
+            }
             const float *rows = hnsw_vec(x, start);
             if (x->metric == VAJRA_METRIC_L2) {
                 x->kernel->l2sq_many(s->query, rows, x->stride, len, x->dim, s->dists);
@@ -374,20 +385,65 @@ static size_t exact_scan(const VajraVectorIndex *x, VajraVectorSearch *s, size_t
             word &= (UINT64_C(1) << (limit - w * 64)) - 1;
         for (; word != 0; word &= word - 1) {
             uint32_t id = w * 64 + (uint32_t)__builtin_ctzll(word);
-            __builtin_prefetch(hnsw_vec(x, id));
+            __builtin_prefetch(hnsw_row(x, s->mode, id));
             s->ids[m++] = id;
             if (m == EXACT_BLOCK) {
-                hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
+                hnsw_score_gather(x, s, s->query, s->ids, m, s->dists);
                 nr = offer_block(s->res, nr, k, s->dists, s->ids, 0, m);
                 m = 0;
             }
         }
     }
     if (m > 0) {
-        hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
+        hnsw_score_gather(x, s, s->query, s->ids, m, s->dists);
         nr = offer_block(s->res, nr, k, s->dists, s->ids, 0, m);
     }
     return nr;
+}
+
+/* How this query's distances are computed: the f32 rows (f32 storage; an exact scan when they
+ * are kept), else the codes, with the query folded into the sq8 ranges (vajra/kernel.h):
+ * IP/cosine qaux = q∘scale and qbias = Σ q_i·lo_i (one float accumulator, index order);
+ * L2 qaux = q − lo. */
+static void choose_mode(const VajraVectorIndex *x, VajraVectorSearch *s, bool exact)
+{
+    s->mode = x->storage;
+    if (exact && x->vectors != NULL)
+        s->mode = HNSW_STORE_F32;
+    if (s->mode != HNSW_STORE_SQ8)
+        return;
+    const float *q = s->query;
+    memset(s->qaux, 0, sizeof(float) * x->stride);
+    if (x->metric == VAJRA_METRIC_L2) {
+        for (uint32_t i = 0; i < x->dim; i++)
+            s->qaux[i] = q[i] - x->sq8_lo[i];
+        return;
+    }
+    float bias = 0.0f;
+    for (uint32_t i = 0; i < x->dim; i++) {
+        s->qaux[i] = q[i] * x->sq8_scale[i];
+        bias += q[i] * x->sq8_lo[i];
+    }
+    s->qbias = bias;
+}
+
+/* Re-score the n results in s->res exactly from the f32 rows (rerank) and rebuild the heap. */
+static void rerank_results(const VajraVectorIndex *x, VajraVectorSearch *s, size_t n)
+{
+    HnswPair *p = s->sorted; /* scratch of res_cap entries */
+    for (size_t i = 0; i < n; i++)
+        p[i].id = (uint32_t)s->res[i];
+    for (size_t off = 0; off < n; off += s->buf_cap) {
+        size_t m = n - off < s->buf_cap ? n - off : s->buf_cap;
+        for (size_t i = 0; i < m; i++)
+            s->ids[i] = p[off + i].id;
+        hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
+        for (size_t i = 0; i < m; i++)
+            p[off + i].d = s->dists[i];
+    }
+    size_t nr = 0;
+    for (size_t i = 0; i < n; i++)
+        max_push(s->res, &nr, hnsw_key(p[i]));
 }
 
 /* The search every entry point shares: a beam of `width` (descent first), or the exact scan. */
@@ -404,10 +460,15 @@ static vajra_status run_search(const VajraVectorIndex *x, VajraVectorSearch *s,
     out->count = 0;
     if (x->count == 0 || q->k == 0 || (filter != NULL && filter->passing == 0))
         return VAJRA_OK;
+    choose_mode(x, s, exact);
     if (exact)
         return emit(s, exact_scan(x, s, heap, filter), q->k, out, err);
     const float *qv = s->query;
-    HnswPair cur = {hnsw_dist(x, qv, hnsw_vec(x, x->entry)), x->entry};
+    HnswPair cur = {0.0f, x->entry};
+    if (s->mode == HNSW_STORE_F32)
+        cur.d = hnsw_dist(x, qv, hnsw_vec(x, x->entry));
+    else
+        hnsw_score_gather(x, s, qv, &cur.id, 1, &cur.d);
     for (int32_t l = x->max_level; l >= 1; l--)
         cur = hnsw_greedy(x, s, qv, cur, (uint32_t)l);
     s->oom = false;
@@ -415,6 +476,8 @@ static vajra_status run_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                       : hnsw_search_layer(x, s, qv, cur, width, 0);
     if (s->oom)
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (candidate heap)");
+    if (x->rerank && s->mode != HNSW_STORE_F32)
+        rerank_results(x, s, n);
     return emit(s, n, q->k, out, err);
 }
 

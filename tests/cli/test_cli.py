@@ -388,7 +388,8 @@ class VectorIndexes(unittest.TestCase):
         # HNSW's own parameters are key/values too
         h = run_json("info", INDEX)
         self.assertEqual(h["vector_params"],
-                         {"M": "16", "ef_construction": "128", "ef_search": "128", "seed": "42"})
+                         {"M": "16", "ef_construction": "128", "ef_search": "128", "seed": "42",
+                          "storage": "f32", "rerank": "0"})
 
     def test_exact_search_matches_hnsw_exact(self):
         qv = cran("lsa128.queries.npy")

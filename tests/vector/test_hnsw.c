@@ -37,18 +37,6 @@ static void add_ok(VajraVectorIndex *x, const float *v, uint32_t dim, size_t n, 
     ck_assert_msg(hnsw_add(x, v, dim, n, threads, NULL, &err) == VAJRA_OK, "%s", err.message);
 }
 
-/* Deterministic pseudo-random floats in [-1, 1). */
-static float *random_rows(size_t n, uint32_t dim, uint64_t seed)
-{
-    float *v = malloc(sizeof(float) * n * dim);
-    uint64_t s = seed * 2654435761u + 1;
-    for (size_t i = 0; i < n * dim; i++) {
-        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
-        v[i] = (float)((double)(s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
-    }
-    return v;
-}
-
 /* The brute force the test trusts: scalar reference distances, sorted by (score desc, id asc). */
 static VajraHit *brute_force(const float *rows, size_t n, uint32_t dim, const float *q,
                              VajraMetric metric)
@@ -90,7 +78,7 @@ START_TEST(test_bad_input_and_edges)
     ck_assert_int_eq(hnsw_search_exact(x, s, &query, &hits, &err), VAJRA_OK);
     ck_assert_uint_eq(hits.count, 0);
 
-    float *rows = random_rows(30, dim, 1);
+    float *rows = vec_random_rows(30, dim, 1);
     /* Wrong dimension, NaN, Inf, zero under cosine: refused, and nothing is inserted. */
     ck_assert_int_eq(hnsw_add(x, rows, dim - 1, 30, 1, NULL, &err), VAJRA_ERR_DIMENSION);
     ck_assert_ptr_nonnull(strstr(err.message, "dimension"));
@@ -173,7 +161,7 @@ START_TEST(test_exact_equals_brute_force)
 {
     const uint32_t dim = 17;
     const size_t n = 700;
-    float *rows = random_rows(n, dim, 3), *qs = random_rows(20, dim, 4);
+    float *rows = vec_random_rows(n, dim, 3), *qs = vec_random_rows(20, dim, 4);
     VajraMetric metrics[2] = {VAJRA_METRIC_L2, VAJRA_METRIC_IP};
     for (int m = 0; m < 2; m++) {
         VajraVectorIndex *x = new_index(params(dim, metrics[m], 8, 32, 32),
@@ -322,7 +310,7 @@ START_TEST(test_batches_compose)
 {
     const uint32_t dim = 24;
     const size_t n = 5 * HNSW_ROUND + 17;
-    float *rows = random_rows(n, dim, 11);
+    float *rows = vec_random_rows(n, dim, 11);
     VajraVectorIndex *a = new_index(params(dim, VAJRA_METRIC_L2, 8, 40, 20),
                                     vajra_kernel_reference());
     VajraVectorIndex *b = new_index(params(dim, VAJRA_METRIC_L2, 8, 40, 20),
@@ -388,7 +376,7 @@ START_TEST(test_save_load)
 {
     const uint32_t dim = 20;
     const size_t n = 600;
-    float *rows = random_rows(n + 50, dim, 5), *qs = random_rows(40, dim, 6);
+    float *rows = vec_random_rows(n + 50, dim, 5), *qs = vec_random_rows(40, dim, 6);
     VajraVectorIndex *x = new_index(params(dim, VAJRA_METRIC_IP, 6, 40, 30),
                                     vajra_kernel_reference());
     add_ok(x, rows, dim, n, 2);
@@ -432,7 +420,7 @@ END_TEST
 START_TEST(test_load_rejects_corruption)
 {
     const uint32_t dim = 8;
-    float *rows = random_rows(200, dim, 9);
+    float *rows = vec_random_rows(200, dim, 9);
     VajraVectorIndex *x = new_index(params(dim, VAJRA_METRIC_L2, 4, 20, 20),
                                     vajra_kernel_reference());
     add_ok(x, rows, dim, 200, 1);
@@ -500,7 +488,7 @@ START_TEST(test_plugin_through_registry)
     }
     VajraVectorIndex *x = NULL;
     ck_assert_int_eq(vt->create(vajra_plugin_state(p), &prm, &x, &err), VAJRA_OK);
-    float *rows = random_rows(300, 32, 21);
+    float *rows = vec_random_rows(300, 32, 21);
     ck_assert_int_eq(vt->add(x, rows, 32, 300, 2, NULL, &err), VAJRA_OK);
     ck_assert_uint_eq(vt->count(x), 300);
     VajraVectorSearch *s = NULL;
@@ -572,24 +560,30 @@ START_TEST(test_plugin_kv_interface)
     ck_assert_int_eq(vt->create_kv(ps, 16, VAJRA_METRIC_L2, kv, 3, &x, &err), VAJRA_OK);
     VajraKeyValue got[8];
     size_t n = vt->params_kv(x, got, 8);
-    ck_assert_uint_eq(n, 4);
+    ck_assert_uint_eq(n, 6);
     ck_assert_str_eq(vajra_kv_get(got, n, "M"), "24"); /* the quality profile's */
+    ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "f32");
+    ck_assert_str_eq(vajra_kv_get(got, n, "rerank"), "0");
     ck_assert_str_eq(vajra_kv_get(got, n, "ef_construction"), "200");
     ck_assert_str_eq(vajra_kv_get(got, n, "ef_search"), "77");
     ck_assert_str_eq(vajra_kv_get(got, n, "seed"), "9");
-    ck_assert_uint_eq(vt->params_kv(x, NULL, 0), 4);
-    /* The same index through the version-1 create, from its own key/values. */
+    ck_assert_uint_eq(vt->params_kv(x, NULL, 0), 6);
+    /* The same index through the version-1 create, from its own key/values (all but storage
+     * and rerank, the last two: VajraVectorParams has no storage, so the v1 path is f32 only and
+     * refuses them). */
     VajraVectorVtable v1 = *vt;
     v1.version = 1;
     VajraVectorIndex *y = NULL;
     ck_assert_int_eq(vajra_vector_create(&v1, ps, 16, VAJRA_METRIC_L2, got, n, &y, &err),
+                     VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(vajra_vector_create(&v1, ps, 16, VAJRA_METRIC_L2, got, n - 2, &y, &err),
                      VAJRA_OK);
     VajraVectorParams px, py;
     vt->params(x, &px);
     vt->params(y, &py);
     ck_assert(px.M == py.M && px.ef_construction == py.ef_construction &&
               px.ef_search == py.ef_search && px.seed == py.seed);
-    float *rows = random_rows(200, 16, 5);
+    float *rows = vec_random_rows(200, 16, 5);
     ck_assert_int_eq(vt->add(x, rows, 16, 200, 1, NULL, &err), VAJRA_OK);
     VajraHnswGraph g = {.struct_size = sizeof g};
     ck_assert_int_eq(vajra_vector_graph(vt, x, &g, &err), VAJRA_OK);

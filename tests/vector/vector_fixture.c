@@ -188,3 +188,33 @@ double vecset_recall(const VecSet *v, size_t q, const VajraHits *hits, size_t k)
     }
     return (double)good / (double)k;
 }
+
+double vecset_recall_exact(const VecSet *v, size_t q, const VajraHits *hits, size_t k)
+{
+    VajraHit items[64];
+    VajraHits exact = {.items = items, .count = hits->count < 64 ? hits->count : 64};
+    size_t dim = v->base.dim;
+    const float *qv = v->queries.data + q * dim;
+    for (size_t i = 0; i < exact.count; i++) {
+        const float *row = v->base.data + (size_t)hits->items[i].doc * dim;
+        double dot = 0.0;
+        for (size_t j = 0; j < dim; j++)
+            dot += (double)qv[j] * row[j];
+        items[i].doc = hits->items[i].doc;
+        items[i].score = (float)dot;
+    }
+    return vecset_recall(v, q, &exact, k);
+}
+
+float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed)
+{
+    float *v = malloc(sizeof(float) * n * dim);
+    if (v == NULL)
+        return NULL;
+    uint64_t s = seed * 2654435761u + 1;
+    for (size_t i = 0; i < n * dim; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        v[i] = (float)((double)(s >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+    }
+    return v;
+}

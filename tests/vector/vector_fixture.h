@@ -38,4 +38,12 @@ void vecset_clear(VecSet *v);
  * score is >= the k-th true score − 1e-6 (ties, as the data README says). */
 double vecset_recall(const VecSet *v, size_t q, const VajraHits *hits, size_t k);
 
+/* n × dim deterministic pseudo-random floats in [-1, 1) from `seed` (malloc'd; caller frees). */
+/* vecset_recall with every hit's score replaced by its exact inner product with the query
+ * (double, from the base rows): for indexes whose scores are approximate (quantised rows), so
+ * the tie rule does not count an over-estimated score as a correct hit. IP data only. */
+double vecset_recall_exact(const VecSet *v, size_t q, const VajraHits *hits, size_t k);
+
+float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed);
+
 #endif
