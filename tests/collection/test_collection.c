@@ -538,7 +538,8 @@ START_TEST(older_meta_without_vector_kv)
     VajraCollectionInfo in = {.struct_size = sizeof in};
     vajra_collection_info(c, &in);
     ck_assert_str_eq(in.profile, "instant");
-    ck_assert_uint_eq(in.n_vector_kv, 4);
+    ck_assert_uint_eq(in.n_vector_kv, 6); /* M, ef_construction, ef_search, seed, storage, rerank */
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "storage"), "f32");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "12");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_construction"), "64");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_search"), "77");
