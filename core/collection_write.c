@@ -6,6 +6,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -569,6 +570,41 @@ static Snapshot *choose_run(const Snapshot *full, uint32_t max_segments)
     return run;
 }
 
+/* The parameters of a promoted index: every current key kept (storage, rerank, seed, …) with
+ * the graph numbers replaced by the promoted ones, settled through the plugin's create_kv. (A
+ * version-1 create from VajraVectorParams would silently drop keys it has no field for, e.g. a
+ * quantised storage.) */
+static vajra_status promote_settle(VajraCollection *c, VajraVectorParams *params,
+                                   VajraKeyValue **kv, size_t *n_kv, VajraError *err)
+{
+    if (!VAJRA_VECTOR_HAS(c->vvt, 3, create_kv))
+        return coll_vector_settle(c, NULL, 0, params, params, kv, n_kv, err);
+    static const char *const replaced[] = {"profile", "M", "ef_construction", "ef_search"};
+    char num[3][16];
+    snprintf(num[0], sizeof num[0], "%u", params->M);
+    snprintf(num[1], sizeof num[1], "%u", params->ef_construction);
+    snprintf(num[2], sizeof num[2], "%u", params->ef_search);
+    VajraKeyValue *in = g_new0(VajraKeyValue, *n_kv + 3);
+    size_t n = 0;
+    for (size_t i = 0; i < *n_kv; i++) {
+        int skip = 0;
+        for (size_t r = 0; r < G_N_ELEMENTS(replaced); r++)
+            skip |= strcmp((*kv)[i].key, replaced[r]) == 0;
+        if (!skip)
+            in[n++] = (*kv)[i];
+    }
+    in[n++] = (VajraKeyValue){"M", num[0]};
+    in[n++] = (VajraKeyValue){"ef_construction", num[1]};
+    in[n++] = (VajraKeyValue){"ef_search", num[2]};
+    /* settle replaces *kv: hand it a copy so `in` never points into freed strings */
+    size_t m = 0;
+    VajraKeyValue *keep = coll_kv_copy(in, n, &m);
+    g_free(in);
+    vajra_status st = coll_vector_settle(c, keep, m, NULL, params, kv, n_kv, err);
+    coll_kv_free(keep, m);
+    return st;
+}
+
 static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts, int promote,
                             VajraError *err)
 {
@@ -614,7 +650,7 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             profile = g_strdup(o.profile);
         }
         if (st == VAJRA_OK)
-            st = coll_vector_settle(c, NULL, 0, &params, &params, &kv, &n_kv, err);
+            st = promote_settle(c, &params, &kv, &n_kv, err);
     }
     Snapshot *full = coll_pin(c);
     Snapshot *base = choose_run(full, promote ? 0 : o.max_segments);

@@ -742,6 +742,51 @@ START_TEST(open_refuses_bad_files)
 }
 END_TEST
 
+/* Promotion rebuilds the graph with new numbers and keeps every other vector parameter: an f16
+ * collection stays f16 (through the version-1 create it silently became f32). */
+START_TEST(promote_keeps_vector_params)
+{
+    VajraError err = {0};
+    VajraCollectionOptions o = default_opts(128);
+    VajraKeyValue kv[] = {{"storage", "f16"}, {"seed", "7"}};
+    o.vector_params = kv;
+    o.n_vector_params = 2;
+    VajraCollection *c = NULL;
+    ck_assert_msg(vajra_collection_create(reg, &o, &c, &err) == VAJRA_OK, "%s", err.message);
+    VajraDocBatch all = vajra_docset_batch(corpus);
+    ck_assert_int_eq(vajra_collection_add(c, &all, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(c, &err), VAJRA_OK);
+    VajraCompactOptions co = {.struct_size = sizeof co, .profile = "quality", .ef_search = 99};
+    ck_assert_msg(vajra_collection_promote(c, &co, &err) == VAJRA_OK, "%s", err.message);
+    VajraCollectionInfo in = {.struct_size = sizeof in};
+    vajra_collection_info(c, &in);
+    ck_assert_str_eq(in.profile, "quality");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "storage"), "f16");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "seed"), "7");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "24");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_search"), "99");
+    ck_assert_uint_eq(in.vector_params.M, 24);
+    /* the promoted segment answers like a fresh quality/f16 build of the same documents */
+    VajraCollectionOptions fo = o;
+    VajraKeyValue fkv[] = {{"storage", "f16"}, {"seed", "7"}, {"ef_search", "99"}};
+    fo.vector_params = fkv;
+    fo.n_vector_params = 3;
+    fo.profile = "quality";
+    VajraCollection *fresh = NULL;
+    ck_assert_int_eq(vajra_collection_create(reg, &fo, &fresh, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_add(fresh, &all, &err), VAJRA_OK);
+    ck_assert_int_eq(vajra_collection_commit(fresh, &err), VAJRA_OK);
+    Answers a, b;
+    answer_all(c, &a, 1);
+    answer_all(fresh, &b, 1);
+    assert_same_answers(&a, &b, "promoted vs fresh");
+    answers_clear(&a);
+    answers_clear(&b);
+    vajra_collection_free(fresh);
+    vajra_collection_free(c);
+}
+END_TEST
+
 static Suite *collection_suite(void)
 {
     Suite *s = suite_create("collection");
@@ -757,6 +802,7 @@ static Suite *collection_suite(void)
     tcase_add_test(tc, open_refuses_bad_files);
     tcase_add_test(tc, flat_vector_index_collection);
     tcase_add_test(tc, older_meta_without_vector_kv);
+    tcase_add_test(tc, promote_keeps_vector_params);
     suite_add_tcase(s, tc);
     return s;
 }
