@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collection_internal.h"
@@ -691,8 +692,11 @@ vajra_status vajra_collection_open_ex(VajraRegistry *reg, const char *path,
     VajraCollection *c = NULL;
     vajra_status st = VAJRA_OK;
     int lock_fd = -1;
-    if (o.writable) {
-        /* Lock before reading, so the state we load is the one we will write after. */
+    struct stat sb;
+    if (o.writable && !(stat(path, &sb) != 0 && errno == ENOENT)) {
+        /* Lock before reading, so the state we load is the one we will write after. (No lock
+         * for a path that does not exist: the open below reports it, and a stray "<path>.lock"
+         * would be left beside nothing.) */
         VajraCollection tmp = {.lock_fd = -1};
         st = take_writer_lock(&tmp, path, err);
         lock_fd = tmp.lock_fd;

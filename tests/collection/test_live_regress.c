@@ -3,6 +3,8 @@
  *
  *  - promote saved the file with the old profile and HNSW parameters (they were set only after
  *    the swap had saved), so the reopened collection reported and used the old ones.
+ *  - a writable open of a path that does not exist failed, as it should, but left an empty
+ *    "<path>.lock" behind (the lock was taken before the file was looked at).
  */
 #include <check.h>
 #include <stdio.h>
@@ -117,6 +119,21 @@ START_TEST(promote_saves_the_new_profile)
 }
 END_TEST
 
+START_TEST(writable_open_of_a_missing_path_leaves_no_lock_file)
+{
+    VajraCollection *c = NULL;
+    VajraError err = {0};
+    VajraOpenOptions oo = {.struct_size = sizeof oo, .writable = 1};
+    vajra_status st = vajra_collection_open_ex(reg, path, &oo, &c, &err);
+    ck_assert_int_ne(st, VAJRA_OK);
+    ck_assert_ptr_null(c);
+    ck_assert_ptr_nonnull(strstr(err.message, path));
+    char *lock = g_strdup_printf("%s.lock", path);
+    ck_assert_msg(!g_file_test(lock, G_FILE_TEST_EXISTS), "%s was left behind", lock);
+    g_free(lock);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("live-regressions");
@@ -124,6 +141,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, promote_saves_the_new_profile);
+    tcase_add_test(tc, writable_open_of_a_missing_path_leaves_no_lock_file);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
