@@ -87,11 +87,14 @@ static int load_plugin(HnswObject *self)
 static int hnsw_init(HnswObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = {"dim", "metric", "profile", "M", "ef_construction", "ef_search",
-                             "threads", "seed", NULL};
+                             "threads", "seed", "storage", "rerank", NULL};
     PyObject *dim_o, *metric_o = NULL, *profile_o = NULL, *m_o = Py_None, *efc_o = Py_None,
-                     *efs_o = Py_None, *threads_o = Py_None, *seed_o = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO$OOOOO", kwlist, &dim_o, &metric_o,
-                                     &profile_o, &m_o, &efc_o, &efs_o, &threads_o, &seed_o))
+                     *efs_o = Py_None, *threads_o = Py_None, *seed_o = Py_None,
+                     *storage_o = Py_None;
+    int rerank = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|OO$OOOOOOp", kwlist, &dim_o, &metric_o,
+                                     &profile_o, &m_o, &efc_o, &efs_o, &threads_o, &seed_o,
+                                     &storage_o, &rerank))
         return -1;
     if (self->index != NULL) {
         pyv_raise_code(VAJRA_ERR_STATE, "HNSWIndex.__init__ called twice");
@@ -129,7 +132,29 @@ static int hnsw_init(HnswObject *self, PyObject *args, PyObject *kwargs)
         p.ef_search = efs;
     if (seed_o != Py_None)
         p.seed = seed;
-    if (self->vt->create(vajra_plugin_state(self->plugin), &p, &self->index, &err) != VAJRA_OK) {
+    const char *storage = NULL;
+    if (storage_o != Py_None && (storage = pyv_utf8(storage_o, "storage")) == NULL)
+        return -1;
+    vajra_status st;
+    if (storage == NULL && !rerank) {
+        st = self->vt->create(vajra_plugin_state(self->plugin), &p, &self->index, &err);
+    } else {
+        /* Quantised storage is a key/value parameter of vector-hnsw (docs/vector.md): pass the
+         * settled numbers with it. */
+        char num[4][24];
+        snprintf(num[0], sizeof num[0], "%u", p.M);
+        snprintf(num[1], sizeof num[1], "%u", p.ef_construction);
+        snprintf(num[2], sizeof num[2], "%u", p.ef_search);
+        snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)p.seed);
+        VajraKeyValue kv[] = {{"M", num[0]},         {"ef_construction", num[1]},
+                              {"ef_search", num[2]}, {"seed", num[3]},
+                              {"storage", storage ? storage : "f32"},
+                              {"rerank", rerank ? "1" : "0"}};
+        st = vajra_vector_create(self->vt, vajra_plugin_state(self->plugin), dim,
+                                 (VajraMetric)metric, kv, sizeof kv / sizeof kv[0], &self->index,
+                                 &err);
+    }
+    if (st != VAJRA_OK) {
         pyv_raise(&err);
         return -1;
     }
@@ -521,6 +546,23 @@ static PyObject *get_metric(HnswObject *self, void *unused)
     return PyUnicode_FromString(pyv_metric_name(self->params.metric));
 }
 
+/* A key of the index's effective parameters (params_kv), e.g. "storage"; `dflt` when the plugin
+ * reports none. */
+static PyObject *get_kv(HnswObject *self, void *key)
+{
+    if (ready(self) < 0)
+        return NULL;
+    const char *value = NULL;
+    VajraKeyValue kv[16];
+    if (VAJRA_VECTOR_HAS(self->vt, 3, params_kv)) {
+        size_t n = self->vt->params_kv(self->index, kv, 16);
+        value = vajra_kv_get(kv, n < 16 ? n : 16, key);
+    }
+    if (strcmp(key, "rerank") == 0)
+        return PyBool_FromLong(value != NULL && strcmp(value, "1") == 0);
+    return PyUnicode_FromString(value ? value : "f32");
+}
+
 static PyObject *get_threads(HnswObject *self, void *unused)
 {
     (void)unused;
@@ -573,6 +615,10 @@ static PyGetSetDef hnsw_getset[] = {
      (void *)offsetof(VajraVectorParams, ef_search)},
     {"metric", (getter)get_metric, NULL, "'ip', 'l2' or 'cosine'.", NULL},
     {"threads", (getter)get_threads, NULL, "Threads used by add.", NULL},
+    {"storage", (getter)get_kv, NULL, "How rows are stored: 'f32', 'f16' or 'sq8'.",
+     (void *)"storage"},
+    {"rerank", (getter)get_kv, NULL, "Whether f32 rows are kept to re-rank quantised searches.",
+     (void *)"rerank"},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PySequenceMethods hnsw_as_sequence = {.sq_length = (lenfunc)hnsw_len};
@@ -586,9 +632,12 @@ PyTypeObject PyvHNSWIndex_Type = {
     .tp_as_sequence = &hnsw_as_sequence,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "HNSWIndex(dim, metric='ip', profile='fast', *, M=None, ef_construction=None, "
-              "ef_search=None, threads=None, seed=None)\n--\n\n"
+              "ef_search=None, threads=None, seed=None, storage=None, rerank=False)\n--\n\n"
               "An HNSW vector index (the vector-hnsw plugin). `profile` ('quality', 'fast', "
               "'instant') sets M, ef_construction and ef_search, which the keywords override. "
+              "`storage` 'f16' or 'sq8' keeps the rows quantised (half / a quarter of the f32 "
+              "bytes; the graph is built on exact distances); `rerank=True` also keeps f32 rows "
+              "to re-score the final candidates (docs/vector.md, Quantised vectors). "
               "Thread-safe: searches run concurrently (each thread gets its own search scratch); "
               "add waits for running searches and they for it.",
     .tp_weaklistoffset = offsetof(HnswObject, weakrefs),

@@ -82,10 +82,13 @@ class HNSWIndex:
     def __init__(self, dim: int, metric: Metric = "ip", profile: str = "fast", *,
                  M: int | None = None, ef_construction: int | None = None,
                  ef_search: int | None = None, threads: int | None = None,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, storage: Literal["f32", "f16", "sq8"] | None = None,
+                 rerank: bool = False) -> None:
         """Make an empty index. `profile` ('quality', 'fast', 'instant') sets M,
         ef_construction and ef_search, which the keywords override; `threads` builds
-        (default: every CPU; the graph is the same for any count)."""
+        (default: every CPU; the graph is the same for any count). `storage` 'f16' or 'sq8'
+        keeps rows quantised (0.5x / 0.25x the f32 bytes; the graph is built on exact
+        distances); `rerank=True` also keeps f32 rows to re-score the final candidates."""
     def add(self, vectors: Vectors, ids: npt.ArrayLike | None = None) -> None:
         """Insert vectors (labelled by `ids`, default: insertion numbers). All or nothing:
         raises DimensionError, BadValueError (NaN/Inf; zero vector under cosine)."""
@@ -129,6 +132,12 @@ class HNSWIndex:
     @property
     def threads(self) -> int:
         """Threads used by add."""
+    @property
+    def storage(self) -> str:
+        """How rows are stored: 'f32', 'f16' or 'sq8'."""
+    @property
+    def rerank(self) -> bool:
+        """Whether f32 rows are kept to re-rank quantised searches."""
 
 class Collection:
     """Documents indexed lexically (BM25) and, with dim > 0, by vector (HNSW); searched
