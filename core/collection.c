@@ -568,6 +568,12 @@ const VajraAttrSchema *vajra_collection_schema(const VajraCollection *c)
     return s;
 }
 
+void coll_publish_staged(VajraCollection *c)
+{
+    atomic_store(&c->staged_adds_pub, c->staged_live);
+    atomic_store(&c->staged_deletes_pub, g_hash_table_size(c->staged_deletes));
+}
+
 void vajra_collection_counts(const VajraCollection *c, VajraCollectionCounts *out)
 {
     if (c == NULL || out == NULL || out->struct_size == 0)
@@ -580,10 +586,8 @@ void vajra_collection_counts(const VajraCollection *c, VajraCollectionCounts *ou
     s.live = snap->live;
     s.deleted = snap->total - snap->live;
     snapshot_unref(snap);
-    pthread_mutex_lock(&m->write_lock);
-    s.staged_adds = c->staged_live;
-    s.staged_deletes = g_hash_table_size(c->staged_deletes);
-    pthread_mutex_unlock(&m->write_lock);
+    s.staged_adds = atomic_load(&m->staged_adds_pub); /* no lock: a commit may be building */
+    s.staged_deletes = atomic_load(&m->staged_deletes_pub);
     s.writable = (uint32_t)c->writable;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
     uint32_t keep = out->struct_size;

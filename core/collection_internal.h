@@ -13,6 +13,7 @@
 #define VAJRA_COLLECTION_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <glib.h>
 
@@ -134,6 +135,10 @@ struct VajraCollection {
     GHashTable *staged_ids;    /* id → StagedDoc* (live staged documents only) */
     GHashTable *staged_deletes; /* id → id: committed documents to delete at commit */
     uint32_t staged_live;      /* staged documents not dropped */
+    /* Copies of staged_live and |staged_deletes| for vajra_collection_counts, published by each
+     * writer before it releases write_lock (coll_publish_staged), so counts never waits for a
+     * commit that is building its segment. */
+    atomic_uint staged_adds_pub, staged_deletes_pub;
 
     int writable;      /* 0 for collections opened read-only */
     int file_backed;   /* commit saves to `path` durably */
@@ -246,5 +251,8 @@ vajra_status coll_save_snapshot(VajraCollection *c, const Snapshot *s, const cha
 /* Open `path` into a new collection object (read-only; the caller may make it writable). */
 vajra_status coll_open_file(VajraRegistry *reg, const char *path, const char *storage_plugin,
                             VajraCollection **out, VajraError *err);
+
+/* Publish the staged counts for vajra_collection_counts. Caller holds write_lock. */
+void coll_publish_staged(VajraCollection *c);
 
 #endif /* VAJRA_COLLECTION_INTERNAL_H */

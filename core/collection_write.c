@@ -195,6 +195,7 @@ static vajra_status stage_batch(VajraCollection *c, const VajraDocBatch *batch, 
     }
     g_hash_table_unref(seen);
     snapshot_unref(s);
+    coll_publish_staged(c);
     pthread_mutex_unlock(&c->write_lock);
     return st;
 }
@@ -241,6 +242,7 @@ vajra_status vajra_collection_delete(VajraCollection *c, const char *const *ids,
     }
     g_hash_table_unref(seen);
     snapshot_unref(s);
+    coll_publish_staged(c);
     pthread_mutex_unlock(&c->write_lock);
     return st;
 }
@@ -378,6 +380,7 @@ vajra_status vajra_collection_commit(VajraCollection *c, VajraError *err)
         coll_staged_clear(c);
     snapshot_unref(next);
     snapshot_unref(cur);
+    coll_publish_staged(c);
     pthread_mutex_unlock(&c->write_lock);
     if (st != VAJRA_OK)
         vajra_error_prefix(err, "commit");
