@@ -207,12 +207,14 @@ START_TEST(searcher_hybrid_equals_composition)
 }
 END_TEST
 
+#if COUNT_ALLOCATIONS
 /* valgrind's memcheck preloads vgpreload_memcheck and redirects malloc & co. to itself. */
 static int under_valgrind(void)
 {
     const char *preload = getenv("LD_PRELOAD");
     return preload != NULL && strstr(preload, "vgpreload") != NULL;
 }
+#endif
 
 /* Once warm, a search allocates nothing (the 0.1 ms hybrid budget has no room for malloc). */
 START_TEST(warm_searcher_does_not_allocate)
