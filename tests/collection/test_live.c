@@ -21,6 +21,7 @@
 #include <glib.h>
 
 #include "vajra/collection.h"
+#include "test_cranfield.h"
 #include "vajra/io.h"
 
 extern char **environ;
@@ -32,40 +33,24 @@ static VajraDocSet *corpus, *queries;
 static VajraMatrixF32 doc_vecs, query_vecs;
 static char tmpdir[256];
 
-static char *data_path(const char *name)
-{
-    const char *dir = getenv("VAJRA_DATA_DIR");
-    ck_assert_msg(dir != NULL, "VAJRA_DATA_DIR is not set");
-    return g_build_filename(dir, "cranfield", name, NULL);
-}
+static TestCranfield cran; /* owns corpus, queries and both matrices below */
 
 static void load_data(void)
 {
     VajraError err = {0};
     ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
-    char *p = data_path("corpus.jsonl");
-    ck_assert_msg(vajra_docset_read_jsonl(p, NULL, &corpus, &err) == VAJRA_OK, "%s", err.message);
-    g_free(p);
-    p = data_path("queries.jsonl");
-    ck_assert_int_eq(vajra_docset_read_jsonl(p, NULL, &queries, &err), VAJRA_OK);
-    g_free(p);
-    p = data_path("lsa128.docs.npy");
-    ck_assert_int_eq(vajra_npy_read_f32(p, &doc_vecs, &err), VAJRA_OK);
-    g_free(p);
-    p = data_path("lsa128.queries.npy");
-    ck_assert_int_eq(vajra_npy_read_f32(p, &query_vecs, &err), VAJRA_OK);
-    g_free(p);
-    ck_assert_int_eq(vajra_docset_attach_vectors(corpus, &doc_vecs, &err), VAJRA_OK);
+    test_cranfield_load(&cran);
+    corpus = cran.corpus;
+    queries = cran.queries;
+    doc_vecs = cran.doc_vecs;
+    query_vecs = cran.query_vecs;
     snprintf(tmpdir, sizeof tmpdir, "%s/vajra-live-XXXXXX", g_get_tmp_dir());
     ck_assert_ptr_nonnull(g_mkdtemp(tmpdir));
 }
 
 static void free_data(void)
 {
-    vajra_docset_free(corpus);
-    vajra_docset_free(queries);
-    vajra_matrix_f32_clear(&doc_vecs);
-    vajra_matrix_f32_clear(&query_vecs);
+    test_cranfield_free(&cran);
     vajra_registry_free(reg);
     GDir *d = g_dir_open(tmpdir, 0, NULL);
     if (d != NULL) {

@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "vajra/collection.h"
+#include "test_cranfield.h"
 #include "vajra/io.h"
 
 #define ADDS 10
@@ -31,6 +32,7 @@
 static VajraRegistry *reg;
 static VajraDocSet *corpus;
 static VajraMatrixF32 doc_vecs;
+static TestCranfield cran; /* owns corpus and doc_vecs */
 
 typedef enum { STEP_WRITE, STEP_COMPACT, STEP_PROMOTE } StepKind;
 
@@ -197,16 +199,10 @@ static int count_temps(const char *path)
 START_TEST(killed_writer_reopens_to_last_commit)
 {
     VajraError err = {0};
-    const char *dir = getenv("VAJRA_DATA_DIR");
-    ck_assert_ptr_nonnull(dir);
     ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
-    char *p = g_build_filename(dir, "cranfield", "corpus.jsonl", NULL);
-    ck_assert_int_eq(vajra_docset_read_jsonl(p, NULL, &corpus, &err), VAJRA_OK);
-    g_free(p);
-    p = g_build_filename(dir, "cranfield", "lsa128.docs.npy", NULL);
-    ck_assert_int_eq(vajra_npy_read_f32(p, &doc_vecs, &err), VAJRA_OK);
-    g_free(p);
-    ck_assert_int_eq(vajra_docset_attach_vectors(corpus, &doc_vecs, &err), VAJRA_OK);
+    test_cranfield_load(&cran);
+    corpus = cran.corpus;
+    doc_vecs = cran.doc_vecs;
 
     char tmpdir[256];
     snprintf(tmpdir, sizeof tmpdir, "%s/vajra-crash-XXXXXX", g_get_tmp_dir());
@@ -283,8 +279,7 @@ START_TEST(killed_writer_reopens_to_last_commit)
         g_dir_close(d);
     rmdir(tmpdir);
     g_free(path);
-    vajra_docset_free(corpus);
-    vajra_matrix_f32_clear(&doc_vecs);
+    test_cranfield_free(&cran);
     vajra_registry_free(reg);
 }
 END_TEST

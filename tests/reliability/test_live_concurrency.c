@@ -20,6 +20,7 @@
 #include <glib.h>
 
 #include "vajra/collection.h"
+#include "test_cranfield.h"
 #include "vajra/io.h"
 
 #define READERS 4
@@ -29,6 +30,7 @@
 static VajraRegistry *reg;
 static VajraDocSet *corpus;
 static VajraMatrixF32 doc_vecs;
+static TestCranfield cran; /* owns corpus and doc_vecs */
 static VajraCollection *coll;
 static atomic_int stop, failed, rounds_done;
 static atomic_long searches;
@@ -191,16 +193,10 @@ static void *reader(void *arg)
 START_TEST(readers_never_see_half_a_commit)
 {
     VajraError err = {0};
-    const char *dir = getenv("VAJRA_DATA_DIR");
-    ck_assert_ptr_nonnull(dir);
     ck_assert_int_eq(vajra_registry_new(NULL, &reg, &err), VAJRA_OK);
-    char *p = g_build_filename(dir, "cranfield", "corpus.jsonl", NULL);
-    ck_assert_int_eq(vajra_docset_read_jsonl(p, NULL, &corpus, &err), VAJRA_OK);
-    g_free(p);
-    p = g_build_filename(dir, "cranfield", "lsa128.docs.npy", NULL);
-    ck_assert_int_eq(vajra_npy_read_f32(p, &doc_vecs, &err), VAJRA_OK);
-    g_free(p);
-    ck_assert_int_eq(vajra_docset_attach_vectors(corpus, &doc_vecs, &err), VAJRA_OK);
+    test_cranfield_load(&cran);
+    corpus = cran.corpus;
+    doc_vecs = cran.doc_vecs;
     VajraCollectionOptions o = {.struct_size = sizeof o, .dim = (uint32_t)doc_vecs.dim,
                                 .metric = VAJRA_METRIC_IP, .profile = "instant", .threads = 2};
     ck_assert_int_eq(vajra_collection_create(reg, &o, &coll, &err), VAJRA_OK);
@@ -222,8 +218,7 @@ START_TEST(readers_never_see_half_a_commit)
     ck_assert_int_gt(atomic_load(&searches), READERS);
     ck_assert_uint_eq(vajra_collection_count(coll), BASE + BATCH);
     vajra_collection_free(coll);
-    vajra_docset_free(corpus);
-    vajra_matrix_f32_clear(&doc_vecs);
+    test_cranfield_free(&cran);
     vajra_registry_free(reg);
 }
 END_TEST
