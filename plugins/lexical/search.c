@@ -68,6 +68,13 @@ typedef struct ScoredTerm {
     double tw;           /* the term's weight under the supplied statistics */
 } ScoredTerm;
 
+/* An analysed query term waiting for its dictionary lookup: qtext[off, off + len), and the slot
+ * of the term hash its probe starts at. */
+typedef struct QueryTerm {
+    size_t off, len;
+    uint64_t at;
+} QueryTerm;
+
 typedef struct HeapItem {
     float score;
     uint32_t doc;
@@ -78,6 +85,12 @@ struct VajraLexicalScratch {
     LexAnalyzer analyzer;
     uint32_t *ids; /* term ids of the analysed query, duplicates kept */
     size_t n_ids, ids_cap;
+    /* The analysed terms, looked up together once the query is analysed (so the dictionary's
+     * cache misses overlap instead of following one another) */
+    char *qtext;
+    size_t qtext_len, qtext_cap;
+    QueryTerm *qterms;
+    size_t n_qterms, qterms_cap;
     Cursor *cur;
     double *prefix;
     size_t cur_cap;
@@ -136,6 +149,8 @@ void lex_scratch_free(VajraLexicalScratch *s)
         return;
     lex_analyzer_clear(&s->analyzer);
     free(s->ids);
+    free(s->qtext);
+    free(s->qterms);
     free(s->cur);
     free(s->prefix);
     free(s->heap);
@@ -181,17 +196,49 @@ static vajra_status query_text(const VajraLexicalIndex *ix, const char *text, co
     return VAJRA_OK;
 }
 
-static vajra_status collect_id(void *user, const char *term, size_t len, VajraError *err)
+/* Keep an analysed query term for resolve_ids, and start loading its first hash slot. */
+static vajra_status collect_text(void *user, const char *term, size_t len, VajraError *err)
 {
     VajraLexicalScratch *s = user;
-    uint32_t id = lex_term_find(s->ix, term, len);
-    if (id == UINT32_MAX)
-        return VAJRA_OK; /* unknown term: matches nothing, contributes nothing */
-    size_t cap = s->ids_cap;
-    if (!grow((void **)&s->ids, &cap, s->n_ids + 1, sizeof *s->ids))
+    const LexFlat *f = &s->ix->flat;
+    if (f->term_hash_size == 0)
+        return VAJRA_OK; /* an empty dictionary: no term can match */
+    if (!grow((void **)&s->qtext, &s->qtext_cap, s->qtext_len + len, 1) ||
+        !grow((void **)&s->qterms, &s->qterms_cap, s->n_qterms + 1, sizeof *s->qterms))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
-    s->ids_cap = cap;
-    s->ids[s->n_ids++] = id;
+    uint64_t at = lex_hash(term, len) & (f->term_hash_size - 1);
+    __builtin_prefetch(&f->term_hash[at]);
+    memcpy(s->qtext + s->qtext_len, term, len);
+    s->qterms[s->n_qterms++] = (QueryTerm){s->qtext_len, len, at};
+    s->qtext_len += len;
+    return VAJRA_OK;
+}
+
+/* The term ids of the collected terms (unknown terms dropped: they match nothing). Each level of
+ * the lookup (hash slot, offsets, text) is prefetched for every term before it is read. */
+static vajra_status resolve_ids(VajraLexicalScratch *s, VajraError *err)
+{
+    const LexFlat *f = &s->ix->flat;
+    const QueryTerm *q = s->qterms;
+    size_t n = s->n_qterms;
+    s->n_ids = 0;
+    if (!grow((void **)&s->ids, &s->ids_cap, n, sizeof *s->ids))
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = f->term_hash[q[i].at];
+        if (slot != 0)
+            __builtin_prefetch(&f->term_off[slot - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = f->term_hash[q[i].at];
+        if (slot != 0)
+            __builtin_prefetch(f->term_blob + f->term_off[slot - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = lex_term_find(s->ix, s->qtext + q[i].off, q[i].len);
+        if (id != UINT32_MAX)
+            s->ids[s->n_ids++] = id;
+    }
     return VAJRA_OK;
 }
 
@@ -467,8 +514,10 @@ topk_search_impl(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilt
                 }
             }
         }
-        /* Every candidate now has its full score. */
-        for (size_t j = 0; j < nc; j++) {
+        /* Every candidate now has its full score. Latest first: those the higher-bound lists
+         * brought in tend to score higher, so θ rises sooner (WordNet: 62 heap offers a query
+         * instead of 84). */
+        for (size_t j = nc; j-- > 0;) {
             uint32_t d = cand[j];
             float score = (float)acc[d];
             acc[d] = 0.0;
@@ -568,9 +617,11 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
         g_free(fixed);
         return VAJRA_OK;
     }
-    s->n_ids = 0;
-    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_id, s, err);
+    s->n_qterms = s->qtext_len = 0;
+    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_text, s, err);
     g_free(fixed);
+    if (st == VAJRA_OK)
+        st = resolve_ids(s, err);
     if (st != VAJRA_OK || s->n_ids == 0)
         return st;
 
