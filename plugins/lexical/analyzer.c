@@ -85,10 +85,17 @@ vajra_status lex_analyzer_init(LexAnalyzer *a, const VajraAnalyzerOptions *opts,
     return VAJRA_OK;
 }
 
+void lex_analyzer_memo(LexAnalyzer *a)
+{
+    if (a->memo == NULL)
+        a->memo = calloc(LEX_MEMO_SLOTS, sizeof *a->memo);
+}
+
 void lex_analyzer_clear(LexAnalyzer *a)
 {
     if (a->stemmer != NULL)
         sb_stemmer_delete(a->stemmer);
+    free(a->memo);
     free(a->tok);
     memset(a, 0, sizeof *a);
 }
@@ -195,9 +202,59 @@ static vajra_status cjk_end_run(LexAnalyzer *a, LexTermFn fn, void *user, VajraE
     return st;
 }
 
-/* A finished token (already lowercased if ASCII): fold, filter, stem, emit. */
+/* The memo slot of an ASCII token (FNV-1a). */
+static LexMemoEntry *memo_slot(const LexAnalyzer *a, const char *tok, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)tok[i]) * 16777619u;
+    return &a->memo[(h ^ (h >> 16)) & (LEX_MEMO_SLOTS - 1)];
+}
+
+static vajra_status emit_token_uncached(LexAnalyzer *a, char *tok, size_t len, int ascii,
+                                        LexTermFn fn, void *user, VajraError *err);
+
+/* Remembers what the term callback received for this token, for memo_emit_token. */
+typedef struct MemoCapture {
+    LexTermFn fn;
+    void *user;
+    LexMemoEntry *e;
+} MemoCapture;
+
+static vajra_status memo_capture(void *user, const char *term, size_t len, VajraError *err)
+{
+    MemoCapture *m = user;
+    if (len <= LEX_MEMO_KEY) {
+        memcpy(m->e->out, term, len);
+        m->e->out_len = (uint8_t)len;
+    } else {
+        m->e->key_len = 0; /* too long to remember */
+    }
+    return m->fn(m->user, term, len, err);
+}
+
+/* A finished token (already lowercased if ASCII): fold, filter, stem, emit — or, for a short
+ * ASCII token seen before, emit what it gave then. */
 static vajra_status emit_token(LexAnalyzer *a, char *tok, size_t len, int ascii, LexTermFn fn,
                                void *user, VajraError *err)
+{
+    if (a->memo == NULL || !ascii || len > LEX_MEMO_KEY)
+        return emit_token_uncached(a, tok, len, ascii, fn, user, err);
+    LexMemoEntry *e = memo_slot(a, tok, len);
+    if (e->key_len == len && memcmp(e->key, tok, len) == 0)
+        return e->out_len == LEX_MEMO_DROP ? VAJRA_OK : fn(user, e->out, e->out_len, err);
+    e->key_len = (uint8_t)len;
+    memcpy(e->key, tok, len);
+    e->out_len = LEX_MEMO_DROP; /* stays so when no term comes out */
+    MemoCapture m = {fn, user, e};
+    vajra_status st = emit_token_uncached(a, tok, len, ascii, memo_capture, &m, err);
+    if (st != VAJRA_OK)
+        e->key_len = 0;
+    return st;
+}
+
+static vajra_status emit_token_uncached(LexAnalyzer *a, char *tok, size_t len, int ascii,
+                                        LexTermFn fn, void *user, VajraError *err)
 {
     char *norm = NULL;
     const char *term = tok;

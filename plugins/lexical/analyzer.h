@@ -15,6 +15,7 @@
 #define VAJRA_LEX_ANALYZER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "language.h"
 #include "vajra/lexical.h"
@@ -23,6 +24,16 @@
 #define LEX_MAX_MAX_TOKEN 1024
 
 struct sb_stemmer;
+
+/* One remembered ASCII token: what emit_token made of it (out_len LEX_MEMO_DROP: no term). */
+#define LEX_MEMO_KEY 24
+#define LEX_MEMO_SLOTS 4096
+#define LEX_MEMO_DROP 0xFF
+typedef struct LexMemoEntry {
+    uint8_t key_len, out_len; /* key_len 0: empty */
+    char key[LEX_MEMO_KEY];
+    char out[LEX_MEMO_KEY];
+} LexMemoEntry;
 
 typedef struct LexAnalyzer {
     VajraAnalyzerOptions opts; /* defaults resolved (max_token_length > 0) */
@@ -38,6 +49,10 @@ typedef struct LexAnalyzer {
     size_t cjk_run;    /* characters in the run so far */
     char cjk_clu[64];  /* the current character and its combining marks, not yet normalised */
     size_t cjk_clu_len;
+    /* Direct-mapped memo of ASCII tokens of at most LEX_MEMO_KEY bytes → their term (or none):
+     * the stopword test and the stemmer are pure functions of the token, and a corpus repeats its
+     * words, so indexing skips most stemmer calls. NULL = off (lex_analyzer_memo turns it on). */
+    LexMemoEntry *memo;
 } LexAnalyzer;
 
 /* Called for each term (not NUL-terminated; valid only during the call). Return non-zero to
@@ -52,6 +67,9 @@ vajra_status lex_analyzer_options_resolve(const VajraAnalyzerOptions *in, VajraA
 /* opts must be resolved. Errors: VAJRA_ERR_NOT_FOUND (stemmer missing), VAJRA_ERR_NO_MEMORY. */
 vajra_status lex_analyzer_init(LexAnalyzer *a, const VajraAnalyzerOptions *opts, VajraError *err);
 void lex_analyzer_clear(LexAnalyzer *a);
+/* Turn the token memo on (LEX_MEMO_SLOTS entries, 200 KB) if memory allows; without it the
+ * terms are the same, only slower to make. */
+void lex_analyzer_memo(LexAnalyzer *a);
 
 /* Analyse valid UTF-8 `text` of `len` bytes, calling fn for each term in order.
  * Errors: the callback's, VAJRA_ERR_NO_MEMORY. */

@@ -227,6 +227,7 @@ vajra_status lex_add_batch(VajraLexicalIndex *ix, const VajraDocBatch *batch, Va
     if (batch->count == 0)
         return VAJRA_OK;
     ensure_build_state(ix);
+    lex_analyzer_memo(&ix->analyzer); /* indexing repeats words: skip their stemming */
 
     /* Phase 1: check everything, change nothing. */
     vajra_status st = VAJRA_OK;

@@ -5,14 +5,14 @@
  * per-block bounds (LEX_BLOCK postings each). Cursors are sorted by bound; prefix[i] =
  * Σ_{j ≤ i} ub(j). Once the top-k heap is full with threshold θ (the k-th best score), every term
  * i with prefix[i] < θ is "non-essential": a document containing only such terms cannot enter,
- * so candidates come only from the essential lists, and the non-essential lists are probed only
- * while the candidate can still enter (see topk_search). Admission to the heap uses the full
+ * so candidates come only from the essential lists, and the non-essential lists are only looked
+ * up for those candidates (see topk_search_impl). Admission to the heap uses the full
  * canonical order (score, then the smaller number), so the result equals exhaustive scoring.
  *
- * A document filter (vajra/filter.h) is applied where candidates are visited: a window's bitmap
- * of touched documents is ANDed with the filter's words for that window (windows start at a
- * multiple of 64 so the words line up), so a filtered-out document is never probed, scored or
- * offered, and θ comes from passing documents only — the pruning rules hold unchanged, and the
+ * A document filter (vajra/filter.h) is applied where candidates appear: a window's candidates
+ * are checked against the filter's bits before the non-essential lists are added, so a
+ * filtered-out document is never looked up in them or offered, and θ comes from passing documents
+ * only — the pruning rules hold unchanged, and the
  * result is the exhaustive one restricted to the filter. Term and collection statistics (hence
  * impacts and bounds) are the whole index's. search() is this code with no filter.
  *
@@ -39,14 +39,20 @@
 #include "index.h"
 
 #define END_DOC UINT32_MAX
-/* Documents per window of phase 2: the accumulators (8 bytes each) stay in L1. */
-#define LEX_WINDOW 2048
+/* Documents per window: accumulators (8 bytes each) + flags + candidates = 104 KiB, in L2. Larger
+ * windows mean fewer passes over the lists (each pass costs a mispredicted loop exit per list);
+ * on WordNet 8,192 was faster than 1,024, 2,048 and 4,096 (docs/lexical.md). */
+/* A non-essential list is searched candidate by candidate instead of scanned when it has more than
+ * this many times as many postings in the window as there are candidates. */
+#define LEX_PROBE_RATIO 16
+#ifndef LEX_WINDOW
+#define LEX_WINDOW 8192
+#endif
 
 typedef struct Cursor {
     const uint32_t *docs; /* the term's postings */
     const float *imp;     /* the term's impacts; NULL: scored on the fly (search_stats) */
-    const uint32_t *blk_last; /* the term's blocks: last document, bound */
-    const float *blk_max;
+    const uint32_t *blk_last; /* the term's blocks' last documents (for skipping) */
     uint32_t blk, n_blk;  /* current block (all earlier blocks end before the current doc) */
     uint32_t pos, end;
     uint32_t term;
@@ -62,6 +68,13 @@ typedef struct ScoredTerm {
     double tw;           /* the term's weight under the supplied statistics */
 } ScoredTerm;
 
+/* An analysed query term waiting for its dictionary lookup: qtext[off, off + len), and the slot
+ * of the term hash its probe starts at. */
+typedef struct QueryTerm {
+    size_t off, len;
+    uint64_t at;
+} QueryTerm;
+
 typedef struct HeapItem {
     float score;
     uint32_t doc;
@@ -72,6 +85,12 @@ struct VajraLexicalScratch {
     LexAnalyzer analyzer;
     uint32_t *ids; /* term ids of the analysed query, duplicates kept */
     size_t n_ids, ids_cap;
+    /* The analysed terms, looked up together once the query is analysed (so the dictionary's
+     * cache misses overlap instead of following one another) */
+    char *qtext;
+    size_t qtext_len, qtext_cap;
+    QueryTerm *qterms;
+    size_t n_qterms, qterms_cap;
     Cursor *cur;
     double *prefix;
     size_t cur_cap;
@@ -88,7 +107,8 @@ struct VajraLexicalScratch {
     const uint32_t *doc_len;
     VajraCollectionStats coll;
     double *acc;    /* LEX_WINDOW accumulators, all zero between windows */
-    uint64_t *bits; /* LEX_WINDOW bits: which accumulators are in use, all zero between windows */
+    uint8_t *seen;  /* LEX_WINDOW flags: which accumulators are in use, all zero between windows */
+    uint32_t *cand; /* LEX_WINDOW: the window's candidates (offsets from its first document) */
     VajraTermBag *bag; /* analyze(): where terms go */
 };
 
@@ -102,17 +122,20 @@ vajra_status lex_scratch_new(const VajraLexicalIndex *ix, VajraLexicalScratch **
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     s->ix = ix;
     s->acc = calloc(LEX_WINDOW, sizeof *s->acc);
-    s->bits = calloc(LEX_WINDOW / 64, sizeof *s->bits);
-    if (s->acc == NULL || s->bits == NULL) {
+    s->seen = calloc(LEX_WINDOW, sizeof *s->seen);
+    s->cand = malloc(LEX_WINDOW * sizeof *s->cand);
+    if (s->acc == NULL || s->seen == NULL || s->cand == NULL) {
         free(s->acc);
-        free(s->bits);
+        free(s->seen);
+        free(s->cand);
         free(s);
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
     }
     vajra_status st = lex_analyzer_init(&s->analyzer, &ix->analyzer_opts, err);
     if (st != VAJRA_OK) {
         free(s->acc);
-        free(s->bits);
+        free(s->seen);
+        free(s->cand);
         free(s);
         return st;
     }
@@ -126,13 +149,16 @@ void lex_scratch_free(VajraLexicalScratch *s)
         return;
     lex_analyzer_clear(&s->analyzer);
     free(s->ids);
+    free(s->qtext);
+    free(s->qterms);
     free(s->cur);
     free(s->prefix);
     free(s->heap);
     free(s->sblk);
     free(s->scored);
     free(s->acc);
-    free(s->bits);
+    free(s->seen);
+    free(s->cand);
     free(s);
 }
 
@@ -170,17 +196,49 @@ static vajra_status query_text(const VajraLexicalIndex *ix, const char *text, co
     return VAJRA_OK;
 }
 
-static vajra_status collect_id(void *user, const char *term, size_t len, VajraError *err)
+/* Keep an analysed query term for resolve_ids, and start loading its first hash slot. */
+static vajra_status collect_text(void *user, const char *term, size_t len, VajraError *err)
 {
     VajraLexicalScratch *s = user;
-    uint32_t id = lex_term_find(s->ix, term, len);
-    if (id == UINT32_MAX)
-        return VAJRA_OK; /* unknown term: matches nothing, contributes nothing */
-    size_t cap = s->ids_cap;
-    if (!grow((void **)&s->ids, &cap, s->n_ids + 1, sizeof *s->ids))
+    const LexFlat *f = &s->ix->flat;
+    if (f->term_hash_size == 0)
+        return VAJRA_OK; /* an empty dictionary: no term can match */
+    if (!grow((void **)&s->qtext, &s->qtext_cap, s->qtext_len + len, 1) ||
+        !grow((void **)&s->qterms, &s->qterms_cap, s->n_qterms + 1, sizeof *s->qterms))
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
-    s->ids_cap = cap;
-    s->ids[s->n_ids++] = id;
+    uint64_t at = lex_hash(term, len) & (f->term_hash_size - 1);
+    __builtin_prefetch(&f->term_hash[at]);
+    memcpy(s->qtext + s->qtext_len, term, len);
+    s->qterms[s->n_qterms++] = (QueryTerm){s->qtext_len, len, at};
+    s->qtext_len += len;
+    return VAJRA_OK;
+}
+
+/* The term ids of the collected terms (unknown terms dropped: they match nothing). Each level of
+ * the lookup (hash slot, offsets, text) is prefetched for every term before it is read. */
+static vajra_status resolve_ids(VajraLexicalScratch *s, VajraError *err)
+{
+    const LexFlat *f = &s->ix->flat;
+    const QueryTerm *q = s->qterms;
+    size_t n = s->n_qterms;
+    s->n_ids = 0;
+    if (!grow((void **)&s->ids, &s->ids_cap, n, sizeof *s->ids))
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "lexical-bm25: out of memory");
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = f->term_hash[q[i].at];
+        if (slot != 0)
+            __builtin_prefetch(&f->term_off[slot - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t slot = f->term_hash[q[i].at];
+        if (slot != 0)
+            __builtin_prefetch(f->term_blob + f->term_off[slot - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t id = lex_term_find(s->ix, s->qtext + q[i].off, q[i].len);
+        if (id != UINT32_MAX)
+            s->ids[s->n_ids++] = id;
+    }
     return VAJRA_OK;
 }
 
@@ -278,6 +336,36 @@ static inline void cursor_seek(Cursor *c, uint32_t target)
     c->pos = (uint32_t)hi;
 }
 
+/* The first position in [lo, hi) of the increasing docs whose document is ≥ target (hi if none). */
+static inline uint32_t lower_bound(const uint32_t *docs, uint32_t lo, uint32_t hi, uint32_t target)
+{
+    uint32_t n = hi - lo;
+    const uint32_t *b = docs + lo;
+    while (n > 1) {
+        uint32_t half = n / 2;
+        b = b[half - 1] < target ? b + half : b;
+        n -= half;
+    }
+    uint32_t p = (uint32_t)(b - docs);
+    return n == 1 && *b < target ? p + 1 : p;
+}
+
+/* Move c to its first posting ≥ target, skipping whole blocks by their last document first. */
+static inline void cursor_skip(Cursor *c, uint32_t target)
+{
+    uint32_t b = c->blk;
+    while (b < c->n_blk && c->blk_last[b] < target)
+        b++;
+    c->blk = b;
+    if (b == c->n_blk) {
+        c->pos = c->end;
+        return;
+    }
+    if (c->pos < b * LEX_BLOCK)
+        c->pos = b * LEX_BLOCK;
+    cursor_seek(c, target);
+}
+
 /* The top-k heap: worst hit at h[0]. Documents may be offered in any order, so admission uses
  * the full canonical comparison (score, then smaller number wins). */
 typedef struct TopK {
@@ -326,61 +414,20 @@ static inline __attribute__((always_inline)) double posting_score(const VajraLex
     return (double)s->score(s->score_inst, &s->coll, x->tw, x->tfs[pos], s->doc_len[c->docs[pos]]);
 }
 
-/* Add the contributions of lists c[i], i < upto, to `score` for `doc`, visiting them by
- * decreasing bound and giving up as soon as even the remaining bounds cannot lift the document
- * into the heap. Returns 0 when the document was pruned. */
-static inline __attribute__((always_inline)) int probe_lists(const VajraLexicalScratch *s,
-                                                             Cursor *c, const double *prefix,
-                                                             size_t upto, uint32_t doc,
-                                                             float theta, double *score,
-                                                             const int scored)
-{
-    for (size_t i = upto; i-- > 0;) {
-        if (cannot_enter(*score + prefix[i], theta))
-            return 0;
-        Cursor *ci = &c[i];
-        /* Block-max: the bound of the block that may hold doc, plus the lower terms' bounds. */
-        while (ci->blk < ci->n_blk && ci->blk_last[ci->blk] < doc)
-            ci->blk++;
-        if (ci->blk == ci->n_blk) {
-            ci->pos = ci->end;
-            continue; /* the list ends before doc: contributes 0 */
-        }
-        if (cannot_enter(*score + ci->w * (double)ci->blk_max[ci->blk] + (i ? prefix[i - 1] : 0.0),
-                         theta))
-            return 0;
-        if (ci->pos < ci->blk * LEX_BLOCK)
-            ci->pos = ci->blk * LEX_BLOCK;
-        cursor_seek(ci, doc);
-        if (ci->pos < ci->end && ci->docs[ci->pos] == doc)
-            *score += ci->w * posting_score(s, ci, ci->pos, scored);
-    }
-    return 1;
-}
-
-/* The filter's word w (documents 64w .. 64w+63): bits at or beyond nbits cleared. */
-static inline uint64_t filter_word(const VajraDocFilter *f, uint64_t w)
-{
-    uint64_t first = w * 64;
-    if (first >= f->nbits)
-        return 0;
-    uint64_t word = f->words[w];
-    if (f->nbits - first < 64)
-        word &= (UINT64_C(1) << (f->nbits - first)) - 1;
-    return word;
-}
-
 /* Top-k over cursors c[0..n) sorted by bound ascending (prefix[i] = Σ_{j ≤ i} bound j): MaxScore.
  *
  * A term i is non-essential while prefix[i] < θ: a document containing only non-essential terms
  * cannot enter the heap. Candidates come from the essential lists only. Document order is kept at
  * the granularity of windows of LEX_WINDOW numbers (as Lucene's MaxScoreBulkScorer does): within
  * a window the essential lists are added term-at-a-time into accumulators (no per-document cursor
- * juggling), then the touched documents are visited in increasing order, the non-essential lists
- * probed (block bound first, then galloping search) while the candidate can still enter, and the
- * candidate offered to the heap. The essential set is fixed for a window's probing (lists dropped
- * mid-window were already accumulated for it) and shrinks for the next window.
- * Documents failing `filter` (NULL: none fail) are dropped from a window before it is visited. */
+ * juggling), and a document's first posting puts it on the window's candidate list; then the
+ * non-essential lists are added to the candidates only (a branch-free scan of their postings in
+ * the window, or a binary search per candidate when the candidates are far fewer), and every
+ * candidate, now fully scored, is compared with θ and offered. Candidates are offered in no
+ * particular order, which the canonical admission makes harmless. The essential set is fixed for
+ * a window (lists dropped mid-window were already accumulated for it) and shrinks for the next.
+ * Documents failing `filter` (NULL: none fail) leave the candidate list before the non-essential
+ * lists are added. */
 static inline __attribute__((always_inline)) size_t
 topk_search_impl(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilter *filter,
                  const int scored)
@@ -388,7 +435,8 @@ topk_search_impl(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilt
     Cursor *c = s->cur;
     const double *prefix = s->prefix;
     double *acc = s->acc;
-    uint64_t *bits = s->bits;
+    uint8_t *seen = s->seen;
+    uint32_t *cand = s->cand;
     TopK top = {s->heap, 0, kk};
     float theta = -INFINITY;
     size_t ess = 0;
@@ -402,56 +450,85 @@ topk_search_impl(VajraLexicalScratch *s, size_t n, size_t kk, const VajraDocFilt
             break;
         base &= ~UINT32_C(63); /* word-aligned, so the filter's words line up with `bits` */
         uint64_t limit = (uint64_t)base + LEX_WINDOW;
+        /* Essential lists: every posting in the window, term at a time; a document's first
+         * posting makes it a candidate. */
+        size_t nc = 0;
         for (size_t i = ess; i < n; i++) {
             Cursor *ci = &c[i];
             const uint32_t *docs = ci->docs;
-            const float *imp = ci->imp;
             uint32_t pos = ci->pos, end = ci->end;
             double w = ci->w;
-            if (!scored || imp != NULL) {
-                for (; pos < end && docs[pos] < limit; pos++) {
-                    uint32_t d = docs[pos] - base;
-                    acc[d] += w * (double)imp[pos];
-                    bits[d >> 6] |= UINT64_C(1) << (d & 63);
-                }
-            } else {
-                for (; pos < end && docs[pos] < limit; pos++) {
-                    uint32_t d = docs[pos] - base;
-                    acc[d] += w * posting_score(s, ci, pos, scored);
-                    bits[d >> 6] |= UINT64_C(1) << (d & 63);
-                }
+            for (; pos < end && docs[pos] < limit; pos++) {
+                uint32_t d = docs[pos] - base;
+                acc[d] += w * posting_score(s, ci, pos, scored);
+                cand[nc] = d;
+                nc += seen[d] ^ 1;
+                seen[d] = 1;
             }
             ci->pos = pos;
         }
-        size_t ess_window = ess;
-        for (size_t wi = 0; wi < LEX_WINDOW / 64; wi++) {
-            uint64_t word = bits[wi];
-            if (word == 0)
-                continue;
-            bits[wi] = 0;
-            if (filter != NULL) {
-                uint64_t pass = filter_word(filter, (base >> 6) + wi);
-                for (uint64_t fail = word & ~pass; fail != 0; fail &= fail - 1)
-                    acc[wi * 64 + (uint32_t)__builtin_ctzll(fail)] = 0.0;
-                word &= pass;
+        /* Candidates failing the filter go before anything else is added to them. */
+        if (filter != NULL) {
+            size_t kept = 0;
+            for (size_t j = 0; j < nc; j++) {
+                uint32_t d = cand[j];
+                uint64_t doc = (uint64_t)base + d;
+                if (doc < filter->nbits && (filter->words[doc >> 6] >> (doc & 63)) & 1) {
+                    cand[kept++] = d;
+                } else {
+                    acc[d] = 0.0;
+                    seen[d] = 0;
+                }
             }
-            while (word != 0) {
-                uint32_t d = (uint32_t)(wi * 64) + (uint32_t)__builtin_ctzll(word);
-                word &= word - 1;
-                double score = acc[d];
-                acc[d] = 0.0;
-                if (done)
-                    continue; /* only clearing the window */
-                uint32_t doc = base + d;
-                if (probe_lists(s, c, prefix, ess_window, doc, theta, &score, scored) &&
-                    topk_offer(&top, (HeapItem){(float)score, doc})) {
-                    theta = topk_theta(&top);
-                    while (ess < n && cannot_enter(prefix[ess], theta))
-                        ess++;
-                    done = ess == n; /* nothing outside the heap can enter any more */
+            nc = kept;
+        }
+        /* Non-essential lists: their postings in the window are added to the candidates only
+         * — by a scan of the postings, or, when the candidates are much fewer, by a binary
+         * search for each candidate (a common term next to rare ones on a large index). */
+        for (size_t i = 0; i < ess && nc > 0; i++) {
+            Cursor *ci = &c[i];
+            cursor_skip(ci, base);
+            uint32_t lo = ci->pos;
+            cursor_skip(ci, limit > END_DOC ? END_DOC : (uint32_t)limit);
+            uint32_t hi = ci->pos;
+            const uint32_t *docs = ci->docs;
+            const float *imp = ci->imp;
+            double w = ci->w;
+            if ((uint64_t)nc * LEX_PROBE_RATIO < hi - lo) {
+                for (size_t j = 0; j < nc; j++) {
+                    uint32_t d = cand[j], p = lower_bound(docs, lo, hi, base + d);
+                    if (p < hi && docs[p] == base + d)
+                        acc[d] += w * posting_score(s, ci, p, scored);
+                }
+            } else if (!scored || imp != NULL) {
+                for (uint32_t p = lo; p < hi; p++) {
+                    uint32_t d = docs[p] - base;
+                    double v = w * (double)imp[p];
+                    acc[d] += seen[d] ? v : 0.0;
+                }
+            } else {
+                for (uint32_t p = lo; p < hi; p++) {
+                    uint32_t d = docs[p] - base;
+                    if (seen[d])
+                        acc[d] += w * posting_score(s, ci, p, scored);
                 }
             }
         }
+        /* Every candidate now has its full score. Latest first: those the higher-bound lists
+         * brought in tend to score higher, so θ rises sooner (WordNet: 62 heap offers a query
+         * instead of 84). */
+        for (size_t j = nc; j-- > 0;) {
+            uint32_t d = cand[j];
+            float score = (float)acc[d];
+            acc[d] = 0.0;
+            seen[d] = 0;
+            if (score >= theta && topk_offer(&top, (HeapItem){score, base + d})) {
+                theta = topk_theta(&top);
+                while (ess < n && cannot_enter(prefix[ess], theta))
+                    ess++;
+            }
+        }
+        done = ess == n; /* nothing outside the heap can enter any more */
     }
     return top.n;
 }
@@ -540,9 +617,11 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
         g_free(fixed);
         return VAJRA_OK;
     }
-    s->n_ids = 0;
-    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_id, s, err);
+    s->n_qterms = s->qtext_len = 0;
+    st = lex_analyze_text(&s->analyzer, use, strlen(use), collect_text, s, err);
     g_free(fixed);
+    if (st == VAJRA_OK)
+        st = resolve_ids(s, err);
     if (st != VAJRA_OK || s->n_ids == 0)
         return st;
 
@@ -583,7 +662,7 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
         while (j < s->n_ids && s->ids[j] == t)
             j++;
         uint64_t lo = f->post_off[t], hi = f->post_off[t + 1];
-        const float *imp = ix->impact + lo, *blk_max = ix->blk_max + ix->blk_off[t];
+        const float *imp = ix->impact + lo;
         float term_ub = ix->term_ub[t];
         uint32_t aux = 0;
         if (stats != NULL) {
@@ -606,7 +685,6 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
                                            f->term_blob + f->term_off[t]);
                 sblk_used += ix->blk_off[t + 1] - ix->blk_off[t];
                 imp = NULL;
-                blk_max = b;
                 s->scored[n_scored] = (ScoredTerm){f->post_tfs + lo, tw};
                 aux = n_scored++;
             }
@@ -615,7 +693,6 @@ vajra_status lex_search_stats(const VajraLexicalIndex *ix, VajraLexicalScratch *
             .docs = f->post_docs + lo,
             .imp = imp,
             .blk_last = ix->blk_last + ix->blk_off[t],
-            .blk_max = blk_max,
             .blk = 0,
             .n_blk = (uint32_t)(ix->blk_off[t + 1] - ix->blk_off[t]),
             .pos = 0,

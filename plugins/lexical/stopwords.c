@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "analyzer.h"
 
-/* Sorted (strcmp order) for bsearch. */
+/* Sorted (strcmp order), as listed in docs/lexical.md. */
 static const char *const stopwords[] = {
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are",
     "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
@@ -27,19 +29,49 @@ static const char *const stopwords[] = {
 };
 
 #define STOPWORD_MAX_LEN 10
+#define N_STOPWORDS (sizeof stopwords / sizeof stopwords[0])
+/* Open addressing over the list (slot = index + 1, 0 empty), at most 1/4 full: a query or a
+ * document checks every token, and one hash and usually one compare beat a binary search of
+ * seven string compares. Built once, on first use. */
+#define STOP_SLOTS 512
 
-static int compare_word(const void *key, const void *elem)
+static uint8_t stop_table[STOP_SLOTS];
+static uint8_t stop_len[N_STOPWORDS];
+
+static unsigned stop_hash(const char *w, size_t len)
 {
-    return strcmp(key, *(const char *const *)elem);
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)w[i]) * 16777619u;
+    return (h ^ (h >> 15)) & (STOP_SLOTS - 1);
+}
+
+static void stop_table_init(void)
+{
+    static gsize done = 0;
+    if (!g_once_init_enter(&done))
+        return;
+    for (size_t i = 0; i < N_STOPWORDS; i++) {
+        size_t len = strlen(stopwords[i]);
+        stop_len[i] = (uint8_t)len;
+        unsigned at = stop_hash(stopwords[i], len);
+        while (stop_table[at] != 0)
+            at = (at + 1) & (STOP_SLOTS - 1);
+        stop_table[at] = (uint8_t)(i + 1);
+    }
+    g_once_init_leave(&done, 1);
 }
 
 int lex_is_stopword(const char *word, size_t len)
 {
     if (len == 0 || len > STOPWORD_MAX_LEN)
         return 0;
-    char buf[STOPWORD_MAX_LEN + 1];
-    memcpy(buf, word, len);
-    buf[len] = '\0';
-    return bsearch(buf, stopwords, sizeof stopwords / sizeof stopwords[0], sizeof stopwords[0],
-                   compare_word) != NULL;
+    stop_table_init();
+    for (unsigned at = stop_hash(word, len);; at = (at + 1) & (STOP_SLOTS - 1)) {
+        unsigned slot = stop_table[at];
+        if (slot == 0)
+            return 0;
+        if (stop_len[slot - 1] == len && memcmp(stopwords[slot - 1], word, len) == 0)
+            return 1;
+    }
 }

@@ -2,8 +2,25 @@
 
 #include <check.h>
 #include <glib.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+void lex_assert_same_hits(const VajraHits *fast, const VajraHits *ref, const char *what,
+                             const char *query)
+{
+    ck_assert_msg(fast->count == ref->count, "%s: %zu hits vs reference %zu for query '%s'", what,
+                  fast->count, ref->count, query);
+    for (size_t i = 0; i < ref->count; i++) {
+        ck_assert_msg(fast->items[i].doc == ref->items[i].doc,
+                      "%s: rank %zu doc %u (%.9g) vs reference doc %u (%.9g), query '%s'", what, i,
+                      fast->items[i].doc, fast->items[i].score, ref->items[i].doc,
+                      ref->items[i].score, query);
+        double a = fast->items[i].score, b = ref->items[i].score;
+        ck_assert_msg(fabs(a - b) <= 1e-5 * fmax(fabs(b), 1e-30), "%s: score %.9g vs %.9g", what,
+                      a, b);
+    }
+}
 
 void lex_fixture_open(LexFixture *fx, const char *scorer_name, const VajraParam *params,
                       size_t n_params)

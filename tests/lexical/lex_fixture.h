@@ -29,6 +29,11 @@ VajraLexicalIndex *lex_fixture_index(LexFixture *fx, const VajraAnalyzerOptions 
 VajraLexicalIndex *lex_fixture_build(LexFixture *fx, const VajraAnalyzerOptions *an,
                                      VajraDocBatch batch);
 
+/* The fast path's hits equal the reference's: same count, documents and order, scores within
+ * 1e-5 relative (ck_assert, naming `what` and the query). */
+void lex_assert_same_hits(const VajraHits *fast, const VajraHits *ref, const char *what,
+                          const char *query);
+
 /* $VAJRA_DATA_DIR/<rel> (a static buffer per call site is not safe: returns g_malloc'd). */
 char *lex_data_path(const char *rel);
 
