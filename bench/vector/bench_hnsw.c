@@ -86,7 +86,7 @@ static void memory_per_vector(const VajraVectorIndex *x, double *vec_b, double *
         rows += (double)x->stride * sizeof(float);
     double links = (double)x->l0_slots * 4 + 1 + 4 + (double)x->upper_blocks * x->up_slots * 4 / n;
     if (x->storage == HNSW_STORE_SQ8)
-        rows += 2.0 * x->stride * sizeof(float) / n;
+        rows += 2.0 * x->stride * sizeof(float) / n + (x->sq8_gain ? sizeof(float) : 0);
     *vec_b = rows;
     *all_b = rows + links;
 }
