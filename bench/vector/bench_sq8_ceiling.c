@@ -8,10 +8,9 @@
  * re-scores the best R by the quantised score exactly and keeps 10 — the most a re-rank of R
  * candidates can recover. Range rules: minmax (vajra_sq8_ranges, the index's rule), clip P
  * (per-dimension P / 100−P percentiles instead of min/max: the tails are clamped), and
- * minmax+norm (scores divided by the decoded row's norm: rows are unit, so this removes the
- * error along the row; it would cost one stored float per row). Figures in docs/vector.md,
+ * minmax+gain (scores times the row's norm gain, vajra_sq8_gain, as the HNSW index keeps under
+ * IP/cosine: the error along the row removed). Figures in docs/vector.md,
  * "Quantised vectors". IP sets only. Run under `flock /tmp/vajra-heavy.lock`. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +63,7 @@ static void run_rule(const VecSet *v, size_t nq, const char *name, double pct, i
 {
     size_t n = v->base.rows, dim = v->base.dim;
     float *lo = malloc(sizeof(float) * dim), *scale = malloc(sizeof(float) * dim);
-    float *dec = malloc(sizeof(float) * n * dim), *inv = malloc(sizeof(float) * n);
+    float *dec = malloc(sizeof(float) * n * dim), *gain = malloc(sizeof(float) * n);
     uint8_t *code = malloc(dim);
     if (pct > 0)
         clipped_ranges(v->base.data, n, dim, pct, lo, scale);
@@ -73,10 +72,8 @@ static void run_rule(const VecSet *v, size_t nq, const char *name, double pct, i
     for (size_t i = 0; i < n; i++) {
         vajra_sq8_encode(v->base.data + i * dim, (uint32_t)dim, lo, scale, code);
         vajra_sq8_decode(code, (uint32_t)dim, lo, scale, dec + i * dim);
-        double nn = 0;
-        for (size_t j = 0; j < dim; j++)
-            nn += (double)dec[i * dim + j] * dec[i * dim + j];
-        inv[i] = norm && nn > 0 ? (float)(1.0 / sqrt(nn)) : 1.0f;
+        gain[i] = norm ? vajra_sq8_gain(v->base.data + i * dim, code, (uint32_t)dim, lo, scale)
+                       : 1.0f;
     }
     static const size_t depths[] = {10, 20, 40, 64};
     double recall[4] = {0};
@@ -88,7 +85,7 @@ static void run_rule(const VecSet *v, size_t nq, const char *name, double pct, i
             float s = 0;
             for (size_t j = 0; j < dim; j++)
                 s += qv[j] * dec[i * dim + j];
-            keep_best(top, &m, (uint32_t)i, s * inv[i]);
+            keep_best(top, &m, (uint32_t)i, s * gain[i]);
         }
         for (int d = 0; d < 4; d++) {
             size_t r = depths[d] < m ? depths[d] : m;
@@ -107,7 +104,7 @@ static void run_rule(const VecSet *v, size_t nq, const char *name, double pct, i
     printf("%-14s %8.4f %8.4f %8.4f %8.4f\n", name, recall[0] / nq, recall[1] / nq,
            recall[2] / nq, recall[3] / nq);
     fflush(stdout);
-    free(lo), free(scale), free(dec), free(inv), free(code);
+    free(lo), free(scale), free(dec), free(gain), free(code);
 }
 
 int main(int argc, char **argv)
@@ -129,7 +126,7 @@ int main(int argc, char **argv)
     run_rule(&v, nq, "minmax", 0, 0);
     run_rule(&v, nq, "clip 0.01%", 0.01, 0);
     run_rule(&v, nq, "clip 0.1%", 0.1, 0);
-    run_rule(&v, nq, "minmax+norm", 0, 1);
+    run_rule(&v, nq, "minmax+gain", 0, 1);
     vecset_clear(&v);
     return 0;
 }
