@@ -9,7 +9,7 @@
  * byte as before). Version 2 is a quantised index: the same graph sections plus "hnsw.storage"
  * (storage and rerank), "hnsw.codes" (count × stride f16 or sq8 elements), for sq8
  * "hnsw.sq8_ranges" (stride lo then stride scale floats), and "hnsw.vectors" only with rerank.
- * Version 3 is version 2 plus "hnsw.sq8_gain" (count floats, each finite and > 0): an sq8 index
+ * Version 3 is version 2 plus "hnsw.sq8_gain" (count floats, each finite and >= 0): an sq8 index
  * under IP/cosine, whose rows keep their norm gain (hnsw_index.h). Versions 1 and 2 still load
  * (an sq8 index from a version-2 file scores without gains, as it was written).
  * A quantised file is validated like the rest: ranges finite with scale >= 0 and lo + 255·scale
@@ -169,7 +169,7 @@ static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *
     x->sq8_gain = (float *)p;
     x->gain_capacity = (uint32_t)n;
     for (size_t i = 0; i < n; i++)
-        if (!isfinite(x->sq8_gain[i]) || !(x->sq8_gain[i] > 0.0f))
+        if (!isfinite(x->sq8_gain[i]) || !(x->sq8_gain[i] >= 0.0f)) /* 0: a zero row (IP) */
             return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: sq8 gain of row %zu is %g",
                                    i, (double)x->sq8_gain[i]);
     return VAJRA_OK;

@@ -501,9 +501,10 @@ START_TEST(test_errors)
     ck_assert_ptr_nonnull(section(gm, "hnsw.sq8_gain", &glen));
     ck_assert_uint_eq(glen, 300 * sizeof(float));
     mem_sections_free(gm);
-    float zero = 0.0f;
+    float zero = 0.0f, inf = INFINITY; /* 0 is the gain of a zero row (allowed under IP) */
     ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 7, &nan, 4), VAJRA_ERR_CORRUPT);
-    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 8, &zero, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 8, &inf, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 8, &zero, 4), VAJRA_OK);
     ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 9, &neg, 4), VAJRA_ERR_CORRUPT);
     ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 0, &g->sq8_gain[0], 4), VAJRA_OK);
     uint32_t v2 = 2;
