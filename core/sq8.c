@@ -37,6 +37,18 @@ void vajra_sq8_encode(const float *x, uint32_t dim, const float *lo, const float
     }
 }
 
+float vajra_sq8_gain(const float *x, const uint8_t *codes, uint32_t dim, const float *lo,
+                     const float *scale)
+{
+    double in = 0.0, dec = 0.0;
+    for (uint32_t i = 0; i < dim; i++) {
+        double d = (double)(lo[i] + scale[i] * (float)codes[i]); /* as vajra_sq8_decode */
+        in += (double)x[i] * x[i];
+        dec += d * d;
+    }
+    return dec > 0.0 ? (float)sqrt(in / dec) : 1.0f;
+}
+
 void vajra_sq8_decode(const uint8_t *codes, uint32_t dim, const float *lo, const float *scale,
                       float *out)
 {

@@ -2,7 +2,7 @@
  *
  *   bench-hnsw [--set wordnet|glove] [--n 1000,10000,...] [--profile quality,fast,instant]
  *              [--M m --efc e] [--ef 64,100,...] [--threads 1,2] [--queries 1000]
- *              [--storage f32,f16,sq8,f16r,sq8r]
+ *              [--storage f32,f16,sq8,f16r,sq8r,sq8d]
  *
  * For each slice and profile (or explicit M/efC): builds once per thread count (checking that
  * every thread count gives the same saved bytes), then runs every query single-threaded at each
@@ -10,13 +10,19 @@
  * registry's best distance kernel (override with VAJRA_KERNEL). --storage repeats the searches on
  * the same graph with the rows stored as f32, f16 or sq8 (suffix r: f32 rows kept for the exact
  * rerank), converted from the f32 build (hnsw_set_storage: the graph a quantised build makes is
- * the same); vec_B is the bytes of row storage per vector, all_B adds the graph's links. Run
+ * the same); sq8d is sq8r with the f32 rows moved to a file mapping whose pages are dropped from
+ * the page cache first (the rerank reads them from disk, as a loaded mmap'd index would), and
+ * res_B counts the rows' bytes resident after the searches so far (mincore) instead of all of
+ * them. vec_B is the bytes of row storage per vector, all_B adds the graph's links. Run
  * heavy configurations under
  * `flock /tmp/vajra-heavy.lock`. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hnsw_index.h"
 #include "vajra/registry.h"
@@ -80,9 +86,47 @@ static void memory_per_vector(const VajraVectorIndex *x, double *vec_b, double *
         rows += (double)x->stride * sizeof(float);
     double links = (double)x->l0_slots * 4 + 1 + 4 + (double)x->upper_blocks * x->up_slots * 4 / n;
     if (x->storage == HNSW_STORE_SQ8)
-        rows += 2.0 * x->stride * sizeof(float) / n;
+        rows += 2.0 * x->stride * sizeof(float) / n + (x->sq8_gain ? sizeof(float) : 0);
     *vec_b = rows;
     *all_b = rows + links;
+}
+
+
+/* sq8d: the kept f32 rows of a rerank index moved to an unlinked file mapped read-only with
+ * MADV_RANDOM, its pages dropped from the page cache, so that the rerank faults them in from
+ * disk. Returns the mapping length (0 on failure: the rows stay in memory). */
+static size_t rows_to_disk(VajraVectorIndex *x)
+{
+    size_t len = (size_t)x->count * x->stride * sizeof(float);
+    char path[] = "/tmp/bench-hnsw-rowsXXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return 0;
+    unlink(path);
+    void *map = MAP_FAILED;
+    if (write(fd, x->vectors, len) == (ssize_t)len && fsync(fd) == 0 &&
+        posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0)
+        map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return 0;
+    (void)madvise(map, len, MADV_RANDOM);
+    free(x->vectors);
+    x->vectors = map;
+    return len;
+}
+
+/* Bytes of the mapped rows resident in the page cache, per vector. */
+static double resident_rows(const VajraVectorIndex *x, size_t len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t pages = (len + (size_t)page - 1) / (size_t)page, in = 0;
+    unsigned char *v = malloc(pages ? pages : 1);
+    if (v != NULL && mincore(x->vectors, len, v) == 0)
+        for (size_t i = 0; i < pages; i++)
+            in += v[i] & 1;
+    free(v);
+    return (double)in * (double)page / (x->count ? x->count : 1);
 }
 
 /* The saved f32 index loaded and converted to `spec`: f32, f16, sq8, or f16r/sq8r (rerank). */
@@ -91,7 +135,7 @@ static vajra_status open_storage(const VajraKernelOps *kernel, const VajraSectio
 {
     char name[4] = {0};
     size_t len = strlen(spec);
-    bool rerank = len == 4 && spec[3] == 'r';
+    bool rerank = len == 4 && (spec[3] == 'r' || spec[3] == 'd');
     memcpy(name, spec, len < 3 ? len : 3);
     uint32_t storage;
     vajra_status st = hnsw_storage_parse(name, &storage, err);
@@ -161,9 +205,9 @@ int main(int argc, char **argv)
         vajra_plugin_unref(plugin);
     }
     printf("# kernel %s, set %s\n", kernel->isa, set);
-    printf("%-8s %6s %-8s %-5s %3s %4s %5s %9s %9s %8s %8s %8s %8s %7s %7s\n", "set", "n",
+    printf("%-8s %6s %-8s %-5s %3s %4s %5s %9s %9s %8s %8s %8s %8s %7s %7s %7s\n", "set", "n",
            "config", "store", "M", "efC", "ef", "build1_s", "build2_s", "p50_ms", "p95_ms", "qps",
-           "recall10", "vec_B", "all_B");
+           "recall10", "vec_B", "all_B", "res_B");
     for (int si = 0; si < nn; si++) {
         VecSet v;
         if (vecset_load(&v, set, (size_t)ns[si]) != 0)
@@ -223,6 +267,7 @@ int main(int argc, char **argv)
                 }
                 double vec_b, all_b;
                 memory_per_vector(xs, &vec_b, &all_b);
+                size_t mapped = stok[3] == 'd' ? rows_to_disk(xs) : 0;
                 long ef_list[16];
                 int ne = nef;
                 if (nef > 0)
@@ -246,16 +291,22 @@ int main(int argc, char **argv)
                     }
                     qsort(lat, nq, sizeof(double), cmp_double);
                     printf("%-8s %6ld %-8s %-5s %3u %4u %5ld %9.3f %9.3f %8.3f %8.3f %8.0f "
-                           "%8.4f %7.1f %7.1f\n",
+                           "%8.4f %7.1f %7.1f %7.1f\n",
                            set, ns[si], configs[c].name, stok, p.M, p.ef_construction,
                            ef_list[e], build[0], nth > 1 ? build[1] : 0.0, lat[nq / 2] * 1e3,
                            lat[(size_t)(nq * 0.95)] * 1e3, (double)nq / total,
-                           recall / (double)nq, vec_b, all_b);
+                           recall / (double)nq, vec_b, all_b,
+                           mapped ? vec_b - 4.0 * xs->stride + resident_rows(xs, mapped)
+                                  : vec_b);
                     fflush(stdout);
                 }
                 free(lat);
                 vajra_hits_clear(&hits);
                 hnsw_search_free(s);
+                if (mapped) {
+                    munmap(xs->vectors, mapped);
+                    xs->vectors = NULL;
+                }
                 hnsw_index_free(xs);
             }
             mem_sections_free(saved);

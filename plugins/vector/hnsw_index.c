@@ -83,6 +83,7 @@ void hnsw_index_free(VajraVectorIndex *x)
     if (!x->borrowed) {
         free(x->codes);
         free(x->sq8_lo); /* sq8_scale lives in the same allocation */
+        free(x->sq8_gain);
         free(x->vectors);
         free(x->level0);
         free(x->levels);
@@ -102,6 +103,25 @@ static void *grow_copy(const void *old, size_t used, size_t bytes, bool aligned)
         memcpy(p, old, used);
     memset((char *)p + used, 0, bytes - used);
     return p;
+}
+
+/* The sq8 gains owned and sized to the capacity (sq8 under IP/cosine only). */
+static vajra_status hnsw_reserve_gains(VajraVectorIndex *x, VajraError *err)
+{
+    if (x->storage != HNSW_STORE_SQ8 || x->metric == VAJRA_METRIC_L2 ||
+        (x->sq8_gain != NULL && !x->borrowed && x->gain_capacity >= x->capacity))
+        return VAJRA_OK;
+    float *g = malloc(sizeof(float) * (x->capacity ? x->capacity : 1));
+    if (g == NULL)
+        return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (sq8 gains)");
+    /* Rows of a format-2 file have no gain: 1 keeps their scores as they were. */
+    for (uint32_t i = 0; i < x->count; i++)
+        g[i] = x->sq8_gain ? x->sq8_gain[i] : 1.0f;
+    if (!x->borrowed)
+        free(x->sq8_gain);
+    x->sq8_gain = g;
+    x->gain_capacity = x->capacity;
+    return VAJRA_OK;
 }
 
 vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blocks,
@@ -149,6 +169,9 @@ vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blo
         memcpy(r + x->stride, x->sq8_scale, sizeof(float) * x->stride);
         x->sq8_lo = r, x->sq8_scale = r + x->stride;
     }
+    vajra_status st = hnsw_reserve_gains(x, err);
+    if (st != VAJRA_OK)
+        return st;
     if (blocks > x->upper_capacity || x->borrowed) {
         uint32_t cap = x->upper_capacity < 16 ? 16 : x->upper_capacity;
         while (cap < blocks)
@@ -322,9 +345,13 @@ void hnsw_quantise_rows(VajraVectorIndex *x, uint32_t from, uint32_t to)
                                NULL);
         x->ranges_set = true;
     }
-    for (uint32_t n = from; n < to; n++)
-        vajra_sq8_encode(hnsw_vec(x, n), x->stride, x->sq8_lo, x->sq8_scale,
-                         (uint8_t *)x->codes + n * st);
+    for (uint32_t n = from; n < to; n++) {
+        const float *v = hnsw_vec(x, n);
+        uint8_t *c = (uint8_t *)x->codes + n * st;
+        vajra_sq8_encode(v, x->stride, x->sq8_lo, x->sq8_scale, c);
+        if (x->sq8_gain != NULL)
+            x->sq8_gain[n] = vajra_sq8_gain(v, c, x->dim, x->sq8_lo, x->sq8_scale);
+    }
 }
 
 void hnsw_decode_row(const VajraVectorIndex *x, uint32_t n, float *out)
@@ -337,6 +364,9 @@ void hnsw_decode_row(const VajraVectorIndex *x, uint32_t n, float *out)
     } else if (x->storage == HNSW_STORE_SQ8) {
         vajra_sq8_decode((const uint8_t *)x->codes + n * st, x->dim, x->sq8_lo, x->sq8_scale, out);
         memset(out + x->dim, 0, sizeof(float) * (st - x->dim));
+        if (x->sq8_gain != NULL)
+            for (uint32_t i = 0; i < x->dim; i++)
+                out[i] *= x->sq8_gain[n];
     } else {
         memcpy(out, hnsw_vec(x, n), sizeof(float) * st);
     }
@@ -381,6 +411,8 @@ vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank
     x->storage = storage;
     x->rerank = rerank;
     x->ranges_set = false;
+    if ((st = hnsw_reserve_gains(x, err)) != VAJRA_OK)
+        return st;
     hnsw_quantise_rows(x, 0, x->count);
     hnsw_drop_f32(x);
     hnsw_kv_refresh(x);

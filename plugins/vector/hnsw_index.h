@@ -14,7 +14,9 @@
  * Quantised storage (docs/vector.md, "Quantised vectors"), chosen when the index is created:
  *   f32   the rows above, nothing else (the default; files as before, format version 1)
  *   f16   codes = count × stride IEEE binary16 (vajra/quant.h), same padding (zeros)
- *   sq8   codes = count × stride bytes, per-dimension ranges sq8_lo/sq8_scale (dim floats each)
+ *   sq8   codes = count × stride bytes, per-dimension ranges sq8_lo/sq8_scale (dim floats each);
+ *         under IP/cosine also sq8_gain, one float per row: ‖x‖ / ‖decoded x‖ (vajra_sq8_gain),
+ *         by which the row's quantised scores and its decoded form are multiplied
  * The graph is always built with exact f32 distances on the input rows, so its bytes are those
  * of the f32 index for the same input; the rows are quantised after each add. Without rerank the
  * f32 rows are then freed (vectors == NULL between adds: that is the memory saving); a later add
@@ -117,6 +119,11 @@ struct VajraVectorIndex {
     bool ranges_set;
     void *codes;
     float *sq8_lo, *sq8_scale;
+    /* sq8 under IP/cosine: per row ‖x‖ / ‖decoded x‖ (capacity floats), the factor that gives the
+     * decoded row its input's norm; scores and decoded rows are multiplied by it. NULL under L2,
+     * and for a loaded format-2 file until the next add (then 1 for its rows). */
+    float *sq8_gain;
+    uint32_t gain_capacity;
 
     /* Decoded rows for the graph accessor (reference traversal and inspection only), built on
      * the first hnsw_graph call after a change, under decoded_lock; freed by the next add. */
@@ -225,7 +232,7 @@ static inline void hnsw_score_gather(const VajraVectorIndex *x, const VajraVecto
         } else {
             k->dot_u8_gather(s->qaux, x->codes, x->stride, ids, n, x->dim, out);
             for (size_t i = 0; i < n; i++)
-                out[i] = -(s->qbias + out[i]);
+                out[i] = -(s->qbias + out[i]) * (x->sq8_gain ? x->sq8_gain[ids[i]] : 1.0f);
         }
         return;
     default:

@@ -9,6 +9,9 @@
  * byte as before). Version 2 is a quantised index: the same graph sections plus "hnsw.storage"
  * (storage and rerank), "hnsw.codes" (count × stride f16 or sq8 elements), for sq8
  * "hnsw.sq8_ranges" (stride lo then stride scale floats), and "hnsw.vectors" only with rerank.
+ * Version 3 is version 2 plus "hnsw.sq8_gain" (count floats, each finite and >= 0): an sq8 index
+ * under IP/cosine, whose rows keep their norm gain (hnsw_index.h). Versions 1 and 2 still load
+ * (an sq8 index from a version-2 file scores without gains, as it was written).
  * A quantised file is validated like the rest: ranges finite with scale >= 0 and lo + 255·scale
  * finite, and every decoded row passes the same check as an inserted vector (finite, bounded
  * norm, non-zero under cosine) — so an f16 code for ±inf or NaN is refused.
@@ -23,6 +26,7 @@
 #define HNSW_MAGIC_SWAPPED 0x484E5357u
 #define HNSW_FORMAT_VERSION 1u       /* f32 */
 #define HNSW_FORMAT_VERSION_QUANT 2u /* f16 / sq8 */
+#define HNSW_FORMAT_VERSION_GAIN 3u  /* version 2 + "hnsw.sq8_gain" (sq8 under IP/cosine) */
 
 typedef struct HnswMeta {
     uint32_t magic, version;
@@ -63,7 +67,9 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
     memset(&m, 0, sizeof m);
     m.magic = HNSW_MAGIC;
     bool quant = x->storage != HNSW_STORE_F32;
-    m.version = quant ? HNSW_FORMAT_VERSION_QUANT : HNSW_FORMAT_VERSION;
+    m.version = x->sq8_gain ? HNSW_FORMAT_VERSION_GAIN
+                : quant     ? HNSW_FORMAT_VERSION_QUANT
+                            : HNSW_FORMAT_VERSION;
     m.dim = x->dim;
     m.stride = x->stride;
     m.metric = x->metric;
@@ -108,15 +114,18 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
         st = put(w, "hnsw.sq8_ranges", r, 2 * len, err);
         free(r);
     }
+    if (st == VAJRA_OK && x->sq8_gain != NULL)
+        st = put(w, "hnsw.sq8_gain", x->sq8_gain, n * sizeof(float), err);
     return st;
 }
 
 static vajra_status get(const VajraSectionReader *r, const char *name, size_t want,
                         const void **data, VajraError *err);
 
-/* The storage sections of a version-2 file: "hnsw.storage", "hnsw.codes", the sq8 ranges. */
+/* The storage sections of a version-2 or 3 file: "hnsw.storage", "hnsw.codes", the sq8 ranges,
+ * and in version 3 the sq8 gains. */
 static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *r, size_t n,
-                                 VajraError *err)
+                                 uint32_t version, VajraError *err)
 {
     const void *p;
     vajra_status st = get(r, "hnsw.storage", sizeof(HnswStorageMeta), &p, err);
@@ -125,7 +134,8 @@ static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *
     HnswStorageMeta sm;
     memcpy(&sm, p, sizeof sm);
     if ((sm.storage != HNSW_STORE_F16 && sm.storage != HNSW_STORE_SQ8) || sm.rerank > 1 ||
-        sm.reserved[0] != 0 || sm.reserved[1] != 0)
+        sm.reserved[0] != 0 || sm.reserved[1] != 0 ||
+        (version >= HNSW_FORMAT_VERSION_GAIN && sm.storage != HNSW_STORE_SQ8))
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad storage %u (rerank %u)",
                                sm.storage, sm.rerank);
     x->storage = sm.storage;
@@ -150,6 +160,18 @@ static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *
                                    "hnsw load: sq8 range of dimension %u is [%g, +255×%g]", i,
                                    (double)lo, (double)sc);
     }
+    if (version < HNSW_FORMAT_VERSION_GAIN)
+        return VAJRA_OK;
+    if (x->metric == VAJRA_METRIC_L2)
+        return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: sq8 gains under L2");
+    if ((st = get(r, "hnsw.sq8_gain", n * sizeof(float), &p, err)) != VAJRA_OK)
+        return st;
+    x->sq8_gain = (float *)p;
+    x->gain_capacity = (uint32_t)n;
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x->sq8_gain[i]) || !(x->sq8_gain[i] >= 0.0f)) /* 0: a zero row (IP) */
+            return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: sq8 gain of row %zu is %g",
+                                   i, (double)x->sq8_gain[i]);
     return VAJRA_OK;
 }
 
@@ -200,10 +222,10 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: written on another byte order");
     if (m.magic != HNSW_MAGIC)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad magic 0x%08x", m.magic);
-    if (m.version != HNSW_FORMAT_VERSION && m.version != HNSW_FORMAT_VERSION_QUANT)
+    if (m.version < HNSW_FORMAT_VERSION || m.version > HNSW_FORMAT_VERSION_GAIN)
         return vajra_error_set(err, VAJRA_ERR_VERSION,
-                               "hnsw load: format version %u, this plugin reads %u and %u",
-                               m.version, HNSW_FORMAT_VERSION, HNSW_FORMAT_VERSION_QUANT);
+                               "hnsw load: format version %u, this plugin reads %u to %u",
+                               m.version, HNSW_FORMAT_VERSION, HNSW_FORMAT_VERSION_GAIN);
     VajraVectorParams params = {
         .struct_size = sizeof(VajraVectorParams), .dim = m.dim, .metric = m.metric, .M = m.M,
         .ef_construction = m.ef_construction, .ef_search = m.ef_search, .seed = m.seed};
@@ -219,7 +241,8 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
     size_t n = m.count;
     const void *vec = NULL, *l0, *lv, *ui, *up;
     x->borrowed = true; /* from here on every array set points into the reader's bytes */
-    if (m.version == HNSW_FORMAT_VERSION_QUANT && (st = load_storage(x, r, n, err)) != VAJRA_OK) {
+    if (m.version >= HNSW_FORMAT_VERSION_QUANT &&
+        (st = load_storage(x, r, n, m.version, err)) != VAJRA_OK) {
         hnsw_index_free(x);
         return st;
     }

@@ -140,6 +140,40 @@ START_TEST(test_sq8_bounds)
 }
 END_TEST
 
+/* The norm gain: gain·decode(codes) has the input's norm (to float rounding), whatever the
+ * ranges; a row that decodes to zero gets 1. */
+START_TEST(test_sq8_gain)
+{
+    enum { N = 100, DIM = 33 };
+    float rows[N * DIM], lo[DIM], scale[DIM], back[DIM];
+    uint8_t codes[DIM];
+    uint64_t s = 777;
+    for (size_t i = 0; i < (size_t)N * DIM; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        rows[i] = (float)((double)(s >> 11) * 0x1p-53 * 2.0 - 1.0) * (float)(1 + i % 3);
+    }
+    VajraError err = {0};
+    ck_assert_int_eq(vajra_sq8_ranges(rows, N, DIM, lo, scale, &err), VAJRA_OK);
+    int not_one = 0;
+    for (size_t r = 0; r < N; r++) {
+        const float *x = rows + r * DIM;
+        vajra_sq8_encode(x, DIM, lo, scale, codes);
+        float g = vajra_sq8_gain(x, codes, DIM, lo, scale);
+        vajra_sq8_decode(codes, DIM, lo, scale, back);
+        double nx = 0, nb = 0;
+        for (uint32_t i = 0; i < DIM; i++)
+            nx += (double)x[i] * x[i], nb += (double)(g * back[i]) * (g * back[i]);
+        ck_assert_msg(fabs(sqrt(nb) - sqrt(nx)) <= 1e-6 * sqrt(nx), "row %zu: %g vs %g", r,
+                      sqrt(nb), sqrt(nx));
+        not_one += g != 1.0f;
+    }
+    ck_assert_int_gt(not_one, N / 2); /* the codes do change the norm */
+    float zlo[DIM] = {0}, zscale[DIM] = {0};
+    vajra_sq8_encode(rows, DIM, zlo, zscale, codes);
+    ck_assert(vajra_sq8_gain(rows, codes, DIM, zlo, zscale) == 1.0f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("quant");
@@ -149,6 +183,7 @@ int main(void)
     tcase_add_test(tc, test_f16_rounding_midpoints);
     tcase_add_test(tc, test_f16_specials);
     tcase_add_test(tc, test_sq8_bounds);
+    tcase_add_test(tc, test_sq8_gain);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -461,10 +461,12 @@ START_TEST(test_errors)
     ck_assert_int_eq(load_patched(x, "hnsw.sq8_ranges", scale0, &huge, 4), VAJRA_ERR_CORRUPT);
     ck_assert_int_eq(load_patched(x, "hnsw.sq8_ranges", 4 * dim, &one, 4), /* padding */
                      VAJRA_ERR_CORRUPT);
-    /* A version-2 file read as version 1 would miss its f32 rows; an unknown version. */
-    uint32_t v1 = 1, v3 = 3;
+    /* A version-2 file read as version 1 would miss its f32 rows; version 3 (sq8 gains) is not
+     * for L2; an unknown version. */
+    uint32_t v1 = 1, v3 = 3, v4 = 4;
     ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v1, 4), VAJRA_ERR_NOT_FOUND);
-    ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v3, 4), VAJRA_ERR_VERSION);
+    ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v3, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v4, 4), VAJRA_ERR_VERSION);
     ck_assert_int_eq(load_patched(x, "hnsw.storage", 0, &(uint32_t){HNSW_STORE_F16}, 4),
                      VAJRA_ERR_CORRUPT); /* codes section of the wrong length */
     hnsw_index_free(x);
@@ -486,6 +488,40 @@ START_TEST(test_errors)
     ck_assert_ptr_nonnull(strstr(err.message, "f16"));
     ck_assert_uint_eq(h->count, 300);
     hnsw_index_free(h);
+
+    /* sq8 under IP: format 3 with one gain per row, each checked; the same file marked as
+     * version 2 (no gains, as written before them) still loads, and a later add gives its old
+     * rows gain 1 (their scores unchanged) and the new rows their own. */
+    VajraVectorIndex *g = build(rows, 300, 300, dim, VAJRA_METRIC_IP, &modes[1], 1,
+                                vajra_kernel_reference());
+    MemSections *gm = save_mem(g);
+    size_t glen = 0;
+    const uint32_t *gmeta = section(gm, "hnsw.meta", &glen);
+    ck_assert_uint_eq(gmeta[1], 3);
+    ck_assert_ptr_nonnull(section(gm, "hnsw.sq8_gain", &glen));
+    ck_assert_uint_eq(glen, 300 * sizeof(float));
+    mem_sections_free(gm);
+    float zero = 0.0f, inf = INFINITY; /* 0 is the gain of a zero row (allowed under IP) */
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 7, &nan, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 8, &inf, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 8, &zero, 4), VAJRA_OK);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 4 * 9, &neg, 4), VAJRA_ERR_CORRUPT);
+    ck_assert_int_eq(load_patched(g, "hnsw.sq8_gain", 0, &g->sq8_gain[0], 4), VAJRA_OK);
+    uint32_t v2 = 2;
+    gm = save_mem(g);
+    uint32_t *wmeta = (uint32_t *)section(gm, "hnsw.meta", &glen);
+    wmeta[1] = v2;
+    VajraSectionReader gr = mem_sections_reader(gm);
+    VajraVectorIndex *old = NULL;
+    ck_assert_int_eq(hnsw_load(vajra_kernel_reference(), &gr, &old, &err), VAJRA_OK);
+    ck_assert_ptr_null(old->sq8_gain);
+    ck_assert_int_eq(hnsw_add(old, rows, dim, 10, 1, NULL, &err), VAJRA_OK);
+    ck_assert_ptr_nonnull(old->sq8_gain);
+    ck_assert(old->sq8_gain[0] == 1.0f && old->sq8_gain[299] == 1.0f);
+    ck_assert(old->sq8_gain[300] == g->sq8_gain[0]); /* row 0 again, same ranges */
+    hnsw_index_free(old);
+    mem_sections_free(gm);
+    hnsw_index_free(g);
     free(rows);
 }
 END_TEST
@@ -536,8 +572,11 @@ START_TEST(test_plugin_kv)
         vt->destroy(y);
         float back[16], dec[16];
         ck_assert_int_eq(vt->get_vector(x, 9, back, &err), VAJRA_OK);
-        vajra_sq8_decode((const uint8_t *)x->codes + 9 * x->stride, 16, x->sq8_lo, x->sq8_scale,
-                         dec);
+        const uint8_t *codes9 = (const uint8_t *)x->codes + 9 * x->stride;
+        vajra_sq8_decode(codes9, 16, x->sq8_lo, x->sq8_scale, dec);
+        float gain = vajra_sq8_gain(rows + 9 * 16, codes9, 16, x->sq8_lo, x->sq8_scale);
+        for (int i = 0; i < 16; i++)
+            dec[i] *= gain; /* IP: the decoded row carries its norm gain */
         ck_assert(memcmp(back, rr ? rows + 9 * 16 : dec, sizeof back) == 0);
         ck_assert(rr || memcmp(back, rows + 9 * 16, sizeof back) != 0); /* sq8 does round */
         vt->destroy(x);
@@ -595,9 +634,10 @@ START_TEST(test_recall_vs_f32)
             fprintf(stderr, "recall@10 wordnet 10k ef %u %s: %.4f (f32 %.4f, Δ %+.4f)\n",
                     efs[e], mo < 0 ? "f32" : modes[mo].name, recall, base[e], recall - base[e]);
             /* f16 and rerank: the issue's bound, 0.005. sq8 without rerank does not meet it
-             * (measured −0.025 here): held to 0.05 so that a regression still shows. */
+             * (measured −0.010 here with the norm gains, −0.025 without): held to 0.02 so that
+             * a regression (losing the gains, say) shows. */
             double bound = mo >= 0 && modes[mo].storage == HNSW_STORE_SQ8 && !modes[mo].rerank
-                               ? 0.05 : 0.005;
+                               ? 0.02 : 0.005;
             ck_assert_msg(recall >= base[e] - bound, "%s ef %u: recall %.4f vs f32 %.4f",
                           mo < 0 ? "f32" : modes[mo].name, efs[e], recall, base[e]);
         }
