@@ -14,7 +14,8 @@
  * default depth (searcher_recall_d100).
  *
  * Usage: bench_hybrid [DOCS_LIMIT] [EF...]   (env VAJRA_DATA_DIR, VAJRA_PLUGIN_PATH;
- *        BENCH_HYBRID_DEPTH = the searcher's depth, default 0 = the library's)
+ *        BENCH_HYBRID_DEPTH = the searcher's depth, default 0 = the library's;
+ *        BENCH_HYBRID_STORAGE = the HNSW rows' storage, f32 (default), f16 or sq8)
  * Prints one JSON object per line.
  */
 #include <math.h>
@@ -96,6 +97,12 @@ int main(int argc, char **argv)
         die("registry", &err);
     VajraCollectionOptions o = {.struct_size = sizeof o, .dim = (uint32_t)vecs.dim,
                                 .metric = VAJRA_METRIC_IP, .profile = "fast", .threads = 2};
+    const char *storage = getenv("BENCH_HYBRID_STORAGE"); /* f32 (default), f16, sq8 */
+    VajraKeyValue kv = {"storage", storage};
+    if (storage != NULL) {
+        o.vector_params = &kv;
+        o.n_vector_params = 1;
+    }
     VajraCollection *c = NULL;
     double t0 = now();
     VajraDocBatch batch = {d, limit};
@@ -230,9 +237,10 @@ int main(int argc, char **argv)
         }
         VajraVectorParams vp;
         vvt->params(vi, &vp);
-        printf("{\"docs\": %zu, \"dim\": %zu, \"profile\": \"fast\", \"M\": %u, \"ef\": %u, "
+        printf("{\"docs\": %zu, \"dim\": %zu, \"profile\": \"fast\", \"storage\": \"%s\", "
+               "\"M\": %u, \"ef\": %u, "
                "\"build_s\": %.3f, \"queries\": %zu",
-               limit, vecs.dim, vp.M, ef ? ef : vp.ef_search, build_s, nq);
+               limit, vecs.dim, storage ? storage : "f32", vp.M, ef ? ef : vp.ef_search, build_s, nq);
         for (int m = 0; m < MODES; m++)
             printf(", \"%s\": {\"p50_ms\": %.4f, \"p95_ms\": %.4f, \"qps\": %.0f}", names[m],
                    t[m].p50_ms, t[m].p95_ms, t[m].qps);
