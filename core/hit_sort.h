@@ -17,6 +17,17 @@
 /* Nonzero when a must come before b. */
 typedef int (*vajra_hit_before_fn)(const VajraHit *a, const VajraHit *b);
 
+/* The canonical order (score descending, then document ascending): vajra_hit_compare(a, b) < 0,
+ * written out here so the sorts inline it (the exported function is called through the PLT). */
+static inline int vajra_hit_canonical_before(const VajraHit *a, const VajraHit *b)
+{
+    if (a->score > b->score)
+        return 1;
+    if (a->score < b->score)
+        return 0;
+    return a->doc < b->doc;
+}
+
 static inline void vajra_hit_sift_down(VajraHit *h, size_t root, size_t n,
                                        vajra_hit_before_fn before)
 {
@@ -38,6 +49,13 @@ static inline void vajra_hit_sift_down(VajraHit *h, size_t root, size_t n,
 
 static inline void vajra_hit_sort(VajraHit *h, size_t n, vajra_hit_before_fn before)
 {
+    /* Hits usually arrive in order already (one segment's top k, best first): one pass proves
+     * it, where heapsort would take its O(n log n) compares to rebuild the same array. */
+    size_t sorted = 1;
+    while (sorted < n && !before(&h[sorted], &h[sorted - 1]))
+        sorted++;
+    if (sorted >= n)
+        return;
     if (n <= 16) {
         for (size_t i = 1; i < n; i++) {
             VajraHit v = h[i];
@@ -56,6 +74,29 @@ static inline void vajra_hit_sort(VajraHit *h, size_t n, vajra_hit_before_fn bef
         h[end] = t;
         vajra_hit_sift_down(h, 0, end, before);
     }
+}
+
+/* Put the first k of h[0..n) under `before` into h[0..k), in order (the rest of the array is left
+ * in no particular order): a bounded heap of the best k so far, O(n log k), then heapsort of the
+ * k. With a total order this equals sorting everything and keeping k. */
+static inline void vajra_hit_top(VajraHit *h, size_t n, size_t k, vajra_hit_before_fn before)
+{
+    if (k >= n) {
+        vajra_hit_sort(h, n, before);
+        return;
+    }
+    if (k == 0)
+        return;
+    for (size_t i = k / 2; i-- > 0;) /* a max-heap under `before`: the worst kept at h[0] */
+        vajra_hit_sift_down(h, i, k, before);
+    for (size_t i = k; i < n; i++)
+        if (before(&h[i], &h[0])) {
+            VajraHit t = h[0];
+            h[0] = h[i];
+            h[i] = t;
+            vajra_hit_sift_down(h, 0, k, before);
+        }
+    vajra_hit_sort(h, k, before);
 }
 
 #endif /* VAJRA_HIT_SORT_H */

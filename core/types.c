@@ -282,15 +282,10 @@ int vajra_hit_compare(const void *a, const void *b)
     return (x->doc > y->doc) - (x->doc < y->doc);
 }
 
-static int canonical_before(const VajraHit *a, const VajraHit *b)
-{
-    return vajra_hit_compare(a, b) < 0;
-}
-
 void vajra_hits_sort(VajraHits *hits)
 {
     if (hits != NULL && hits->count > 1)
-        vajra_hit_sort(hits->items, hits->count, canonical_before);
+        vajra_hit_sort(hits->items, hits->count, vajra_hit_canonical_before);
 }
 
 void vajra_hits_clear(VajraHits *hits)

@@ -6,9 +6,16 @@
  *   hybrid   fuse ∘ ⟨lex ∘ π₀, vec ∘ π₁⟩ built by composition (each side 10, RRF k=60, keep 10)
  *   direct   the same work by direct vtable calls and vajra_fuse_rrf into reused buffers,
  *            to show what the composition itself costs
- * and recall@10 of hybrid against the same fusion of the exact sides.
+ *   searcher the one-call search (vajra_searcher_search, mode hybrid, RRF): what the CLI and
+ *            Python run, each side to the request's depth (default max(k, 100));
+ *            searcher_lex / searcher_vec: one side of it alone (mode lexical / vector, k = depth)
+ * and recall@10 of hybrid against the same fusion of the exact sides, and of searcher against
+ * the one-call search with ef = VAJRA_EF_EXACT at the same depth (searcher_recall) and at the
+ * default depth (searcher_recall_d100).
  *
- * Usage: bench_hybrid [DOCS_LIMIT] [EF...]   (env VAJRA_DATA_DIR, VAJRA_PLUGIN_PATH)
+ * Usage: bench_hybrid [DOCS_LIMIT] [EF...]   (env VAJRA_DATA_DIR, VAJRA_PLUGIN_PATH;
+ *        BENCH_HYBRID_DEPTH = the searcher's depth, default 0 = the library's;
+ *        BENCH_HYBRID_STORAGE = the HNSW rows' storage, f32 (default), f16 or sq8)
  * Prints one JSON object per line.
  */
 #include <math.h>
@@ -57,7 +64,7 @@ static Timing summarise(double *lat, size_t n)
     return t;
 }
 
-enum { REPEAT = 5, K = 10 };
+enum { REPEAT = 5, K = 10, MODES = 7 };
 
 int main(int argc, char **argv)
 {
@@ -90,6 +97,12 @@ int main(int argc, char **argv)
         die("registry", &err);
     VajraCollectionOptions o = {.struct_size = sizeof o, .dim = (uint32_t)vecs.dim,
                                 .metric = VAJRA_METRIC_IP, .profile = "fast", .threads = 2};
+    const char *storage = getenv("BENCH_HYBRID_STORAGE"); /* f32 (default), f16, sq8 */
+    VajraKeyValue kv = {"storage", storage};
+    if (storage != NULL) {
+        o.vector_params = &kv;
+        o.n_vector_params = 1;
+    }
     VajraCollection *c = NULL;
     double t0 = now();
     VajraDocBatch batch = {d, limit};
@@ -126,6 +139,26 @@ int main(int argc, char **argv)
             die("exact", &err);
     }
 
+    /* The one-call search and its exact answers, at the bench's depth and at the default. */
+    const char *depth_env = getenv("BENCH_HYBRID_DEPTH");
+    uint32_t depth = depth_env ? (uint32_t)strtoul(depth_env, NULL, 10) : 0;
+    VajraSearcher *searcher = NULL;
+    if (vajra_searcher_new(c, &searcher, &err))
+        die("searcher", &err);
+    VajraResults res = {0};
+    uint32_t *exact_one = calloc(2 * nq * K, sizeof *exact_one);
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < nq; i++) {
+            VajraSearchRequest rq = {.struct_size = sizeof rq, .mode = VAJRA_MODE_HYBRID,
+                                     .text = texts[i], .vector = qv.data + i * qv.dim,
+                                     .dim = (uint32_t)qv.dim, .k = K, .ef = VAJRA_EF_EXACT,
+                                     .depth = pass ? 0 : depth};
+            if (vajra_searcher_search(searcher, &rq, &res, &err))
+                die("exact one-call", &err);
+            for (size_t a = 0; a < K; a++)
+                exact_one[(pass * nq + i) * K + a] = a < res.count ? res.items[a].doc : UINT32_MAX;
+        }
+
     int n_ef = argc > 2 ? argc - 2 : 4;
     uint32_t default_efs[] = {0, 32, 48, 64};
     for (int e = 0; e < n_ef; e++) {
@@ -138,10 +171,11 @@ int main(int argc, char **argv)
             die("retrievers", &err);
         VajraProduct *hq = NULL;
         vajra_value_new(vajra_type_hybrid_query(), (void **)&hq, &err);
-        const char *names[] = {"lexical", "vector", "hybrid", "direct"};
-        Timing t[4];
-        double recall = 0;
-        for (int m = 0; m < 4; m++) {
+        const char *names[] = {"lexical", "vector", "hybrid", "direct",
+                               "searcher", "searcher_lex", "searcher_vec"};
+        Timing t[MODES];
+        double recall = 0, one_recall[2] = {0, 0};
+        for (int m = 0; m < MODES; m++) {
             size_t n = 0;
             for (int r = -1; r < REPEAT; r++) /* r = -1: warm-up, untimed */
                 for (size_t i = 0; i < nq; i++) {
@@ -157,6 +191,17 @@ int main(int argc, char **argv)
                         *(VajraTextQuery *)hq->first = tq;
                         *(VajraVectorQuery *)hq->second = vq;
                         st = vajra_morphism_apply(hyb, hq, &out, &err);
+                    } else if (m >= 4) { /* the one-call hybrid, then each side of it alone */
+                        uint32_t d = depth ? depth : 100;
+                        VajraSearchRequest rq = {.struct_size = sizeof rq,
+                                                 .mode = VAJRA_MODE_HYBRID, .text = texts[i],
+                                                 .vector = vq.values, .dim = vq.dim, .k = K,
+                                                 .ef = ef, .depth = depth};
+                        if (m > 4) {
+                            rq.mode = m == 5 ? VAJRA_MODE_LEXICAL : VAJRA_MODE_VECTOR;
+                            rq.k = d;
+                        }
+                        st = vajra_searcher_search(searcher, &rq, &res, &err);
                     } else {
                         st = lvt->search(lex, ls, texts[i], K, &hl, &err);
                         if (st == VAJRA_OK)
@@ -176,19 +221,33 @@ int main(int argc, char **argv)
                                 found += out.items[a].doc == exact[i].items[b].doc;
                         recall += exact[i].count ? (double)found / (double)exact[i].count : 1;
                     }
+                    if (m == 4 && r < 0)
+                        for (int pass = 0; pass < 2; pass++) {
+                            const uint32_t *ex = exact_one + (pass * nq + i) * K;
+                            size_t found = 0, want = 0;
+                            for (size_t b = 0; b < K; b++) {
+                                want += ex[b] != UINT32_MAX;
+                                for (size_t a = 0; a < res.count; a++)
+                                    found += ex[b] != UINT32_MAX && res.items[a].doc == ex[b];
+                            }
+                            one_recall[pass] += want ? (double)found / (double)want : 1;
+                        }
                 }
             t[m] = summarise(lat, n);
         }
         VajraVectorParams vp;
         vvt->params(vi, &vp);
-        printf("{\"docs\": %zu, \"dim\": %zu, \"profile\": \"fast\", \"M\": %u, \"ef\": %u, "
+        printf("{\"docs\": %zu, \"dim\": %zu, \"profile\": \"fast\", \"storage\": \"%s\", "
+               "\"M\": %u, \"ef\": %u, "
                "\"build_s\": %.3f, \"queries\": %zu",
-               limit, vecs.dim, vp.M, ef ? ef : vp.ef_search, build_s, nq);
-        for (int m = 0; m < 4; m++)
+               limit, vecs.dim, storage ? storage : "f32", vp.M, ef ? ef : vp.ef_search, build_s, nq);
+        for (int m = 0; m < MODES; m++)
             printf(", \"%s\": {\"p50_ms\": %.4f, \"p95_ms\": %.4f, \"qps\": %.0f}", names[m],
                    t[m].p50_ms, t[m].p95_ms, t[m].qps);
-        printf(", \"p50_ms\": %.4f, \"qps\": %.0f, \"recall@10\": %.4f}\n", t[2].p50_ms, t[2].qps,
-               recall / (double)nq);
+        printf(", \"p50_ms\": %.4f, \"qps\": %.0f, \"recall@10\": %.4f, \"searcher_depth\": %u, "
+               "\"searcher_recall\": %.4f, \"searcher_recall_d100\": %.4f}\n",
+               t[2].p50_ms, t[2].qps, recall / (double)nq, depth,
+               one_recall[0] / (double)nq, one_recall[1] / (double)nq);
         fflush(stdout);
         vajra_value_free(vajra_type_hybrid_query(), hq);
         vajra_morphism_unref(hyb);
@@ -201,6 +260,9 @@ int main(int argc, char **argv)
         g_free(texts[i]);
     }
     free(exact);
+    free(exact_one);
+    vajra_results_clear(&res);
+    vajra_searcher_free(searcher);
     free(texts);
     free(lat);
     vajra_hits_clear(&hl);

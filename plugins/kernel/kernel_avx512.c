@@ -103,6 +103,43 @@ static float avx512_cosine_distance(const float *a, const float *b, size_t dim)
                                    _mm512_reduce_add_ps(_mm512_add_ps(bb0, bb1)));
 }
 
+/* a·b and a·c in one pass: each row's accumulators, steps and reduction are avx512_dot's, so each
+ * result equals avx512_dot's bit for bit; two rows' loads in flight at once hide more of the
+ * memory latency of scattered rows (the HNSW walk's gathers). */
+static void avx512_dot2(const float *a, const float *b, const float *c, size_t dim, float *out)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    __m512 s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
+    __m512 t2 = _mm512_setzero_ps(), t3 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 4 * AVX512_LANES <= dim; i += 4 * AVX512_LANES) {
+        __m512 a0 = _mm512_loadu_ps(a + i), a1 = _mm512_loadu_ps(a + i + 16);
+        __m512 a2 = _mm512_loadu_ps(a + i + 32), a3 = _mm512_loadu_ps(a + i + 48);
+        s0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(b + i), s0);
+        t0 = _mm512_fmadd_ps(a0, _mm512_loadu_ps(c + i), t0);
+        s1 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(b + i + 16), s1);
+        t1 = _mm512_fmadd_ps(a1, _mm512_loadu_ps(c + i + 16), t1);
+        s2 = _mm512_fmadd_ps(a2, _mm512_loadu_ps(b + i + 32), s2);
+        t2 = _mm512_fmadd_ps(a2, _mm512_loadu_ps(c + i + 32), t2);
+        s3 = _mm512_fmadd_ps(a3, _mm512_loadu_ps(b + i + 48), s3);
+        t3 = _mm512_fmadd_ps(a3, _mm512_loadu_ps(c + i + 48), t3);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {
+        __m512 x = _mm512_loadu_ps(a + i);
+        s0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(b + i), s0);
+        t0 = _mm512_fmadd_ps(x, _mm512_loadu_ps(c + i), t0);
+    }
+    if (i < dim) {
+        __mmask16 m = tail_mask(dim - i);
+        __m512 x = _mm512_maskz_loadu_ps(m, a + i);
+        s1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, b + i), s1);
+        t1 = _mm512_fmadd_ps(x, _mm512_maskz_loadu_ps(m, c + i), t1);
+    }
+    out[0] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+    out[1] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(t0, t1), _mm512_add_ps(t2, t3)));
+}
+
 /* ---- quantised rows (kernel.h version 2) ----
  * f16: sixteen halves widened with VCVTPH2PS (AVX-512F, exact); u8: sixteen codes widened with
  * VPMOVZXBD then converted (exact). Masked 8/16-bit loads need AVX-512BW, which this plugin does
@@ -134,6 +171,38 @@ static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
         s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i), f16x16(block), s1);
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+/* q·x and q·y for two f16 rows, each with avx512_dot_f16's accumulators, steps and reduction (so
+ * each result is its single call's bit for bit), as avx512_dot2 for f32 rows. */
+static void avx512_dot_f16_2(const float *q, const uint16_t *x, const uint16_t *y, size_t dim,
+                             float *out)
+{
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+    __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
+        __m512 q0 = _mm512_loadu_ps(q + i), q1 = _mm512_loadu_ps(q + i + 16);
+        s0 = _mm512_fmadd_ps(q0, f16x16(x + i), s0);
+        t0 = _mm512_fmadd_ps(q0, f16x16(y + i), t0);
+        s1 = _mm512_fmadd_ps(q1, f16x16(x + i + 16), s1);
+        t1 = _mm512_fmadd_ps(q1, f16x16(y + i + 16), t1);
+    }
+    for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {
+        __m512 q0 = _mm512_loadu_ps(q + i);
+        s0 = _mm512_fmadd_ps(q0, f16x16(x + i), s0);
+        t0 = _mm512_fmadd_ps(q0, f16x16(y + i), t0);
+    }
+    if (i < dim) {
+        uint16_t bx[AVX512_LANES], by[AVX512_LANES];
+        KERNEL_TAIL_COPY(uint16_t, bx, x + i, dim - i);
+        KERNEL_TAIL_COPY(uint16_t, by, y + i, dim - i);
+        __m512 q0 = _mm512_maskz_loadu_ps(tail_mask(dim - i), q + i);
+        s1 = _mm512_fmadd_ps(q0, f16x16(bx), s1);
+        t1 = _mm512_fmadd_ps(q0, f16x16(by), t1);
+    }
+    out[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+    out[1] = _mm512_reduce_add_ps(_mm512_add_ps(t0, t1));
 }
 
 static float avx512_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
@@ -218,6 +287,28 @@ KERNEL_DEFINE_QUANT_GATHER(avx512)
 
 KERNEL_DEFINE_BATCH(avx512)
 
+/* The gathered dot products two rows at a time (avx512_dot2, avx512_dot_f16_2), the next two rows
+ * prefetched while these are computed, an odd last row through the one-row gather; each result is
+ * the single call's. */
+#define AVX512_GATHER_PAIRS(name, elem, pair, one)                                              \
+    static void name(const float *q, const elem *base, size_t stride, const uint32_t *ids,       \
+                     size_t count, size_t dim, float *out)                                       \
+    {                                                                                            \
+        for (size_t j = 0; j < count && j < 2; j++)                                              \
+            kernel_prefetch_bytes(base + (size_t)ids[j] * stride, dim * sizeof(elem));           \
+        size_t i = 0;                                                                            \
+        for (; i + 2 <= count; i += 2) {                                                         \
+            for (size_t j = i + 2; j < i + 4 && j < count; j++)                                  \
+                kernel_prefetch_bytes(base + (size_t)ids[j] * stride, dim * sizeof(elem));       \
+            pair(q, base + (size_t)ids[i] * stride, base + (size_t)ids[i + 1] * stride, dim,     \
+                 out + i);                                                                       \
+        }                                                                                        \
+        if (i < count)                                                                           \
+            one(q, base, stride, ids + i, 1, dim, out + i);                                      \
+    }
+AVX512_GATHER_PAIRS(avx512_dot_gather_pairs, float, avx512_dot2, avx512_dot_gather)
+AVX512_GATHER_PAIRS(avx512_dot_f16_gather_pairs, uint16_t, avx512_dot_f16_2, avx512_dot_f16_gather)
+
 static const VajraKernelOps avx512_ops = {
     .version = VAJRA_KERNEL_VTABLE_VERSION,
     .priority = 30,
@@ -227,11 +318,11 @@ static const VajraKernelOps avx512_ops = {
     .cosine_distance = avx512_cosine_distance,
     .dot_many = avx512_dot_many,
     .l2sq_many = avx512_l2sq_many,
-    .dot_gather = avx512_dot_gather,
+    .dot_gather = avx512_dot_gather_pairs,
     .l2sq_gather = avx512_l2sq_gather,
     .dot_f16 = avx512_dot_f16,
     .l2sq_f16 = avx512_l2sq_f16,
-    .dot_f16_gather = avx512_dot_f16_gather,
+    .dot_f16_gather = avx512_dot_f16_gather_pairs,
     .l2sq_f16_gather = avx512_l2sq_f16_gather,
     .dot_u8 = avx512_dot_u8,
     .l2sq_u8 = avx512_l2sq_u8,

@@ -457,11 +457,49 @@ START_TEST(hybrid_is_fuse_after_pair_of_projections)
 }
 END_TEST
 
+/* A limit selects the kept hits without sorting the rest (fusion.c): the result must be the full
+ * ranking's first `limit` hits, bit for bit. Overlapping lists of 100 from 150 documents give
+ * many equal RRF sums (the same rank on one side only), so the tie rule is exercised too. */
+START_TEST(limit_keeps_the_full_rankings_prefix)
+{
+    const size_t limits[] = {1, 2, 10, 57, 149, 150, 199, 400};
+    for (uint32_t seed = 1; seed <= 20; seed++) {
+        VajraHits a = random_ranked(seed, 100, 150), b = random_ranked(seed + 100, 100, 150);
+        for (int kind = 0; kind < 3; kind++) {
+            VajraHits full = {0}, cut = {0};
+            vajra_status st =
+                kind == 0 ? vajra_fuse_rrf(&a, &b, 60, 0, &full, NULL)
+                          : vajra_fuse_convex(&a, &b, kind == 1 ? VAJRA_NORM_MINMAX
+                                                                : VAJRA_NORM_ZSCORE,
+                                              0.3, 0.7, 0, &full, NULL);
+            ck_assert_int_eq(st, VAJRA_OK);
+            for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++) {
+                size_t limit = limits[li];
+                st = kind == 0 ? vajra_fuse_rrf(&a, &b, 60, limit, &cut, NULL)
+                               : vajra_fuse_convex(&a, &b, kind == 1 ? VAJRA_NORM_MINMAX
+                                                                     : VAJRA_NORM_ZSCORE,
+                                                   0.3, 0.7, limit, &cut, NULL);
+                ck_assert_int_eq(st, VAJRA_OK);
+                size_t want = full.count < limit ? full.count : limit;
+                ck_assert_uint_eq(cut.count, want);
+                ck_assert_msg(memcmp(cut.items, full.items, want * sizeof(VajraHit)) == 0,
+                              "seed %u kind %d limit %zu differs", seed, kind, limit);
+            }
+            vajra_hits_clear(&full);
+            vajra_hits_clear(&cut);
+        }
+        vajra_hits_clear(&a);
+        vajra_hits_clear(&b);
+    }
+}
+END_TEST
+
 static Suite *fusion_suite(void)
 {
     Suite *s = suite_create("fusion");
     TCase *tc = tcase_create("fusion");
     tcase_add_test(tc, rrf_hand_checked);
+    tcase_add_test(tc, limit_keeps_the_full_rankings_prefix);
     tcase_add_test(tc, rrf_ties_by_doc);
     tcase_add_test(tc, rrf_symmetric);
     tcase_add_test(tc, rrf_one_side_keeps_its_order);
