@@ -570,7 +570,10 @@ vajra_status vajra_searcher_search(VajraSearcher *s, const VajraSearchRequest *q
     if (st != VAJRA_OK)
         return st;
     uint32_t k = req.k ? req.k : 10;
-    uint32_t depth = mode == VAJRA_MODE_HYBRID ? (req.depth ? req.depth : (k > 100 ? k : 100))
+    uint32_t depth = mode == VAJRA_MODE_HYBRID ? (req.depth ? req.depth
+                                                         : (k > VAJRA_HYBRID_DEPTH_DEFAULT
+                                                                ? k
+                                                                : VAJRA_HYBRID_DEPTH_DEFAULT))
                                                : k;
     Snapshot *snap = coll_pin(s->c);
     prune_scratch(s, snap);

@@ -7,7 +7,7 @@
  *   direct   the same work by direct vtable calls and vajra_fuse_rrf into reused buffers,
  *            to show what the composition itself costs
  *   searcher the one-call search (vajra_searcher_search, mode hybrid, RRF): what the CLI and
- *            Python run, each side to the request's depth (default max(k, 100));
+ *            Python run, each side to the request's depth (default max(k, VAJRA_HYBRID_DEPTH_DEFAULT));
  *            searcher_lex / searcher_vec: one side of it alone (mode lexical / vector, k = depth)
  * and recall@10 of hybrid against the same fusion of the exact sides, and of searcher against
  * the one-call search with ef = VAJRA_EF_EXACT at the same depth (searcher_recall) and at the
@@ -192,7 +192,7 @@ int main(int argc, char **argv)
                         *(VajraVectorQuery *)hq->second = vq;
                         st = vajra_morphism_apply(hyb, hq, &out, &err);
                     } else if (m >= 4) { /* the one-call hybrid, then each side of it alone */
-                        uint32_t d = depth ? depth : 100;
+                        uint32_t d = depth ? depth : VAJRA_HYBRID_DEPTH_DEFAULT;
                         VajraSearchRequest rq = {.struct_size = sizeof rq,
                                                  .mode = VAJRA_MODE_HYBRID, .text = texts[i],
                                                  .vector = vq.values, .dim = vq.dim, .k = K,

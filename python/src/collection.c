@@ -988,7 +988,7 @@ static PyMethodDef coll_methods[] = {
      "expression ('lang = \"en\" AND year >= 2020', docs/filters.md) applied inside both searches; "
      "with_attrs=True fills Hit.attrs. mode: 'lexical', 'vector', 'hybrid' or None (hybrid when both "
      "text and vector are given, else the one given). Hybrid fuses the two sides' `depth` "
-     "(default max(k, 100)) candidates by 'rrf' (rrf_k) or by a convex combination after "
+     "(default max(k, 50)) candidates by 'rrf' (rrf_k) or by a convex combination after "
      "'minmax' or 'zscore' normalisation (weight: the lexical side's, the vector side gets "
      "1 - weight). ef: HNSW beam width (default: the index's); exact=True scans every vector."},
     {"search_batch", (PyCFunction)(void (*)(void))coll_search_batch,

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *mode = argv[2];
-    uint32_t k = (uint32_t)strtoul(argv[5], NULL, 10), depth = k > 100 ? k : 100;
+    uint32_t k = (uint32_t)strtoul(argv[5], NULL, 10), depth = k > VAJRA_HYBRID_DEPTH_DEFAULT ? k : VAJRA_HYBRID_DEPTH_DEFAULT;
     VajraError err = {0};
     VajraRegistry *reg = NULL;
     VajraCollection *c = NULL;

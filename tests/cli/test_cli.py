@@ -248,7 +248,7 @@ class Search(unittest.TestCase):
             self.assertEqual(scores, sorted(scores, reverse=True))
             for h in r["hits"]:
                 self.assertTrue(h["title"])
-        # Hybrid top hits come from the two sides' candidates (depth 100 each).
+        # Hybrid top hits come from the two sides' candidates (depth 50 each by default).
         deep_l = {h["id"] for h in self.search(q, "-k", "100")["hits"]}
         deep_v = {h["id"] for h in self.search("--query-vector", qv, "-k", "100")["hits"]}
         for h in hyb["hits"]:

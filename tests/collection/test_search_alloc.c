@@ -169,7 +169,7 @@ START_TEST(searcher_hybrid_equals_composition)
                          VAJRA_OK);
         VajraHits want = {0};
         VajraResults got = {0};
-        uint32_t depth = cases[c].depth ? cases[c].depth : 100;
+        uint32_t depth = cases[c].depth ? cases[c].depth : VAJRA_HYBRID_DEPTH_DEFAULT;
         size_t differing_from_lexical = 0;
         for (size_t i = 0; i < vajra_docset_count(queries); i++) {
             VajraSearchRequest r = request(i, cases[c].mode, cases[c].fusion, cases[c].depth);

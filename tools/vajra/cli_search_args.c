@@ -104,6 +104,6 @@ int cli_search_args_check(const char *cmd, int argc, char **argv, int first, con
         return cli_usage_error(cmd, "%s search needs %s", cli_mode_name(a->mode),
                                a->batch ? "--query-vectors FILE" : "--query-vector FILE[:ROW]");
     if (a->depth == 0)
-        a->depth = a->k > 100 ? a->k : 100;
+        a->depth = a->k > VAJRA_HYBRID_DEPTH_DEFAULT ? a->k : VAJRA_HYBRID_DEPTH_DEFAULT;
     return 0;
 }

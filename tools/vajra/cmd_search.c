@@ -20,7 +20,7 @@ static void help(void)
         "  --query-vector FILE[:ROW]  the query vector: row ROW (default 0) of a .npy or .fvecs\n"
         "  --query-row N              the row to use (same as FILE:N)\n"
         "  -k N                       hits to print (default 10)\n"
-        "  --depth N                  hybrid: candidates each side retrieves (default max(k, 100))\n"
+        "  --depth N                  hybrid: candidates each side retrieves (default max(k, 50))\n"
         "  --fusion rrf|minmax|zscore hybrid fusion (default rrf)\n"
         "  --rrf-k X                  RRF constant (default 60)\n"
         "  --weight W                 convex fusion: lexical weight W, vector weight 1 - W\n"
