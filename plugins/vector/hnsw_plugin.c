@@ -17,10 +17,11 @@ typedef struct HnswPluginState {
  * "Profiles", has the curves and commands): recall@10 at the default ef, quality >= 0.99,
  * fast >= 0.95 (wordnet; glove 100k 0.945), instant >= 0.90 on both sets. Measured 2026-12-02
  * (2 build threads, single-thread search, 1000 queries, load ~1.7):
- *   quality M14/efC200/ef512: wordnet 50k build 3.4 s, 0.993 at 0.40 ms (ef 400: 0.992 at
- *     0.31 ms); glove 100k 0.992. A sparser graph at the same efC beats M24 per ef on both sets
- *     and builds ~25 % faster (M24/efC200 needed ef 400 for 0.990 on wordnet, build 4.4 s).
- *   instant M10/efC40/ef320: wordnet 50k build 0.70 s, 0.924 at 0.18 ms; glove 100k 0.925.
+ *   quality M14/efC200/ef512: wordnet 50k build 3.7 s (hnswlib M16/efC200 in the same runs:
+ *     5.8-6.0 s), 0.993 at 0.41 ms (ef 400: 0.992 at 0.32 ms); glove 100k 0.992. The sparser
+ *     graph at the same efC beats M24 per ef on both sets and builds ~20 % faster (M24/efC200
+ *     needed ef 400 for 0.990 on wordnet, build 4.4 s).
+ *   instant M10/efC40/ef320: wordnet 50k build 0.81 s, 0.924 at 0.19 ms; glove 100k 0.925.
  *     The cheapest build; the wide default beam pays for the sparse graph at query time. */
 typedef struct Profile {
     const char *name;
