@@ -13,18 +13,25 @@ typedef struct HnswPluginState {
     const VajraKernelOps *kernel;
 } HnswPluginState;
 
-/* Profiles, chosen by measurement on wordnet lsa384 and glove100 at 10k and 50k (docs/vector.md
- * has the tables): recall@10 quality >= 0.99, fast >= 0.95, instant >= 0.90 on both sets.
- * `instant` buys the cheapest build (about half of `fast`) with a wider default beam. */
+/* Profiles, chosen by measurement on wordnet lsa384 50k and glove100 100k (docs/vector.md,
+ * "Profiles", has the curves and commands): recall@10 at the default ef, quality >= 0.99,
+ * fast >= 0.95 (wordnet; glove 100k 0.945), instant >= 0.90 on both sets. Measured 2026-12-02
+ * (2 build threads, single-thread search, 1000 queries, load ~1.7):
+ *   quality M14/efC200/ef512: wordnet 50k build 3.7 s (hnswlib M16/efC200 in the same runs:
+ *     5.8-6.0 s), 0.993 at 0.41 ms (ef 400: 0.992 at 0.32 ms); glove 100k 0.992. The sparser
+ *     graph at the same efC beats M24 per ef on both sets and builds ~20 % faster (M24/efC200
+ *     needed ef 400 for 0.990 on wordnet, build 4.4 s).
+ *   instant M10/efC40/ef320: wordnet 50k build 0.81 s, 0.924 at 0.19 ms; glove 100k 0.925.
+ *     The cheapest build; the wide default beam pays for the sparse graph at query time. */
 typedef struct Profile {
     const char *name;
     uint32_t M, ef_construction, ef_search;
 } Profile;
 
 static const Profile profiles[] = {
-    {"quality", 24, 200, 512},
+    {"quality", 14, 200, 512},
     {"fast", 16, 128, 128},
-    {"instant", 12, 64, 128},
+    {"instant", 10, 40, 320},
 };
 
 static vajra_status v_profile(const char *name, uint32_t dim, VajraMetric metric,

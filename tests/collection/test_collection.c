@@ -540,8 +540,8 @@ START_TEST(older_meta_without_vector_kv)
     ck_assert_str_eq(in.profile, "instant");
     ck_assert_uint_eq(in.n_vector_kv, 6); /* M, ef_construction, ef_search, seed, storage, rerank */
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "storage"), "f32");
-    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "12");
-    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_construction"), "64");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "10");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_construction"), "40");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_search"), "77");
     /* a new segment is built with them: the same bytes as from the file that had them */
     VajraDocBatch rest = {all.docs + 700, all.count - 700};
@@ -763,9 +763,9 @@ START_TEST(promote_keeps_vector_params)
     ck_assert_str_eq(in.profile, "quality");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "storage"), "f16");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "seed"), "7");
-    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "24");
+    ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "M"), "14");
     ck_assert_str_eq(vajra_kv_get(in.vector_kv, in.n_vector_kv, "ef_search"), "99");
-    ck_assert_uint_eq(in.vector_params.M, 24);
+    ck_assert_uint_eq(in.vector_params.M, 14);
     /* the promoted segment answers like a fresh quality/f16 build of the same documents */
     VajraCollectionOptions fo = o;
     VajraKeyValue fkv[] = {{"storage", "f16"}, {"seed", "7"}, {"ef_search", "99"}};
