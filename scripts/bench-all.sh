@@ -168,9 +168,13 @@ for s in $SETS; do
       echo "\$ bench-hnsw --set $BSET --n $N --M 16 --efc 200 --ef $EFS --threads 1" >>"$LOG"
       "$BUILD/bench/vector/bench-hnsw" --set "$BSET" --n "$N" --M 16 --efc 200 --ef "$EFS" \
         --threads 1 2>>"$LOG" | tee -a "$LOG" |
-        awk -v s="$s" -v r="$r" '$3 == "custom" || ($4 == 16 && $5 == 200) {
-          if (!done) { printf "{\"peer\":\"vajra-direct\",\"set\":\"%s\",\"run\":%d,\"n\":%d,\"M\":16,\"ef_construction\":200,\"threads\":1,\"build_s\":%s}\n", s, r, $2, $7; done = 1 }
-          printf "{\"peer\":\"vajra-direct\",\"set\":\"%s\",\"run\":%d,\"n\":%d,\"ef\":%d,\"recall@10\":%s,\"p50_ms\":%s,\"p95_ms\":%s,\"qps\":%s,\"threads\":1}\n", s, r, $2, $6, $12, $9, $10, $11 }' \
+        awk -v s="$s" -v r="$r" '
+          # Columns by their header names (bench-hnsw grows columns; positions are not stable).
+          $1 == "set" { for (i = 1; i <= NF; i++) col[$i] = i; next }
+          /^#/ || !("ef" in col) { next }
+          $col["M"] == 16 && $col["efC"] == 200 {
+          if (!done) { printf "{\"peer\":\"vajra-direct\",\"set\":\"%s\",\"run\":%d,\"n\":%d,\"M\":16,\"ef_construction\":200,\"threads\":1,\"build_s\":%s}\n", s, r, $col["n"], $col["build1_s"]; done = 1 }
+          printf "{\"peer\":\"vajra-direct\",\"set\":\"%s\",\"run\":%d,\"n\":%d,\"ef\":%d,\"recall@10\":%s,\"p50_ms\":%s,\"p95_ms\":%s,\"qps\":%s,\"threads\":1}\n", s, r, $col["n"], $col["ef"], $col["recall10"], $col["p50_ms"], $col["p95_ms"], $col["qps"] }' \
           >>"$RESULTS"
     fi
     if wanted hnswlib && [ -x "$BUILD/bench/compare/compare-hnswlib" ]; then
