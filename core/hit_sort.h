@@ -1,7 +1,7 @@
 /* An in-place sort for VajraHit arrays that never allocates.
  *
  * glibc's qsort is a merge sort that mallocs its buffer once the array passes 1 KiB (128 hits),
- * which put an allocation into every hybrid search at the default depth of 100 per side. The
+ * which put an allocation into every hybrid search at the then default depth of 100 per side. The
  * searchers' budget has no room for malloc, so hits are sorted here instead: insertion sort for
  * short runs, heapsort above (O(n log n) worst case, no recursion, no buffer). Not stable: every
  * order used with it is total on the hits it sorts (ties are broken by document), so the result

@@ -3,8 +3,9 @@
  * WordNet: the first 50,000 synsets (title + gloss) with their LSA-384 vectors (float16 widened),
  * the 1,000 held-out queries (title + gloss, and their vectors); `fast` profile unless stated.
  * Every search goes through a VajraSearcher (the one-call API, k = 10; hybrid = RRF k = 60 over
- * the default depth of 100 per side). Exact answers come from the same API with
- * ef = VAJRA_EF_EXACT. Recall@10 counts ties as ../shared/data/README.md says.
+ * the default depth, VAJRA_HYBRID_DEPTH_DEFAULT = 50 per side; 100 before 2026-12-02). Exact
+ * answers come from the same API with ef = VAJRA_EF_EXACT. Recall@10 counts ties as
+ * ../shared/data/README.md says.
  *
  *   bench-live ingest   [--mode hybrid|vector] [--reps R] [--batch B] [--threads T]
  *                       [--idle-queries Q] [--compact-above N]
