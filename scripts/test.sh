@@ -27,7 +27,8 @@ run_suites build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lunde
 echo "== valgrind memcheck (CK_FORK=no) on the plain build"
 # Suites 'heavy' (parity sweeps and the LSA training: many minutes under memcheck; they run plain
 # and under ASan above), 'mpi' (mpirun cannot run under the valgrind wrapper) and 'python'
-# (the interpreter's own allocations) are left out; docs/reliability.md lists them.
+# (the interpreter's own allocations) are left out; the setup's VAJRA_TEST_LIGHT=1 shrinks the
+# vector and data sweeps (every mode/metric/kernel kept). docs/reliability.md lists both.
 meson test -C build-test --setup valgrind --print-errorlogs --num-processes 2 \
   --no-suite heavy --no-suite mpi --no-suite python
 

@@ -218,3 +218,8 @@ float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed)
     }
     return v;
 }
+
+int vec_test_light(void)
+{
+    return getenv("VAJRA_TEST_LIGHT") != NULL;
+}

@@ -38,12 +38,18 @@ void vecset_clear(VecSet *v);
  * score is >= the k-th true score − 1e-6 (ties, as the data README says). */
 double vecset_recall(const VecSet *v, size_t q, const VajraHits *hits, size_t k);
 
-/* n × dim deterministic pseudo-random floats in [-1, 1) from `seed` (malloc'd; caller frees). */
 /* vecset_recall with every hit's score replaced by its exact inner product with the query
  * (double, from the base rows): for indexes whose scores are approximate (quantised rows), so
  * the tie rule does not count an over-estimated score as a correct hit. IP data only. */
 double vecset_recall_exact(const VecSet *v, size_t q, const VajraHits *hits, size_t k);
 
+/* n × dim deterministic pseudo-random floats in [-1, 1) from `seed` (malloc'd; caller frees). */
 float *vec_random_rows(size_t n, uint32_t dim, uint64_t seed);
+
+/* 1 when VAJRA_TEST_LIGHT is set, as the valgrind test setup (top meson.build) sets it: the
+ * vector tests' data sweeps then run on fewer rows and queries, still covering every storage
+ * mode, metric, kernel, filtered/unfiltered search and save/load (memcheck finds a bad access
+ * on the first row it touches; the full sweeps run plain and under ASan). */
+int vec_test_light(void);
 
 #endif
