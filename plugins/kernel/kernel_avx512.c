@@ -173,37 +173,41 @@ static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
-/* q·x and q·y for two f16 rows, each with avx512_dot_f16's accumulators, steps and reduction (so
- * each result is its single call's bit for bit), as avx512_dot2 for f32 rows. */
-static void avx512_dot_f16_2(const float *q, const uint16_t *x, const uint16_t *y, size_t dim,
-                             float *out)
-{
-    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-    __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();
-    size_t i = 0;
-    for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {
-        __m512 q0 = _mm512_loadu_ps(q + i), q1 = _mm512_loadu_ps(q + i + 16);
-        s0 = _mm512_fmadd_ps(q0, f16x16(x + i), s0);
-        t0 = _mm512_fmadd_ps(q0, f16x16(y + i), t0);
-        s1 = _mm512_fmadd_ps(q1, f16x16(x + i + 16), s1);
-        t1 = _mm512_fmadd_ps(q1, f16x16(y + i + 16), t1);
+/* q·x and q·y for two quantised rows (elements widened by `widen`), each with the single call's
+ * accumulators, steps and reduction (avx512_dot_f16, avx512_dot_u8: so each result is its single
+ * call's bit for bit), as avx512_dot2 for f32 rows. The single calls' two accumulator chains leave
+ * the FMA units half idle; two rows fill them and keep two rows' loads in flight. */
+#define AVX512_DOT_QUANT_2(name, elem, widen)                                                    \
+    static void name(const float *q, const elem *x, const elem *y, size_t dim, float *out)       \
+    {                                                                                            \
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();                               \
+        __m512 t0 = _mm512_setzero_ps(), t1 = _mm512_setzero_ps();                               \
+        size_t i = 0;                                                                            \
+        for (; i + 2 * AVX512_LANES <= dim; i += 2 * AVX512_LANES) {                             \
+            __m512 q0 = _mm512_loadu_ps(q + i), q1 = _mm512_loadu_ps(q + i + 16);                \
+            s0 = _mm512_fmadd_ps(q0, widen(x + i), s0);                                          \
+            t0 = _mm512_fmadd_ps(q0, widen(y + i), t0);                                          \
+            s1 = _mm512_fmadd_ps(q1, widen(x + i + 16), s1);                                     \
+            t1 = _mm512_fmadd_ps(q1, widen(y + i + 16), t1);                                     \
+        }                                                                                        \
+        for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {                                     \
+            __m512 q0 = _mm512_loadu_ps(q + i);                                                  \
+            s0 = _mm512_fmadd_ps(q0, widen(x + i), s0);                                          \
+            t0 = _mm512_fmadd_ps(q0, widen(y + i), t0);                                          \
+        }                                                                                        \
+        if (i < dim) {                                                                           \
+            elem bx[AVX512_LANES], by[AVX512_LANES];                                             \
+            KERNEL_TAIL_COPY(elem, bx, x + i, dim - i);                                          \
+            KERNEL_TAIL_COPY(elem, by, y + i, dim - i);                                          \
+            __m512 q0 = _mm512_maskz_loadu_ps(tail_mask(dim - i), q + i);                        \
+            s1 = _mm512_fmadd_ps(q0, widen(bx), s1);                                             \
+            t1 = _mm512_fmadd_ps(q0, widen(by), t1);                                             \
+        }                                                                                        \
+        out[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));                                    \
+        out[1] = _mm512_reduce_add_ps(_mm512_add_ps(t0, t1));                                    \
     }
-    for (; i + AVX512_LANES <= dim; i += AVX512_LANES) {
-        __m512 q0 = _mm512_loadu_ps(q + i);
-        s0 = _mm512_fmadd_ps(q0, f16x16(x + i), s0);
-        t0 = _mm512_fmadd_ps(q0, f16x16(y + i), t0);
-    }
-    if (i < dim) {
-        uint16_t bx[AVX512_LANES], by[AVX512_LANES];
-        KERNEL_TAIL_COPY(uint16_t, bx, x + i, dim - i);
-        KERNEL_TAIL_COPY(uint16_t, by, y + i, dim - i);
-        __m512 q0 = _mm512_maskz_loadu_ps(tail_mask(dim - i), q + i);
-        s1 = _mm512_fmadd_ps(q0, f16x16(bx), s1);
-        t1 = _mm512_fmadd_ps(q0, f16x16(by), t1);
-    }
-    out[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    out[1] = _mm512_reduce_add_ps(_mm512_add_ps(t0, t1));
-}
+AVX512_DOT_QUANT_2(avx512_dot_f16_2, uint16_t, f16x16)
+AVX512_DOT_QUANT_2(avx512_dot_u8_2, uint8_t, u8x16)
 
 static float avx512_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
 {
@@ -287,9 +291,9 @@ KERNEL_DEFINE_QUANT_GATHER(avx512)
 
 KERNEL_DEFINE_BATCH(avx512)
 
-/* The gathered dot products two rows at a time (avx512_dot2, avx512_dot_f16_2), the next two rows
- * prefetched while these are computed, an odd last row through the one-row gather; each result is
- * the single call's. */
+/* The gathered dot products two rows at a time (avx512_dot2, _dot_f16_2, _dot_u8_2), the next
+ * two rows prefetched while these are computed, an odd last row through the one-row gather; each
+ * result is the single call's. */
 #define AVX512_GATHER_PAIRS(name, elem, pair, one)                                              \
     static void name(const float *q, const elem *base, size_t stride, const uint32_t *ids,       \
                      size_t count, size_t dim, float *out)                                       \
@@ -308,6 +312,7 @@ KERNEL_DEFINE_BATCH(avx512)
     }
 AVX512_GATHER_PAIRS(avx512_dot_gather_pairs, float, avx512_dot2, avx512_dot_gather)
 AVX512_GATHER_PAIRS(avx512_dot_f16_gather_pairs, uint16_t, avx512_dot_f16_2, avx512_dot_f16_gather)
+AVX512_GATHER_PAIRS(avx512_dot_u8_gather_pairs, uint8_t, avx512_dot_u8_2, avx512_dot_u8_gather)
 
 static const VajraKernelOps avx512_ops = {
     .version = VAJRA_KERNEL_VTABLE_VERSION,
@@ -326,7 +331,7 @@ static const VajraKernelOps avx512_ops = {
     .l2sq_f16_gather = avx512_l2sq_f16_gather,
     .dot_u8 = avx512_dot_u8,
     .l2sq_u8 = avx512_l2sq_u8,
-    .dot_u8_gather = avx512_dot_u8_gather,
+    .dot_u8_gather = avx512_dot_u8_gather_pairs,
     .l2sq_u8_gather = avx512_l2sq_u8_gather,
 };
 

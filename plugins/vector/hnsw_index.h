@@ -298,6 +298,10 @@ size_t hnsw_search_layer(const VajraVectorIndex *x, VajraVectorSearch *s, const 
                          HnswPair entry, size_t ef, uint32_t level);
 /* Sort the max-heap s->res (n entries) into ascending (distance, id) order; returns s->sorted. */
 const HnswPair *hnsw_res_sort(VajraVectorSearch *s, size_t n);
+/* Fold the query q into x's sq8 ranges for the u8 kernels (vajra/kernel.h): IP/cosine
+ * s->qaux = q∘scale and s->qbias = Σ q_i·lo_i (one float accumulator, index order); L2
+ * s->qaux = q − lo. x must have sq8 ranges; s prepared for x's stride. */
+void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q);
 vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                          const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
                          VajraError *err);

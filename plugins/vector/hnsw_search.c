@@ -401,18 +401,8 @@ static size_t exact_scan(const VajraVectorIndex *x, VajraVectorSearch *s, size_t
     return nr;
 }
 
-/* How this query's distances are computed: the f32 rows (f32 storage; an exact scan when they
- * are kept), else the codes, with the query folded into the sq8 ranges (vajra/kernel.h):
- * IP/cosine qaux = q∘scale and qbias = Σ q_i·lo_i (one float accumulator, index order);
- * L2 qaux = q − lo. */
-static void choose_mode(const VajraVectorIndex *x, VajraVectorSearch *s, bool exact)
+void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q)
 {
-    s->mode = x->storage;
-    if (exact && x->vectors != NULL)
-        s->mode = HNSW_STORE_F32;
-    if (s->mode != HNSW_STORE_SQ8)
-        return;
-    const float *q = s->query;
     memset(s->qaux, 0, sizeof(float) * x->stride);
     if (x->metric == VAJRA_METRIC_L2) {
         for (uint32_t i = 0; i < x->dim; i++)
@@ -425,6 +415,17 @@ static void choose_mode(const VajraVectorIndex *x, VajraVectorSearch *s, bool ex
         bias += q[i] * x->sq8_lo[i];
     }
     s->qbias = bias;
+}
+
+/* How this query's distances are computed: the f32 rows (f32 storage; an exact scan when they
+ * are kept), else the codes, with the query folded into the sq8 ranges (hnsw_fold_query). */
+static void choose_mode(const VajraVectorIndex *x, VajraVectorSearch *s, bool exact)
+{
+    s->mode = x->storage;
+    if (exact && x->vectors != NULL)
+        s->mode = HNSW_STORE_F32;
+    if (s->mode == HNSW_STORE_SQ8)
+        hnsw_fold_query(x, s, s->query);
 }
 
 /* Re-score the n results in s->res exactly from the f32 rows (rerank) and rebuild the heap. */
