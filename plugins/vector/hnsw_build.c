@@ -20,10 +20,10 @@
  * (about 60 % of the build in the dot products). Where it matters the distances are exact: each
  * level's beam result is re-scored from the f32 rows before the neighbour heuristic, and the
  * heuristic, the round's earlier nodes and the back-link pruning only ever see exact distances.
- * Measured on wordnet 50k (docs/vector.md "Construction codes"): build CPU time about -20 %,
- * recall at equal ef the same or slightly higher. The codes depend only on the rows, so the graph is still the same for any thread
- * count. Small batches against a large index build exactly (encoding the whole index would cost
- * more than the beams save).
+ * Measured on wordnet 50k (docs/vector.md "Construction"): build time -14 to -19 %, recall at
+ * equal ef the same or slightly higher. The codes depend only on the rows, so the graph is still
+ * the same for any thread count. Small batches against a large index, and narrow beams, build
+ * exactly (construction_codes says when).
  */
 #include <math.h>
 #include <pthread.h>
@@ -57,13 +57,12 @@ typedef struct Worker {
 
 typedef struct Build {
     VajraVectorIndex *x;
-    VajraVectorIndex qview;     /* x seen through the construction codes (when qcodes != NULL) */
-    uint8_t *qcodes;            /* construction codes: (base + total) × stride, or NULL */
-    float *qranges;             /* their lo (stride floats) then scale (stride floats) */
+    /* x seen through the construction codes: qview.codes ((base + total) × stride u8) and
+     * qview.sq8_lo (lo, then scale: 2 × stride floats) are owned here; codes NULL: none. */
+    VajraVectorIndex qview;
     uint32_t base;              /* first node of the batch */
     uint32_t total;             /* nodes in the batch */
     uint32_t efc;
-    uint32_t efc_beam;          /* the beam on construction codes: efc + efc / 8 */
     HnswPair *plan;             /* HNSW_ROUND × LEVELS × M chosen neighbours */
     uint32_t plan_n[HNSW_ROUND][LEVELS];
     Request *req;
@@ -72,7 +71,6 @@ typedef struct Build {
     size_t ngroups;
     atomic_uint next_a, next_c;
     atomic_uint next_code;      /* construction codes: the next block of rows to encode */
-    uint32_t code_rows;         /* rows to encode (base + total), 0 without codes */
     unsigned nthreads;
     pthread_barrier_t barrier;
     pthread_mutex_t gate_lock;  /* the start gate: workers wait for `go` */
@@ -131,22 +129,6 @@ static size_t select_heuristic(const VajraVectorIndex *x, const HnswPair *c, siz
     return k;
 }
 
-/* Replace the code distances of c[0..n) by exact ones from the f32 rows and restore the
- * (d, id) order. The gather goes through the search scratch (s->ids, s->dists), free here. */
-static void rescore_exact(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
-                          HnswPair *c, size_t n)
-{
-    for (size_t off = 0; off < n; off += s->buf_cap) {
-        size_t m = n - off < s->buf_cap ? n - off : s->buf_cap;
-        for (size_t i = 0; i < m; i++)
-            s->ids[i] = c[off + i].id;
-        hnsw_dist_gather(x, q, s->ids, m, s->dists);
-        for (size_t i = 0; i < m; i++)
-            c[off + i].d = s->dists[i];
-    }
-    pair_sort(c, n);
-}
-
 /* Phase A for node `node` (slot `slot` of the round starting at node `rs`). */
 static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
 {
@@ -165,7 +147,7 @@ static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
     /* The beams walk the construction codes when there are some (qx), else the rows. */
     const VajraVectorIndex *qx = x;
     s->mode = HNSW_STORE_F32;
-    if (b->qcodes != NULL) {
+    if (b->qview.codes != NULL) {
         qx = &b->qview;
         s->mode = HNSW_STORE_SQ8;
         hnsw_fold_query(qx, s, q);
@@ -183,11 +165,13 @@ static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
         if (l <= ML) {
             if (qx != x) /* the entry came from the level above, scored exactly */
                 hnsw_score_gather(qx, s, q, &cur.id, 1, &cur.d);
-            n = hnsw_search_layer(qx, s, q, cur, qx != x ? b->efc_beam : b->efc, (uint32_t)l);
+            n = hnsw_search_layer(qx, s, q, cur, qx != x ? HNSW_QBUILD_BEAM(b->efc) : b->efc, (uint32_t)l);
             const HnswPair *r = hnsw_res_sort(s, n);
             memcpy(w->cands, r, n * sizeof(HnswPair));
-            if (qx != x)
-                rescore_exact(x, s, q, w->cands, n);
+            if (qx != x) { /* code distances -> exact ones, and the (d, id) order again */
+                hnsw_exact_pairs(x, s, q, w->cands, n);
+                pair_sort(w->cands, n);
+            }
             cur = w->cands[0];
         }
         /* Merge in the round's earlier nodes at this level (sorted apart, then merged). */
@@ -297,21 +281,23 @@ static void encode_codes(Build *b)
 {
     const VajraVectorIndex *x = b->x;
     size_t st = x->stride;
+    uint32_t rows = b->base + b->total;
+    uint8_t *codes = b->qview.codes;
     unsigned blk;
-    while ((blk = atomic_fetch_add(&b->next_code, 1)) * HNSW_CODE_BLOCK < b->code_rows) {
+    while ((blk = atomic_fetch_add(&b->next_code, 1)) * HNSW_CODE_BLOCK < rows) {
         uint32_t from = blk * HNSW_CODE_BLOCK, to = from + HNSW_CODE_BLOCK;
-        if (to > b->code_rows)
-            to = b->code_rows;
+        if (to > rows)
+            to = rows;
         for (uint32_t n = from; n < to; n++)
             vajra_sq8_encode(hnsw_vec(x, n), (uint32_t)st, b->qview.sq8_lo, b->qview.sq8_scale,
-                             b->qcodes + (size_t)n * st);
+                             codes + (size_t)n * st);
     }
 }
 
 static void run_worker(Build *b, unsigned t)
 {
     Worker *w = &b->workers[t];
-    if (b->code_rows > 0) {
+    if (b->qview.codes != NULL) {
         encode_codes(b);
         barrier_wait(b);
     }
@@ -443,24 +429,22 @@ static vajra_status construction_codes(Build *b, const VajraVectorIndex *x, uint
         b->efc < HNSW_QBUILD_MIN_EFC)
         return VAJRA_OK;
     size_t st = x->stride;
-    b->qcodes = hnsw_aligned_alloc((size_t)rows * st);
-    b->qranges = malloc(sizeof(float) * 2 * st);
-    if (b->qcodes == NULL || b->qranges == NULL)
+    uint8_t *codes = hnsw_aligned_alloc((size_t)rows * st);
+    float *lo = malloc(sizeof(float) * 2 * st), *scale = lo + st;
+    b->qview = *x;
+    b->qview.storage = HNSW_STORE_SQ8;
+    b->qview.codes = codes; /* owned from here (freed by hnsw_add), even on failure */
+    b->qview.sq8_lo = lo;
+    b->qview.sq8_scale = scale;
+    b->qview.sq8_gain = NULL;
+    if (codes == NULL || lo == NULL)
         return vajra_error_set(err, VAJRA_ERR_NO_MEMORY,
                                "hnsw add: out of memory (construction codes for %u rows)", rows);
     /* Rows are finite (validated) and zero-padded: the ranges over all stride columns cannot
      * fail, and the padding gets lo = scale = 0 (code 0, no contribution). The workers encode
      * the rows (encode_codes) before the first round. No norm gains: the beam's result is
      * re-scored exactly, and they did not change the recall (wordnet 10k, 50k). */
-    float *lo = b->qranges, *scale = b->qranges + st;
     (void)vajra_sq8_ranges(x->vectors, rows, (uint32_t)st, lo, scale, NULL);
-    b->code_rows = rows;
-    b->qview = *x;
-    b->qview.storage = HNSW_STORE_SQ8;
-    b->qview.codes = b->qcodes;
-    b->qview.sq8_lo = lo;
-    b->qview.sq8_scale = scale;
-    b->qview.sq8_gain = NULL;
     return VAJRA_OK;
 }
 
@@ -547,7 +531,6 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
     b.base = base;
     b.total = total;
     b.efc = x->params.ef_construction;
-    b.efc_beam = (uint32_t)HNSW_QBUILD_BEAM(b.efc);
     pthread_mutex_init(&b.gate_lock, NULL);
     pthread_cond_init(&b.gate, NULL);
     if ((st = construction_codes(&b, x, base + total, total, err)) != VAJRA_OK)
@@ -600,8 +583,8 @@ fail:
     x->upper_blocks -= blocks;
 out:
     hnsw_drop_f32(x);
-    free(b.qcodes);
-    free(b.qranges);
+    free(b.qview.codes);
+    free(b.qview.sq8_lo);
     pthread_mutex_destroy(&b.gate_lock);
     pthread_cond_destroy(&b.gate);
     return st;

@@ -302,6 +302,10 @@ const HnswPair *hnsw_res_sort(VajraVectorSearch *s, size_t n);
  * s->qaux = q∘scale and s->qbias = Σ q_i·lo_i (one float accumulator, index order); L2
  * s->qaux = q − lo. x must have sq8 ranges; s prepared for x's stride. */
 void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q);
+/* Set p[i].d to the exact distance from q to row p[i].id (f32 rows), for i < n, in blocks
+ * through s's gather buffers (s->ids, s->dists: their contents are lost). */
+void hnsw_exact_pairs(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                      HnswPair *p, size_t n);
 vajra_status hnsw_search(const VajraVectorIndex *x, VajraVectorSearch *s,
                          const VajraVectorQuery *q, uint32_t ef, VajraHits *out,
                          VajraError *err);

@@ -429,19 +429,25 @@ static void choose_mode(const VajraVectorIndex *x, VajraVectorSearch *s, bool ex
 }
 
 /* Re-score the n results in s->res exactly from the f32 rows (rerank) and rebuild the heap. */
+void hnsw_exact_pairs(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,
+                      HnswPair *p, size_t n)
+{
+    for (size_t off = 0; off < n; off += s->buf_cap) {
+        size_t m = n - off < s->buf_cap ? n - off : s->buf_cap;
+        for (size_t i = 0; i < m; i++)
+            s->ids[i] = p[off + i].id;
+        hnsw_dist_gather(x, q, s->ids, m, s->dists);
+        for (size_t i = 0; i < m; i++)
+            p[off + i].d = s->dists[i];
+    }
+}
+
 static void rerank_results(const VajraVectorIndex *x, VajraVectorSearch *s, size_t n)
 {
     HnswPair *p = s->sorted; /* scratch of res_cap entries */
     for (size_t i = 0; i < n; i++)
         p[i].id = (uint32_t)s->res[i];
-    for (size_t off = 0; off < n; off += s->buf_cap) {
-        size_t m = n - off < s->buf_cap ? n - off : s->buf_cap;
-        for (size_t i = 0; i < m; i++)
-            s->ids[i] = p[off + i].id;
-        hnsw_dist_gather(x, s->query, s->ids, m, s->dists);
-        for (size_t i = 0; i < m; i++)
-            p[off + i].d = s->dists[i];
-    }
+    hnsw_exact_pairs(x, s, s->query, p, n);
     size_t nr = 0;
     for (size_t i = 0; i < n; i++)
         max_push(s->res, &nr, hnsw_key(p[i]));

@@ -282,8 +282,8 @@ static MemSections *save_mem(const VajraVectorIndex *x)
  * 0.9330/0.9550 vs 0.9277/0.9497. */
 START_TEST(test_construction_codes_recall)
 {
-    if (getenv("VAJRA_TEST_LIGHT")) /* four 10k builds take many minutes under memcheck; the */
-        return;                     /* codes path runs there in test_threads_same_bytes */
+    if (vec_test_light()) /* four 10k builds take many minutes under memcheck; the codes */
+        return;           /* path runs there in test_threads_same_bytes */
     VajraRegistry *reg = NULL;
     const VajraKernelOps *k = best_kernel(&reg);
     VecSet v;
