@@ -73,7 +73,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(c.data);
     uint32_t rows = vajra_attrs_count(st);
     char json[256];
-    for (uint32_t r = 0; r < rows; r++)
+    /* A store with no fields holds any number of rows in a few bytes (a 65-byte input declared
+     * ~10^8 and timed out here): the rows' JSON is checked on the first 65,536 only. */
+    for (uint32_t r = 0; r < rows && r < 65536u; r++)
         vajra_attrs_row_json(st, r, json, sizeof json);
     const VajraAttrSchema *schema = vajra_attrs_schema(st);
     uint64_t *words = calloc(((size_t)rows + 63) / 64 + 1, 8);
