@@ -462,8 +462,8 @@ static vajra_status validate(const VajraVectorIndex *x, const float *v, uint32_t
             return st;
         /* f16 rows: a component that would round to ±inf is refused (cosine rows are stored
          * unit length, so only L2/IP rows can overflow). */
-        for (uint32_t j = 0; x->storage == HNSW_STORE_F16 && x->metric != VAJRA_METRIC_COSINE &&
-                             j < dim; j++)
+        bool rounds = x->storage == HNSW_STORE_F16 && !x->storage_auto; /* auto never rounds */
+        for (uint32_t j = 0; rounds && x->metric != VAJRA_METRIC_COSINE && j < dim; j++)
             if (fabsf(v[i * dim + j]) >= 65520.0f)
                 return vajra_error_set(err, VAJRA_ERR_BAD_VALUE,
                                        "hnsw add: vector %zu: component %u (%g) overflows f16 "
@@ -527,12 +527,15 @@ vajra_status hnsw_add(VajraVectorIndex *x, const float *vectors, uint32_t dim, s
 
     Build b;
     memset(&b, 0, sizeof b);
+    pthread_mutex_init(&b.gate_lock, NULL);
+    pthread_cond_init(&b.gate, NULL);
+    /* "auto": keep the rows as f16 only while that loses nothing (hnsw_auto_storage). */
+    if (x->storage_auto && (st = hnsw_auto_storage(x, base, total, err)) != VAJRA_OK)
+        goto fail;
     b.x = x;
     b.base = base;
     b.total = total;
     b.efc = x->params.ef_construction;
-    pthread_mutex_init(&b.gate_lock, NULL);
-    pthread_cond_init(&b.gate, NULL);
     if ((st = construction_codes(&b, x, base + total, total, err)) != VAJRA_OK)
         goto fail;
     unsigned nt = threads == 0 ? 1 : threads > 64 ? 64 : threads;

@@ -320,16 +320,19 @@ vajra_status hnsw_check_vector(const float *v, uint32_t dim, VajraMetric metric,
 
 /* ---- quantised storage ---- */
 
-static const char *const storage_names[] = {"f32", "f16", "sq8"};
+static const char *const storage_names[] = {"f32", "f16", "sq8", "auto"};
 
 const char *hnsw_storage_name(uint32_t storage)
 {
-    return storage <= HNSW_STORE_SQ8 ? storage_names[storage] : "?";
+    return storage <= HNSW_STORE_AUTO ? storage_names[storage] : "?";
 }
 
 void hnsw_kv_refresh(VajraVectorIndex *x)
 {
-    snprintf(x->kv_text[4], sizeof x->kv_text[4], "%s", hnsw_storage_name(x->storage));
+    /* "auto" stays "auto" (not the storage it resolved to): an index created again from these
+     * parameters, as compaction does, then resolves by its own rows and never rounds them. */
+    snprintf(x->kv_text[4], sizeof x->kv_text[4], "%s",
+             hnsw_storage_name(x->storage_auto ? HNSW_STORE_AUTO : x->storage));
     snprintf(x->kv_text[5], sizeof x->kv_text[5], "%d", x->rerank ? 1 : 0);
     x->kv[4] = (VajraKeyValue){"storage", x->kv_text[4]};
     x->kv[5] = (VajraKeyValue){"rerank", x->kv_text[5]};
@@ -337,13 +340,14 @@ void hnsw_kv_refresh(VajraVectorIndex *x)
 
 vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err)
 {
-    for (uint32_t i = 0; name != NULL && i <= HNSW_STORE_SQ8; i++)
+    for (uint32_t i = 0; name != NULL && i <= HNSW_STORE_AUTO; i++)
         if (strcmp(name, storage_names[i]) == 0) {
             *out = i;
             return VAJRA_OK;
         }
     return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
-                           "hnsw: storage \"%s\" is not f32, f16 or sq8", name ? name : "(null)");
+                           "hnsw: storage \"%s\" is not f32, f16, sq8 or auto",
+                           name ? name : "(null)");
 }
 
 void hnsw_quantise_rows(VajraVectorIndex *x, uint32_t from, uint32_t to)
@@ -398,13 +402,69 @@ void hnsw_drop_f32(VajraVectorIndex *x)
     }
 }
 
+bool hnsw_floats_are_f16(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], sizeof u);
+        uint32_t a = u & 0x7fffffffu, biased = a >> 23;
+        if (a == 0)
+            continue; /* ±0 */
+        /* binary16 holds 2^-24 … 65504: normal exponents −14 … 15 with 10 mantissa bits, and
+         * below 2^-14 the subnormals, one mantissa bit fewer per halving (a float subnormal,
+         * biased 0, is far below 2^-24). The dropped low mantissa bits must be zero. */
+        int e = (int)biased - 127;
+        if (biased == 0 || e > 15 || e < -24)
+            return false;
+        int drop = e >= -14 ? 13 : 13 + (-14 - e);
+        if ((a & ((1u << drop) - 1u)) != 0)
+            return false;
+    }
+    return true;
+}
+
+vajra_status hnsw_auto_storage(VajraVectorIndex *x, uint32_t base, uint32_t total,
+                               VajraError *err)
+{
+    bool exact = hnsw_floats_are_f16(x->vectors + (size_t)base * x->stride,
+                                     (size_t)total * x->stride);
+    if (exact && base == 0 && x->storage == HNSW_STORE_F32) {
+        size_t bytes = (size_t)x->capacity * x->stride * hnsw_elem_size(HNSW_STORE_F16);
+        void *c = hnsw_aligned_alloc(bytes);
+        if (c == NULL)
+            return vajra_error_set(err, VAJRA_ERR_NO_MEMORY, "hnsw: out of memory (f16 rows)");
+        memset(c, 0, bytes);
+        x->codes = c;
+        x->storage = HNSW_STORE_F16;
+    } else if (!exact && x->storage == HNSW_STORE_F16) {
+        free(x->codes); /* the add owns the arrays (hnsw_index_reserve) */
+        x->codes = NULL;
+        x->storage = HNSW_STORE_F32;
+    }
+    return VAJRA_OK;
+}
+
 vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank, VajraError *err)
 {
-    if (x == NULL || storage > HNSW_STORE_SQ8)
+    if (x == NULL || storage > HNSW_STORE_AUTO)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "hnsw: bad storage %u", storage);
     if (x->count > 0 && x->storage != HNSW_STORE_F32)
         return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
                                "hnsw: only an f32 index can be converted to another storage");
+    if (storage == HNSW_STORE_AUTO) {
+        if (rerank)
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "hnsw: rerank needs storage f16 or sq8 (auto never rounds)");
+        x->storage_auto = true;
+        /* A built f32 index becomes f16 now if every row is exactly binary16. */
+        bool f16 = x->count > 0 &&
+                   hnsw_floats_are_f16(x->vectors, (size_t)x->count * x->stride);
+        vajra_status st = f16 ? hnsw_set_storage(x, HNSW_STORE_F16, false, err) : VAJRA_OK;
+        x->storage_auto = true; /* the explicit f16 conversion above clears it */
+        hnsw_kv_refresh(x);
+        return st;
+    }
+    x->storage_auto = false;
     if (storage == HNSW_STORE_SQ8 && x->sq8_lo == NULL) {
         float *r = calloc(2 * (size_t)x->stride, sizeof(float));
         if (r == NULL)

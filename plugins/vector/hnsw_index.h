@@ -83,13 +83,17 @@ typedef struct HnswBuildCache HnswBuildCache;
 typedef enum HnswStorage {
     HNSW_STORE_F32 = 0,
     HNSW_STORE_F16 = 1,
-    HNSW_STORE_SQ8 = 2
+    HNSW_STORE_SQ8 = 2,
+    /* "auto" (the default of create_kv): f16 while every stored row is exactly binary16, so
+     * nothing is rounded; the first row that is not turns the index into f32 for good. Parsed
+     * and set only: the index records it in storage_auto, never in storage. */
+    HNSW_STORE_AUTO = 3
 } HnswStorage;
 
 struct VajraVectorIndex {
     VajraVectorParams params;
     /* params as key/value strings (params_kv): M, ef_construction, ef_search, seed */
-    /* … and storage (f32|f16|sq8), rerank (0|1), kept by hnsw_kv_refresh */
+    /* … and storage (f32|f16|sq8|auto), rerank (0|1), kept by hnsw_kv_refresh */
     char kv_text[6][24];
     VajraKeyValue kv[6];
     const VajraKernelOps *kernel;
@@ -114,7 +118,8 @@ struct VajraVectorIndex {
      * elements of uint16_t (f16) or uint8_t (sq8), 64-byte aligned; sq8_lo/sq8_scale hold dim
      * floats each (stride floats: padding lo = scale = 0), set by the first non-empty add (later
      * rows are clamped into them). */
-    uint32_t storage;    /* HnswStorage */
+    uint32_t storage;    /* HnswStorage (never HNSW_STORE_AUTO) */
+    bool storage_auto;   /* "auto": storage is f32 or f16 by the rows seen (hnsw_auto_storage) */
     bool rerank;         /* keep the f32 rows and re-score the final candidates from them */
     bool ranges_set;
     void *codes;
@@ -268,7 +273,16 @@ vajra_status hnsw_graph(const VajraVectorIndex *x, VajraHnswGraph *g, VajraError
  * VAJRA_ERR_NO_MEMORY. Exclusive access. */
 vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank,
                               VajraError *err);
-/* Parse a storage name ("f32", "f16", "sq8") into *out. Errors: VAJRA_ERR_INVALID_ARGUMENT
+/* "auto" storage after rows [base, base + total) were stored in x->vectors (f32, normalised
+ * under cosine): an empty index becomes f16 when they are all exactly binary16, else f32; an
+ * f16 index whose new rows are not becomes f32 (its older rows, already decoded into x->vectors
+ * by the add, are exact). Nothing else changes (the graph is built on the f32 rows either way).
+ * Errors: VAJRA_ERR_NO_MEMORY (then the storage is unchanged). Exclusive access. */
+vajra_status hnsw_auto_storage(VajraVectorIndex *x, uint32_t base, uint32_t total,
+                               VajraError *err);
+/* Whether each of the n floats is exactly a binary16 value (a round trip would not change it). */
+bool hnsw_floats_are_f16(const float *v, size_t n);
+/* Parse a storage name ("f32", "f16", "sq8", "auto") into *out. Errors: VAJRA_ERR_INVALID_ARGUMENT
  * naming the value. */
 vajra_status hnsw_storage_parse(const char *name, uint32_t *out, VajraError *err);
 const char *hnsw_storage_name(uint32_t storage);

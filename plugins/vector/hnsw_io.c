@@ -12,6 +12,11 @@
  * Version 3 is version 2 plus "hnsw.sq8_gain" (count floats, each finite and >= 0): an sq8 index
  * under IP/cosine, whose rows keep their norm gain (hnsw_index.h). Versions 1 and 2 still load
  * (an sq8 index from a version-2 file scores without gains, as it was written).
+ * Version 4 is version 2 of an f16 index with storage "auto" (no rerank): its rows are exactly
+ * the f32 rows added, and a later add of rows that are not binary16 turns it into f32 instead of
+ * rounding them — which is why it is a version of its own: a reader of versions 1 to 3 refuses
+ * it rather than treating it as a rounding f16 index. An "auto" index that resolved to f32 (or
+ * has no rows) is written as version 1 and loads as plain f32.
  * A quantised file is validated like the rest: ranges finite with scale >= 0 and lo + 255·scale
  * finite, and every decoded row passes the same check as an inserted vector (finite, bounded
  * norm, non-zero under cosine) — so an f16 code for ±inf or NaN is refused.
@@ -27,6 +32,8 @@
 #define HNSW_FORMAT_VERSION 1u       /* f32 */
 #define HNSW_FORMAT_VERSION_QUANT 2u /* f16 / sq8 */
 #define HNSW_FORMAT_VERSION_GAIN 3u  /* version 2 + "hnsw.sq8_gain" (sq8 under IP/cosine) */
+#define HNSW_FORMAT_VERSION_AUTO 4u  /* version 2 of an f16 "auto" index (exact rows) */
+#define HNSW_FORMAT_VERSION_MAX HNSW_FORMAT_VERSION_AUTO
 
 typedef struct HnswMeta {
     uint32_t magic, version;
@@ -67,9 +74,10 @@ vajra_status hnsw_save(const VajraVectorIndex *x, const VajraSectionWriter *w, V
     memset(&m, 0, sizeof m);
     m.magic = HNSW_MAGIC;
     bool quant = x->storage != HNSW_STORE_F32;
-    m.version = x->sq8_gain ? HNSW_FORMAT_VERSION_GAIN
-                : quant     ? HNSW_FORMAT_VERSION_QUANT
-                            : HNSW_FORMAT_VERSION;
+    m.version = x->sq8_gain                                     ? HNSW_FORMAT_VERSION_GAIN
+                : x->storage_auto && x->storage == HNSW_STORE_F16 ? HNSW_FORMAT_VERSION_AUTO
+                : quant                                         ? HNSW_FORMAT_VERSION_QUANT
+                                                                : HNSW_FORMAT_VERSION;
     m.dim = x->dim;
     m.stride = x->stride;
     m.metric = x->metric;
@@ -135,10 +143,12 @@ static vajra_status load_storage(VajraVectorIndex *x, const VajraSectionReader *
     memcpy(&sm, p, sizeof sm);
     if ((sm.storage != HNSW_STORE_F16 && sm.storage != HNSW_STORE_SQ8) || sm.rerank > 1 ||
         sm.reserved[0] != 0 || sm.reserved[1] != 0 ||
-        (version >= HNSW_FORMAT_VERSION_GAIN && sm.storage != HNSW_STORE_SQ8))
+        (version == HNSW_FORMAT_VERSION_GAIN && sm.storage != HNSW_STORE_SQ8) ||
+        (version == HNSW_FORMAT_VERSION_AUTO && (sm.storage != HNSW_STORE_F16 || sm.rerank)))
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad storage %u (rerank %u)",
                                sm.storage, sm.rerank);
     x->storage = sm.storage;
+    x->storage_auto = version == HNSW_FORMAT_VERSION_AUTO;
     x->rerank = sm.rerank != 0;
     hnsw_kv_refresh(x);
     if ((st = get(r, "hnsw.codes", n * x->stride * hnsw_elem_size(x->storage), &p, err)) !=
@@ -222,10 +232,10 @@ vajra_status hnsw_load(const VajraKernelOps *kernel, const VajraSectionReader *r
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: written on another byte order");
     if (m.magic != HNSW_MAGIC)
         return vajra_error_set(err, VAJRA_ERR_CORRUPT, "hnsw load: bad magic 0x%08x", m.magic);
-    if (m.version < HNSW_FORMAT_VERSION || m.version > HNSW_FORMAT_VERSION_GAIN)
+    if (m.version < HNSW_FORMAT_VERSION || m.version > HNSW_FORMAT_VERSION_MAX)
         return vajra_error_set(err, VAJRA_ERR_VERSION,
                                "hnsw load: format version %u, this plugin reads %u to %u",
-                               m.version, HNSW_FORMAT_VERSION, HNSW_FORMAT_VERSION_GAIN);
+                               m.version, HNSW_FORMAT_VERSION, HNSW_FORMAT_VERSION_MAX);
     VajraVectorParams params = {
         .struct_size = sizeof(VajraVectorParams), .dim = m.dim, .metric = m.metric, .M = m.M,
         .ef_construction = m.ef_construction, .ef_search = m.ef_search, .seed = m.seed};

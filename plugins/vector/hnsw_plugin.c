@@ -66,7 +66,8 @@ static vajra_status v_create(void *state, const VajraVectorParams *params,
 }
 
 /* Keys: profile (applied first, default "fast"), then M, ef_construction, ef_search, seed;
- * storage (f32|f16|sq8, default f32) and rerank (0|1, default 0), see hnsw_index.h. */
+ * storage (f32|f16|sq8|auto, default auto: f16 while the rows are exactly binary16, else f32)
+ * and rerank (0|1, default 0), see hnsw_index.h. */
 static vajra_status v_create_kv(void *state, uint32_t dim, VajraMetric metric,
                                 const VajraKeyValue *kv, size_t n, VajraVectorIndex **out,
                                 VajraError *err)
@@ -84,7 +85,7 @@ static vajra_status v_create_kv(void *state, uint32_t dim, VajraMetric metric,
                                                   &p, err);
     free(rest);
     const char *storage_name = vajra_kv_get(kv, n, "storage");
-    uint32_t storage = HNSW_STORE_F32, rerank = 0;
+    uint32_t storage = HNSW_STORE_AUTO, rerank = 0;
     if (st == VAJRA_OK && storage_name != NULL)
         st = hnsw_storage_parse(storage_name, &storage, err);
     if (st == VAJRA_OK)

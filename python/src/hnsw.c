@@ -136,11 +136,10 @@ static int hnsw_init(HnswObject *self, PyObject *args, PyObject *kwargs)
     if (storage_o != Py_None && (storage = pyv_utf8(storage_o, "storage")) == NULL)
         return -1;
     vajra_status st;
-    if (storage == NULL && !rerank) {
-        st = self->vt->create(vajra_plugin_state(self->plugin), &p, &self->index, &err);
-    } else {
-        /* Quantised storage is a key/value parameter of vector-hnsw (docs/vector.md): pass the
-         * settled numbers with it. */
+    {
+        /* Storage is a key/value parameter of vector-hnsw (docs/vector.md): pass the settled
+         * numbers with it. None = the plugin's default, "auto" (f16 while the rows are exactly
+         * binary16, else f32: nothing is rounded). */
         char num[4][24];
         snprintf(num[0], sizeof num[0], "%u", p.M);
         snprintf(num[1], sizeof num[1], "%u", p.ef_construction);
@@ -148,7 +147,7 @@ static int hnsw_init(HnswObject *self, PyObject *args, PyObject *kwargs)
         snprintf(num[3], sizeof num[3], "%llu", (unsigned long long)p.seed);
         VajraKeyValue kv[] = {{"M", num[0]},         {"ef_construction", num[1]},
                               {"ef_search", num[2]}, {"seed", num[3]},
-                              {"storage", storage ? storage : "f32"},
+                              {"storage", storage ? storage : "auto"},
                               {"rerank", rerank ? "1" : "0"}};
         st = vajra_vector_create(self->vt, vajra_plugin_state(self->plugin), dim,
                                  (VajraMetric)metric, kv, sizeof kv / sizeof kv[0], &self->index,
@@ -615,7 +614,7 @@ static PyGetSetDef hnsw_getset[] = {
      (void *)offsetof(VajraVectorParams, ef_search)},
     {"metric", (getter)get_metric, NULL, "'ip', 'l2' or 'cosine'.", NULL},
     {"threads", (getter)get_threads, NULL, "Threads used by add.", NULL},
-    {"storage", (getter)get_kv, NULL, "How rows are stored: 'f32', 'f16' or 'sq8'.",
+    {"storage", (getter)get_kv, NULL, "How rows are stored: 'auto', 'f32', 'f16' or 'sq8'.",
      (void *)"storage"},
     {"rerank", (getter)get_kv, NULL, "Whether f32 rows are kept to re-rank quantised searches.",
      (void *)"rerank"},
@@ -635,9 +634,11 @@ PyTypeObject PyvHNSWIndex_Type = {
               "ef_search=None, threads=None, seed=None, storage=None, rerank=False)\n--\n\n"
               "An HNSW vector index (the vector-hnsw plugin). `profile` ('quality', 'fast', "
               "'instant') sets M, ef_construction and ef_search, which the keywords override. "
-              "`storage` 'f16' or 'sq8' keeps the rows quantised (half / a quarter of the f32 "
-              "bytes; the graph is built on exact distances); `rerank=True` also keeps f32 rows "
-              "to re-score the final candidates (docs/vector.md, Quantised vectors). "
+              "`storage` None = 'auto' (rows kept as f16 while every value is exactly a binary16, "
+              "else f32: never rounded), 'f32', or 'f16' / 'sq8' to quantise the rows (half / a "
+              "quarter of the f32 bytes; the graph is built on exact distances); `rerank=True` "
+              "also keeps f32 rows to re-score the final candidates (docs/vector.md, Quantised "
+              "vectors). "
               "Thread-safe: searches run concurrently (each thread gets its own search scratch); "
               "add waits for running searches and they for it.",
     .tp_weaklistoffset = offsetof(HnswObject, weakrefs),

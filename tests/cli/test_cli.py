@@ -389,7 +389,7 @@ class VectorIndexes(unittest.TestCase):
         h = run_json("info", INDEX)
         self.assertEqual(h["vector_params"],
                          {"M": "16", "ef_construction": "128", "ef_search": "128", "seed": "42",
-                          "storage": "f32", "rerank": "0"})
+                          "storage": "auto", "rerank": "0"})
 
     def test_exact_search_matches_hnsw_exact(self):
         qv = cran("lsa128.queries.npy")

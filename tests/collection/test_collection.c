@@ -522,6 +522,11 @@ START_TEST(older_meta_without_vector_kv)
     VajraCollectionOptions o = default_opts(128);
     o.profile = "instant";
     o.ef_search = 77;
+    /* Files from before the key/values made f32 segments (the version-1 parameters have no
+     * storage): the same bytes as a file that asks for f32 (today's default is "auto"). */
+    VajraKeyValue f32[] = {{"storage", "f32"}};
+    o.vector_params = f32;
+    o.n_vector_params = 1;
     VajraCollection *c = NULL;
     ck_assert_int_eq(vajra_collection_create(reg, &o, &c, &err), VAJRA_OK);
     VajraDocBatch all = vajra_docset_batch(corpus);

@@ -610,7 +610,7 @@ START_TEST(test_plugin_kv_interface)
     size_t n = vt->params_kv(x, got, 8);
     ck_assert_uint_eq(n, 6);
     ck_assert_str_eq(vajra_kv_get(got, n, "M"), "14"); /* the quality profile's */
-    ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "f32");
+    ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "auto"); /* the default */
     ck_assert_str_eq(vajra_kv_get(got, n, "rerank"), "0");
     ck_assert_str_eq(vajra_kv_get(got, n, "ef_construction"), "200");
     ck_assert_str_eq(vajra_kv_get(got, n, "ef_search"), "77");

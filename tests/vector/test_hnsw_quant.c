@@ -471,10 +471,10 @@ START_TEST(test_errors)
                      VAJRA_ERR_CORRUPT);
     /* A version-2 file read as version 1 would miss its f32 rows; version 3 (sq8 gains) is not
      * for L2; an unknown version. */
-    uint32_t v1 = 1, v3 = 3, v4 = 4;
+    uint32_t v1 = 1, v3 = 3, v5 = 5;
     ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v1, 4), VAJRA_ERR_NOT_FOUND);
     ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v3, 4), VAJRA_ERR_CORRUPT);
-    ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v4, 4), VAJRA_ERR_VERSION);
+    ck_assert_int_eq(load_patched(x, "hnsw.meta", 4, &v5, 4), VAJRA_ERR_VERSION);
     ck_assert_int_eq(load_patched(x, "hnsw.storage", 0, &(uint32_t){HNSW_STORE_F16}, 4),
                      VAJRA_ERR_CORRUPT); /* codes section of the wrong length */
     hnsw_index_free(x);
@@ -595,6 +595,164 @@ START_TEST(test_plugin_kv)
 }
 END_TEST
 
+/* ---- storage "auto" ---- */
+
+/* Each row of `rows` (n × dim) moved to the next float up: no longer binary16. */
+static float *off_f16(const float *rows, size_t n, uint32_t dim)
+{
+    float *o = malloc(sizeof(float) * n * dim);
+    ck_assert_ptr_nonnull(o);
+    for (size_t i = 0; i < n * dim; i++)
+        o[i] = rows[i] == 0.0f ? rows[i] : nextafterf(rows[i], INFINITY);
+    return o;
+}
+
+static uint32_t saved_version(const MemSections *m)
+{
+    size_t len;
+    const uint32_t *meta = section(m, "hnsw.meta", &len);
+    ck_assert(meta != NULL && len >= 8);
+    return meta[1];
+}
+
+START_TEST(test_auto_floats_are_f16)
+{
+    const float yes[] = {0.0f, -0.0f, 1.0f, -2.5f, 65504.0f, -65504.0f, 0x1p-24f, 0x1p-14f,
+                         0x1p-14f + 0x1p-24f, 3 * 0x1p-24f, 1.0f + 0x1p-10f, 1023.5f,
+                         0x1.998p-4f /* 0.1 as binary16 */};
+    const float no[] = {65520.0f, 65505.0f, 0x1p-25f, 1.5f * 0x1p-24f, 1.0f + 0x1p-11f, 0.1f,
+                        1e-30f, 0x1p-130f, INFINITY, -INFINITY, 1e6f, 1024.5f};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        ck_assert_msg(hnsw_floats_are_f16(&yes[i], 1), "%a is binary16", (double)yes[i]);
+        ck_assert_float_eq(vajra_f16_to_f32(vajra_f32_to_f16(yes[i])), yes[i]);
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        ck_assert_msg(!hnsw_floats_are_f16(&no[i], 1), "%a is not binary16", (double)no[i]);
+    /* against the round trip, on every float of a sweep of exponents and mantissas */
+    for (int e = -30; e <= 17; e++)
+        for (uint32_t m = 0; m < (1u << 12); m++) {
+            float f = ldexpf(1.0f + (float)m / 4096.0f, e);
+            bool rt = vajra_f16_to_f32(vajra_f32_to_f16(f)) == f;
+            ck_assert_msg(hnsw_floats_are_f16(&f, 1) == rt, "%a", (double)f);
+        }
+}
+END_TEST
+
+/* "auto" keeps the rows as f16 while they are exactly binary16 (the wordnet file's are) and
+ * turns into f32 at the first row that is not: never a rounded row, the f32 index's graph, and
+ * (scalar kernel: the f16 element widens exactly, same loop) the f32 index's answers bit for bit. */
+START_TEST(test_auto_storage)
+{
+    VecSet v;
+    const int light = vec_test_light();
+    const size_t n = light ? 300 : 1000, n2 = light ? 100 : 300, nq = light ? 10 : 50;
+    ck_assert_msg(vecset_load(&v, "wordnet", n + n2) == 0, "wordnet data missing");
+    const uint32_t dim = (uint32_t)v.base.dim;
+    const float *rows = v.base.data;
+    float *later = off_f16(rows + n * dim, n2, dim);
+    VajraRegistry *reg = NULL;
+    const VajraKernelOps *k = variant_ops("scalar", &reg);
+    ck_assert_ptr_nonnull(k);
+    const Mode automode = {"auto", HNSW_STORE_AUTO, false};
+    VajraError err = {0};
+
+    VajraVectorIndex *a = build(rows, n, n, dim, VAJRA_METRIC_IP, &automode, 2, k);
+    VajraVectorIndex *f = build(rows, n, n, dim, VAJRA_METRIC_IP, NULL, 2, k);
+    ck_assert_uint_eq(a->storage, HNSW_STORE_F16);
+    ck_assert(a->storage_auto);
+    ck_assert_ptr_null(a->vectors); /* half the bytes: only the f16 rows are kept */
+    ck_assert_str_eq(a->kv[4].value, "auto");
+    float row[512];
+    ck_assert_uint_le(a->stride, 512);
+    for (uint32_t i = 0; i < n; i++) {
+        hnsw_decode_row(a, i, row);
+        ck_assert_msg(memcmp(row, rows + (size_t)i * dim, sizeof(float) * dim) == 0, "row %u", i);
+    }
+    MemSections *ma = save_mem(a), *mf = save_mem(f);
+    ck_assert_uint_eq(saved_version(ma), 4);
+    ck_assert_uint_eq(saved_version(mf), 1);
+    const char *graph[] = {"hnsw.level0", "hnsw.levels", "hnsw.upper_index", "hnsw.upper"};
+    for (int g = 0; g < 4; g++)
+        assert_same_section(ma, mf, graph[g], "auto vs f32");
+    VajraVectorSearch *s = NULL;
+    ck_assert_int_eq(hnsw_search_new(&s, &err), VAJRA_OK);
+    VajraHits ha = {0}, hf = {0};
+    for (size_t q = 0; q < nq; q++) {
+        VajraVectorQuery query = {v.queries.data + q * dim, dim, 10};
+        ck_assert_int_eq(hnsw_search(a, s, &query, 40, &ha, &err), VAJRA_OK);
+        ck_assert_int_eq(hnsw_search(f, s, &query, 40, &hf, &err), VAJRA_OK);
+        ck_assert_uint_eq(ha.count, 10);
+        ck_assert_uint_eq(ha.count, hf.count);
+        for (size_t i = 0; i < ha.count; i++) {
+            ck_assert_uint_eq(ha.items[i].doc, hf.items[i].doc);
+            ck_assert(memcmp(&ha.items[i].score, &hf.items[i].score, sizeof(float)) == 0);
+        }
+    }
+
+    /* Loaded, it is still "auto" (version 4); rows that are not binary16 turn both copies into
+     * f32 with every row exact: the very bytes of the f32 index given the same adds. */
+    VajraSectionReader r = mem_sections_reader(ma);
+    VajraVectorIndex *y = NULL;
+    ck_assert_msg(hnsw_load(k, &r, &y, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert(y->storage_auto && y->storage == HNSW_STORE_F16);
+    ck_assert_str_eq(y->kv[4].value, "auto");
+    ck_assert_int_eq(hnsw_add(a, later, dim, n2, 1, NULL, &err), VAJRA_OK);
+    ck_assert_int_eq(hnsw_add(y, later, dim, n2, 2, NULL, &err), VAJRA_OK);
+    ck_assert_int_eq(hnsw_add(f, later, dim, n2, 2, NULL, &err), VAJRA_OK);
+    ck_assert_uint_eq(a->storage, HNSW_STORE_F32);
+    ck_assert_uint_eq(y->storage, HNSW_STORE_F32);
+    ck_assert(a->storage_auto);
+    MemSections *ma2 = save_mem(a), *my2 = save_mem(y), *mf2 = save_mem(f);
+    ck_assert_msg(mem_sections_equal(ma2, mf2), "auto after a non-f16 add differs from f32");
+    ck_assert_msg(mem_sections_equal(my2, mf2), "loaded auto after the add differs from f32");
+    mem_sections_free(ma2), mem_sections_free(my2), mem_sections_free(mf2);
+    /* f32 for good: binary16 rows added now stay f32 */
+    ck_assert_int_eq(hnsw_add(a, rows, dim, 50, 1, NULL, &err), VAJRA_OK);
+    ck_assert_uint_eq(a->storage, HNSW_STORE_F32);
+    hnsw_index_free(y);
+    hnsw_index_free(a);
+
+    /* First rows not binary16: f32 at once, written as version 1; a value past the f16 range is
+     * no error (explicit f16 refuses it), it just is not binary16. */
+    a = build(later, n2, n2, dim, VAJRA_METRIC_IP, &automode, 1, k);
+    ck_assert_uint_eq(a->storage, HNSW_STORE_F32);
+    MemSections *mb = save_mem(a);
+    ck_assert_uint_eq(saved_version(mb), 1);
+    mem_sections_free(mb);
+    hnsw_index_free(a);
+    float big[512];
+    memcpy(big, rows, sizeof(float) * dim);
+    big[3] = 70000.0f;
+    a = build(big, 1, 1, dim, VAJRA_METRIC_L2, &automode, 1, k);
+    ck_assert_uint_eq(a->storage, HNSW_STORE_F32);
+    hnsw_index_free(a);
+    VajraVectorParams p = params(dim, VAJRA_METRIC_L2);
+    ck_assert_int_eq(hnsw_index_new(&p, k, &a, &err), VAJRA_OK);
+    ck_assert_int_eq(hnsw_set_storage(a, HNSW_STORE_F16, false, &err), VAJRA_OK);
+    ck_assert_int_eq(hnsw_add(a, big, dim, 1, 1, NULL, &err), VAJRA_ERR_BAD_VALUE);
+    /* rerank means nothing when nothing is rounded: refused */
+    ck_assert_int_eq(hnsw_set_storage(a, HNSW_STORE_AUTO, true, &err), VAJRA_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.message, "rerank"));
+    hnsw_index_free(a);
+
+    /* Converting a built f32 index (benchmarks): f16 when every row is binary16. */
+    ck_assert_int_eq(hnsw_set_storage(f, HNSW_STORE_AUTO, false, &err), VAJRA_OK);
+    ck_assert_uint_eq(f->storage, HNSW_STORE_F32); /* it holds the `later` rows */
+    VajraVectorIndex *c = build(rows, n, n, dim, VAJRA_METRIC_IP, NULL, 1, k);
+    ck_assert_int_eq(hnsw_set_storage(c, HNSW_STORE_AUTO, false, &err), VAJRA_OK);
+    ck_assert(c->storage == HNSW_STORE_F16 && c->storage_auto);
+    hnsw_index_free(c);
+
+    vajra_hits_clear(&ha), vajra_hits_clear(&hf);
+    hnsw_search_free(s);
+    mem_sections_free(ma), mem_sections_free(mf);
+    hnsw_index_free(f);
+    free(later);
+    vajra_registry_free(reg);
+    vecset_clear(&v);
+}
+END_TEST
+
 /* Recall@10 against the data's ground truth (hits re-scored exactly for the tie rule), every
  * mode on one graph (converted from the f32 build), the same ef: printed, and held to the
  * issue's bound where it is met (see docs). */
@@ -668,6 +826,8 @@ static Suite *quant_suite(void)
     TCase *tc = tcase_create("quant");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_auto_floats_are_f16);
+    tcase_add_test(tc, test_auto_storage);
     tcase_add_test(tc, test_plugin_kv);
     tcase_add_test(tc, test_same_graph_and_determinism);
     tcase_add_test(tc, test_save_load_round_trip);
