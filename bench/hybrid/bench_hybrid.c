@@ -15,7 +15,7 @@
  *
  * Usage: bench_hybrid [DOCS_LIMIT] [EF...]   (env VAJRA_DATA_DIR, VAJRA_PLUGIN_PATH;
  *        BENCH_HYBRID_DEPTH = the searcher's depth, default 0 = the library's;
- *        BENCH_HYBRID_STORAGE = the HNSW rows' storage, f32 (default), f16 or sq8)
+ *        BENCH_HYBRID_STORAGE = the HNSW rows' storage: unset = the plugin default (auto), f32, f16, sq8)
  * Prints one JSON object per line.
  */
 #include <math.h>
@@ -97,7 +97,7 @@ int main(int argc, char **argv)
         die("registry", &err);
     VajraCollectionOptions o = {.struct_size = sizeof o, .dim = (uint32_t)vecs.dim,
                                 .metric = VAJRA_METRIC_IP, .profile = "fast", .threads = 2};
-    const char *storage = getenv("BENCH_HYBRID_STORAGE"); /* f32 (default), f16, sq8 */
+    const char *storage = getenv("BENCH_HYBRID_STORAGE"); /* unset: the default (auto) */
     VajraKeyValue kv = {"storage", storage};
     if (storage != NULL) {
         o.vector_params = &kv;
@@ -240,7 +240,8 @@ int main(int argc, char **argv)
         printf("{\"docs\": %zu, \"dim\": %zu, \"profile\": \"fast\", \"storage\": \"%s\", "
                "\"M\": %u, \"ef\": %u, "
                "\"build_s\": %.3f, \"queries\": %zu",
-               limit, vecs.dim, storage ? storage : "f32", vp.M, ef ? ef : vp.ef_search, build_s, nq);
+               limit, vecs.dim, storage ? storage : "default", vp.M, ef ? ef : vp.ef_search,
+               build_s, nq);
         for (int m = 0; m < MODES; m++)
             printf(", \"%s\": {\"p50_ms\": %.4f, \"p95_ms\": %.4f, \"qps\": %.0f}", names[m],
                    t[m].p50_ms, t[m].p95_ms, t[m].qps);

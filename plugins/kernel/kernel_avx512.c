@@ -143,8 +143,8 @@ static void avx512_dot2(const float *a, const float *b, const float *c, size_t d
 /* ---- quantised rows (kernel.h version 2) ----
  * f16: sixteen halves widened with VCVTPH2PS (AVX-512F, exact); u8: sixteen codes widened with
  * VPMOVZXBD then converted (exact). Masked 8/16-bit loads need AVX-512BW, which this plugin does
- * not require, so the 1..15-element tail goes through a zeroed block; the float side uses the
- * zeroing masked load. */
+ * not require, so the 1..15-element tail is loaded by whole 32-bit words (f16x16_tail,
+ * u8x16_tail); the float side uses the zeroing masked load. */
 static inline __m512 f16x16(const uint16_t *x)
 {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)x));
@@ -153,6 +153,32 @@ static inline __m512 f16x16(const uint16_t *x)
 static inline __m512 u8x16(const uint8_t *c)
 {
     return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)c)));
+}
+
+/* The last n (1..15) elements of a row widened, the other lanes zero, reading nothing past the
+ * row: its whole 32-bit words by a zero-masked load (AVX-512F; masked-off words never fault),
+ * the 1..3 bytes (u8) or the one half (f16) after them by a masked broadcast. The very vector
+ * that widening a zeroed block holding the n elements gives, without the copy (which was a
+ * memcpy call per row: 3 % of a GloVe search). */
+static inline __m512 f16x16_tail(const uint16_t *x, size_t n)
+{
+    __m512i v = _mm512_maskz_loadu_epi32((__mmask16)((1u << (n / 2)) - 1u), x);
+    if (n & 1u)
+        v = _mm512_mask_set1_epi32(v, (__mmask16)(1u << (n / 2)), (int)x[n - 1]);
+    return _mm512_cvtph_ps(_mm512_castsi512_si256(v));
+}
+
+static inline __m512 u8x16_tail(const uint8_t *c, size_t n)
+{
+    size_t words = n / 4;
+    __m512i v = _mm512_maskz_loadu_epi32((__mmask16)((1u << words) - 1u), c);
+    if (n & 3u) {
+        uint32_t last = 0;
+        for (size_t r = words * 4; r < n; r++)
+            last |= (uint32_t)c[r] << (8 * (r - words * 4));
+        v = _mm512_mask_set1_epi32(v, (__mmask16)(1u << words), (int)last);
+    }
+    return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm512_castsi512_si128(v)));
 }
 
 static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
@@ -165,11 +191,9 @@ static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
     }
     for (; i + AVX512_LANES <= dim; i += AVX512_LANES)
         s0 = _mm512_fmadd_ps(_mm512_loadu_ps(q + i), f16x16(x + i), s0);
-    if (i < dim) {
-        uint16_t block[AVX512_LANES];
-        KERNEL_TAIL_COPY(uint16_t, block, x + i, dim - i);
-        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i), f16x16(block), s1);
-    }
+    if (i < dim)
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i),
+                             f16x16_tail(x + i, dim - i), s1);
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
@@ -177,7 +201,7 @@ static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
  * accumulators, steps and reduction (avx512_dot_f16, avx512_dot_u8: so each result is its single
  * call's bit for bit), as avx512_dot2 for f32 rows. The single calls' two accumulator chains leave
  * the FMA units half idle; two rows fill them and keep two rows' loads in flight. */
-#define AVX512_DOT_QUANT_2(name, elem, widen)                                                    \
+#define AVX512_DOT_QUANT_2(name, elem, widen, widen_tail)                                        \
     static void name(const float *q, const elem *x, const elem *y, size_t dim, float *out)       \
     {                                                                                            \
         __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();                               \
@@ -196,18 +220,15 @@ static float avx512_dot_f16(const float *q, const uint16_t *x, size_t dim)
             t0 = _mm512_fmadd_ps(q0, widen(y + i), t0);                                          \
         }                                                                                        \
         if (i < dim) {                                                                           \
-            elem bx[AVX512_LANES], by[AVX512_LANES];                                             \
-            KERNEL_TAIL_COPY(elem, bx, x + i, dim - i);                                          \
-            KERNEL_TAIL_COPY(elem, by, y + i, dim - i);                                          \
             __m512 q0 = _mm512_maskz_loadu_ps(tail_mask(dim - i), q + i);                        \
-            s1 = _mm512_fmadd_ps(q0, widen(bx), s1);                                             \
-            t1 = _mm512_fmadd_ps(q0, widen(by), t1);                                             \
+            s1 = _mm512_fmadd_ps(q0, widen_tail(x + i, dim - i), s1);                            \
+            t1 = _mm512_fmadd_ps(q0, widen_tail(y + i, dim - i), t1);                            \
         }                                                                                        \
         out[0] = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));                                    \
         out[1] = _mm512_reduce_add_ps(_mm512_add_ps(t0, t1));                                    \
     }
-AVX512_DOT_QUANT_2(avx512_dot_f16_2, uint16_t, f16x16)
-AVX512_DOT_QUANT_2(avx512_dot_u8_2, uint8_t, u8x16)
+AVX512_DOT_QUANT_2(avx512_dot_f16_2, uint16_t, f16x16, f16x16_tail)
+AVX512_DOT_QUANT_2(avx512_dot_u8_2, uint8_t, u8x16, u8x16_tail)
 
 static float avx512_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
 {
@@ -224,9 +245,8 @@ static float avx512_l2sq_f16(const float *q, const uint16_t *x, size_t dim)
         s0 = _mm512_fmadd_ps(d, d, s0);
     }
     if (i < dim) {
-        uint16_t block[AVX512_LANES];
-        KERNEL_TAIL_COPY(uint16_t, block, x + i, dim - i);
-        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i), f16x16(block));
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), q + i),
+                                 f16x16_tail(x + i, dim - i));
         s1 = _mm512_fmadd_ps(d, d, s1);
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
@@ -242,11 +262,9 @@ static float avx512_dot_u8(const float *w, const uint8_t *c, size_t dim)
     }
     for (; i + AVX512_LANES <= dim; i += AVX512_LANES)
         s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), u8x16(c + i), s0);
-    if (i < dim) {
-        uint8_t block[AVX512_LANES];
-        KERNEL_TAIL_COPY(uint8_t, block, c + i, dim - i);
-        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), w + i), u8x16(block), s1);
-    }
+    if (i < dim)
+        s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail_mask(dim - i), w + i),
+                             u8x16_tail(c + i, dim - i), s1);
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
@@ -273,11 +291,9 @@ static float avx512_l2sq_u8(const float *r, const float *scale, const uint8_t *c
         s0 = _mm512_fmadd_ps(d, d, s0);
     }
     if (i < dim) {
-        uint8_t block[AVX512_LANES];
-        KERNEL_TAIL_COPY(uint8_t, block, c + i, dim - i);
         __mmask16 m = tail_mask(dim - i);
         __m512 d = u8_diff(_mm512_maskz_loadu_ps(m, r + i), _mm512_maskz_loadu_ps(m, scale + i),
-                           u8x16(block));
+                           u8x16_tail(c + i, dim - i));
         s1 = _mm512_fmadd_ps(d, d, s1);
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
