@@ -48,6 +48,8 @@ static uint64_t detect(void)
                 f |= VAJRA_CPU_AVX512VL;
             if (b & bit_AVX512DQ)
                 f |= VAJRA_CPU_AVX512DQ;
+            if (c & (1u << 11)) /* CPUID.(7,0):ECX.AVX512_VNNI (bit_AVX512VNNI in newer cpuid.h) */
+                f |= VAJRA_CPU_AVX512VNNI;
         }
     }
     return f;
@@ -86,7 +88,8 @@ size_t vajra_cpu_features_describe(uint64_t features, char *buf, size_t size)
         {VAJRA_CPU_AVX2, "avx2"},         {VAJRA_CPU_FMA, "fma"},
         {VAJRA_CPU_F16C, "f16c"},         {VAJRA_CPU_AVX512F, "avx512f"},
         {VAJRA_CPU_AVX512BW, "avx512bw"}, {VAJRA_CPU_AVX512VL, "avx512vl"},
-        {VAJRA_CPU_AVX512DQ, "avx512dq"}, {VAJRA_CPU_NEON, "neon"},
+        {VAJRA_CPU_AVX512DQ, "avx512dq"}, {VAJRA_CPU_AVX512VNNI, "avx512vnni"},
+        {VAJRA_CPU_NEON, "neon"},
     };
     size_t len = 0;
     if (size > 0)

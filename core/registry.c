@@ -182,7 +182,8 @@ static void complete_kernel_ops(VajraKernelOps *dst, const VajraKernelOps *src)
     TAKE(l2sq_many);
     TAKE(dot_gather);
     TAKE(l2sq_gather);
-    /* A version-1 vtable ends before the quantised slots: reading them would run off its end. */
+    /* A vtable ends after its version's slots (1: before the quantised ones, 2: before the integer
+     * ones): reading further would run off its end. */
     if (src->version >= 2) {
         TAKE(dot_f16);
         TAKE(l2sq_f16);
@@ -192,6 +193,10 @@ static void complete_kernel_ops(VajraKernelOps *dst, const VajraKernelOps *src)
         TAKE(l2sq_u8);
         TAKE(dot_u8_gather);
         TAKE(l2sq_u8_gather);
+    }
+    if (src->version >= 3) {
+        TAKE(dot_u8s8);
+        TAKE(dot_u8s8_gather);
     }
 #undef TAKE
 }

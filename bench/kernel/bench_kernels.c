@@ -25,7 +25,7 @@ enum { HOT_ROWS = 64, LIST = 32, REPS = 7 };
 #define REP_TARGET_NS 10e6
 
 static const size_t dims[] = {128, 384, 768, 1536};
-static const char *const isas[] = {"scalar", "neon", "avx2", "avx512"};
+static const char *const isas[] = {"scalar", "neon", "avx2", "avx512", "avx512vnni"};
 
 static double now_ns(void)
 {

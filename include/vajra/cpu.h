@@ -24,6 +24,7 @@ extern "C" {
 #define VAJRA_CPU_AVX512VL (UINT64_C(1) << 6)
 #define VAJRA_CPU_AVX512DQ (UINT64_C(1) << 7)
 #define VAJRA_CPU_F16C (UINT64_C(1) << 8)
+#define VAJRA_CPU_AVX512VNNI (UINT64_C(1) << 9)
 #define VAJRA_CPU_NEON (UINT64_C(1) << 16)
 
 /* The features of the running CPU (and OS). */

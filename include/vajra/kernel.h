@@ -21,8 +21,9 @@
 extern "C" {
 #endif
 
-/* Version 2 added the quantised-row slots (f16 and 8-bit codes). */
-#define VAJRA_KERNEL_VTABLE_VERSION 2
+/* Version 2 added the quantised-row slots (f16 and 8-bit codes), version 3 the integer dot of
+ * 8-bit codes with 8-bit weights. */
+#define VAJRA_KERNEL_VTABLE_VERSION 3
 
 typedef struct VajraKernelOps {
     uint32_t version;  /* VAJRA_KERNEL_VTABLE_VERSION the plugin was built against */
@@ -78,6 +79,19 @@ typedef struct VajraKernelOps {
                           size_t count, size_t dim, float *out);
     void (*l2sq_u8_gather)(const float *r, const float *scale, const uint8_t *base, size_t stride,
                            const uint32_t *ids, size_t count, size_t dim, float *out);
+
+    /* ---- version 3: 8-bit codes against 8-bit signed weights, in integers ----
+     * A version-2 plugin has none of these; the registry fills them from the scalar definitions
+     * (callers that want speed check `version >= 3`: the filled slot is the scalar loop).
+     *
+     * dot_u8s8 = Σ w_i·c_i over u8 codes and s8 weights (the caller quantises its folded query,
+     * w ≈ (q∘scale)/s, and scales the sum back). The sum is kept in 32-bit two's complement and
+     * wraps modulo 2^32 like the hardware's accumulators, so every variant returns the same
+     * integer for any dim and any order; it never wraps for dim ≤ 65,793 (|w_i·c_i| ≤ 32,640). */
+    int32_t (*dot_u8s8)(const int8_t *w, const uint8_t *codes, size_t dim);
+    /* out[i] = dot_u8s8(w, base + ids[i]*stride) (stride in bytes), prefetching ahead. */
+    void (*dot_u8s8_gather)(const int8_t *w, const uint8_t *base, size_t stride,
+                            const uint32_t *ids, size_t count, size_t dim, int32_t *out);
 } VajraKernelOps;
 
 /* The core's scalar definitions: the reference every variant is tested against, the fill for
@@ -113,6 +127,11 @@ VAJRA_API void vajra_ref_dot_u8_gather(const float *w, const uint8_t *base, size
 VAJRA_API void vajra_ref_l2sq_u8_gather(const float *r, const float *scale, const uint8_t *base,
                                         size_t stride, const uint32_t *ids, size_t count,
                                         size_t dim, float *out);
+/* Version-3 slots: a 32-bit unsigned accumulator in index order (wrapping), returned as int32. */
+VAJRA_API int32_t vajra_ref_dot_u8s8(const int8_t *w, const uint8_t *codes, size_t dim);
+VAJRA_API void vajra_ref_dot_u8s8_gather(const int8_t *w, const uint8_t *base, size_t stride,
+                                         const uint32_t *ids, size_t count, size_t dim,
+                                         int32_t *out);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #include "vajra/cpu.h"
 #include "vajra/kernel.h"
 #include "vajra/plugin.h"
+#include "kernel_x86_u8s8.h"
 
 #define AVX2_LANES 8u
 
@@ -229,6 +230,8 @@ KERNEL_DEFINE_QUANT_GATHER(avx2)
 
 KERNEL_DEFINE_BATCH(avx2)
 
+KERNEL_DEFINE_U8S8_GATHER(avx2_dot_u8s8_gather, x86_dot_u8s8_2, x86_dot_u8s8)
+
 static const VajraKernelOps avx2_ops = {
     .version = VAJRA_KERNEL_VTABLE_VERSION,
     .priority = 20,
@@ -248,6 +251,8 @@ static const VajraKernelOps avx2_ops = {
     .l2sq_u8 = avx2_l2sq_u8,
     .dot_u8_gather = avx2_dot_u8_gather,
     .l2sq_u8_gather = avx2_l2sq_u8_gather,
+    .dot_u8s8 = x86_dot_u8s8,
+    .dot_u8s8_gather = avx2_dot_u8s8_gather,
 };
 
 static const VajraPluginDescriptor desc = {

@@ -1,10 +1,14 @@
-/* kernel-avx512: f32 distances with AVX-512F (16 lanes), compiled with -mavx512f.
+/* kernel-avx512: f32 distances with AVX-512F (16 lanes), compiled with -mavx512f; and, from the
+ * same source with -DKERNEL_AVX512_VNNI -mavx512bw -mavx512vnni, kernel-avx512vnni, which differs
+ * only in the integer dot of 8-bit codes (kernel.h version 3: VPDPBUSD, 64 products per
+ * instruction, instead of kernel_x86_u8s8.h's AVX2 VPMADDWD).
  *
  * Four independent accumulators (64 floats per iteration) hide the FMA latency; the remaining
  * elements go through 16-wide steps and one masked (zeroing) load for the last 1..15, which never
  * touches memory past the end. All loads are unaligned loads, so any dimension and alignment work.
- * Only AVX-512F instructions are used; the registry loads this plugin only when the CPU and OS
- * support them (ZMM state enabled, checked with XGETBV by the core).
+ * Only AVX-512F instructions are used, but for the integer dot (AVX2 in kernel-avx512, VNNI in
+ * kernel-avx512vnni); the registry loads a plugin only when the CPU and OS support what its
+ * descriptor requires (ZMM state enabled, checked with XGETBV by the core).
  */
 #include <immintrin.h>
 
@@ -12,6 +16,18 @@
 #include "vajra/cpu.h"
 #include "vajra/kernel.h"
 #include "vajra/plugin.h"
+
+#ifdef KERNEL_AVX512_VNNI
+#define AVX512_ISA "avx512vnni"
+#define AVX512_PRIORITY 35u
+#define AVX512_CPU (VAJRA_CPU_AVX512F | VAJRA_CPU_AVX512BW | VAJRA_CPU_AVX512VNNI)
+#else
+#include "kernel_x86_u8s8.h"
+#define AVX512_ISA "avx512"
+#define AVX512_PRIORITY 30u
+/* AVX2 for the integer dot (kernel_x86_u8s8.h); every AVX-512F CPU has it. */
+#define AVX512_CPU (VAJRA_CPU_AVX512F | VAJRA_CPU_AVX2)
+#endif
 
 #define AVX512_LANES 16u
 
@@ -330,10 +346,68 @@ AVX512_GATHER_PAIRS(avx512_dot_gather_pairs, float, avx512_dot2, avx512_dot_gath
 AVX512_GATHER_PAIRS(avx512_dot_f16_gather_pairs, uint16_t, avx512_dot_f16_2, avx512_dot_f16_gather)
 AVX512_GATHER_PAIRS(avx512_dot_u8_gather_pairs, uint8_t, avx512_dot_u8_2, avx512_dot_u8_gather)
 
+/* ---- u8 codes · s8 weights in integers (kernel.h version 3) ---- */
+#ifdef KERNEL_AVX512_VNNI
+/* VPDPBUSD: 64 unsigned codes times 64 signed weights, each four adjacent products summed (at
+ * most 4·255·128, no overflow) into sixteen 32-bit lanes, which wrap like the reference's sum.
+ * The tail is one zero-masked byte load (AVX-512BW), which never touches memory past the row. */
+static inline __mmask64 byte_mask(size_t r)
+{
+    return r >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << r) - 1);
+}
+
+static inline __m512i bytes(const void *p)
+{
+    return _mm512_loadu_si512(p);
+}
+
+static int32_t avx512_dot_u8s8(const int8_t *w, const uint8_t *c, size_t dim)
+{
+    __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 128 <= dim; i += 128) {
+        s0 = _mm512_dpbusd_epi32(s0, bytes(c + i), bytes(w + i));
+        s1 = _mm512_dpbusd_epi32(s1, bytes(c + i + 64), bytes(w + i + 64));
+    }
+    for (; i < dim; i += 64) {
+        __mmask64 m = byte_mask(dim - i);
+        s0 = _mm512_dpbusd_epi32(s0, _mm512_maskz_loadu_epi8(m, c + i),
+                                 _mm512_maskz_loadu_epi8(m, w + i));
+    }
+    return kernel_i32((uint32_t)_mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1)));
+}
+
+/* Two rows against one load of the weights: the single call's dependency chain is one
+ * VPDPBUSD per 64 bytes, so a second row keeps the unit and the loads busy. */
+static void avx512_dot_u8s8_2(const int8_t *w, const uint8_t *x, const uint8_t *y, size_t dim,
+                              int32_t *out)
+{
+    __m512i s = _mm512_setzero_si512(), t = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 64 <= dim; i += 64) {
+        __m512i wv = bytes(w + i);
+        s = _mm512_dpbusd_epi32(s, bytes(x + i), wv);
+        t = _mm512_dpbusd_epi32(t, bytes(y + i), wv);
+    }
+    if (i < dim) {
+        __mmask64 m = byte_mask(dim - i);
+        __m512i wv = _mm512_maskz_loadu_epi8(m, w + i);
+        s = _mm512_dpbusd_epi32(s, _mm512_maskz_loadu_epi8(m, x + i), wv);
+        t = _mm512_dpbusd_epi32(t, _mm512_maskz_loadu_epi8(m, y + i), wv);
+    }
+    out[0] = kernel_i32((uint32_t)_mm512_reduce_add_epi32(s));
+    out[1] = kernel_i32((uint32_t)_mm512_reduce_add_epi32(t));
+}
+#else
+#define avx512_dot_u8s8 x86_dot_u8s8
+#define avx512_dot_u8s8_2 x86_dot_u8s8_2
+#endif
+KERNEL_DEFINE_U8S8_GATHER(avx512_dot_u8s8_gather, avx512_dot_u8s8_2, avx512_dot_u8s8)
+
 static const VajraKernelOps avx512_ops = {
     .version = VAJRA_KERNEL_VTABLE_VERSION,
-    .priority = 30,
-    .isa = "avx512",
+    .priority = AVX512_PRIORITY,
+    .isa = AVX512_ISA,
     .dot = avx512_dot,
     .l2sq = avx512_l2sq,
     .cosine_distance = avx512_cosine_distance,
@@ -349,6 +423,8 @@ static const VajraKernelOps avx512_ops = {
     .l2sq_u8 = avx512_l2sq_u8,
     .dot_u8_gather = avx512_dot_u8_gather_pairs,
     .l2sq_u8_gather = avx512_l2sq_u8_gather,
+    .dot_u8s8 = avx512_dot_u8s8,
+    .dot_u8s8_gather = avx512_dot_u8s8_gather,
 };
 
 static const VajraPluginDescriptor desc = {
@@ -356,10 +432,14 @@ static const VajraPluginDescriptor desc = {
     .abi_major = VAJRA_ABI_MAJOR,
     .abi_minor = VAJRA_ABI_MINOR,
     .kind = VAJRA_PLUGIN_KERNEL,
-    .name = "kernel-avx512",
+    .name = "kernel-" AVX512_ISA,
     .version = "1.0.0",
+#ifdef KERNEL_AVX512_VNNI
+    .description = "f32/f16/u8 distances with AVX-512F, integer u8 codes with AVX-512 VNNI (x86-64)",
+#else
     .description = "f32/f16/u8 distances with AVX-512F (x86-64)",
-    .required_cpu = VAJRA_CPU_AVX512F,
+#endif
+    .required_cpu = AVX512_CPU,
     .init = NULL,
     .fini = NULL,
     .vtable = &avx512_ops,

@@ -146,4 +146,40 @@ kernel_gather(kernel_pair_fn op, const float *q, const float *base, size_t strid
             block[t_] = (type)(src)[t_];                                                         \
     } while (0)
 
+/* The integer gather (kernel.h version 3) two rows at a time: `pair(w, x, y, dim, out)` scores
+ * two rows with one pass over the weights, `one(w, c, dim)` an odd last row; the next two rows
+ * are prefetched while these are computed. Integer sums are exact (modulo 2^32), so pairing
+ * cannot change a result. */
+#define KERNEL_DEFINE_U8S8_GATHER(name, pair, one)                                               \
+    static void name(const int8_t *w, const uint8_t *base, size_t stride, const uint32_t *ids,   \
+                     size_t count, size_t dim, int32_t *out)                                     \
+    {                                                                                            \
+        for (size_t j = 0; j < count && j < 2; j++)                                              \
+            kernel_prefetch_bytes(base + (size_t)ids[j] * stride, dim);                          \
+        size_t i = 0;                                                                            \
+        for (; i + 2 <= count; i += 2) {                                                         \
+            for (size_t j = i + 2; j < i + 4 && j < count; j++)                                  \
+                kernel_prefetch_bytes(base + (size_t)ids[j] * stride, dim);                      \
+            pair(w, base + (size_t)ids[i] * stride, base + (size_t)ids[i + 1] * stride, dim,     \
+                 out + i);                                                                       \
+        }                                                                                        \
+        if (i < count)                                                                           \
+            out[i] = one(w, base + (size_t)ids[i] * stride, dim);                                \
+    }
+
+/* Σ w_i·c_i for i in [from, dim) added to a wrapping 32-bit sum (the scalar tails of the integer
+ * dot), and the sum's two's complement reading, as vajra_ref_dot_u8s8 does it. */
+static inline __attribute__((always_inline)) uint32_t
+kernel_u8s8_tail(const int8_t *w, const uint8_t *c, size_t from, size_t dim, uint32_t sum)
+{
+    for (size_t i = from; i < dim; i++)
+        sum += (uint32_t)((int32_t)w[i] * (int32_t)c[i]);
+    return sum;
+}
+
+static inline __attribute__((always_inline)) int32_t kernel_i32(uint32_t sum)
+{
+    return sum <= (uint32_t)INT32_MAX ? (int32_t)sum : -(int32_t)(~sum) - 1;
+}
+
 #endif /* VAJRA_KERNEL_COMMON_H */

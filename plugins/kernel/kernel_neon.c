@@ -200,6 +200,41 @@ KERNEL_DEFINE_QUANT_GATHER(neon)
 
 KERNEL_DEFINE_BATCH(neon)
 
+/* u8 codes · s8 weights in integers (kernel.h version 3): eight codes zero-extended and eight
+ * weights sign-extended to 16 bits, multiplied and accumulated into 32-bit lanes (SMLAL), which
+ * wrap modulo 2^32 like the reference's sum; the last 1..7 elements by the scalar tail. */
+static inline int32x4_t neon_mlal8(int32x4_t s, const int8_t *w, const uint8_t *c)
+{
+    int16x8_t cc = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(c)));
+    int16x8_t ww = vmovl_s8(vld1_s8(w));
+    s = vmlal_s16(s, vget_low_s16(cc), vget_low_s16(ww));
+    return vmlal_high_s16(s, cc, ww);
+}
+
+static int32_t neon_dot_u8s8(const int8_t *w, const uint8_t *c, size_t dim)
+{
+    int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+    size_t i = 0;
+    for (; i + 16 <= dim; i += 16) {
+        s0 = neon_mlal8(s0, w + i, c + i);
+        s1 = neon_mlal8(s1, w + i + 8, c + i + 8);
+    }
+    if (i + 8 <= dim) {
+        s0 = neon_mlal8(s0, w + i, c + i);
+        i += 8;
+    }
+    uint32_t sum = vaddvq_u32(vreinterpretq_u32_s32(vaddq_s32(s0, s1)));
+    return kernel_i32(kernel_u8s8_tail(w, c, i, dim, sum));
+}
+
+static void neon_dot_u8s8_2(const int8_t *w, const uint8_t *x, const uint8_t *y, size_t dim,
+                            int32_t *out)
+{
+    out[0] = neon_dot_u8s8(w, x, dim);
+    out[1] = neon_dot_u8s8(w, y, dim);
+}
+KERNEL_DEFINE_U8S8_GATHER(neon_dot_u8s8_gather, neon_dot_u8s8_2, neon_dot_u8s8)
+
 static const VajraKernelOps neon_ops = {
     .version = VAJRA_KERNEL_VTABLE_VERSION,
     .priority = 10,
@@ -219,6 +254,8 @@ static const VajraKernelOps neon_ops = {
     .l2sq_u8 = neon_l2sq_u8,
     .dot_u8_gather = neon_dot_u8_gather,
     .l2sq_u8_gather = neon_l2sq_u8_gather,
+    .dot_u8s8 = neon_dot_u8s8,
+    .dot_u8s8_gather = neon_dot_u8s8_gather,
 };
 
 static const VajraPluginDescriptor desc = {

@@ -23,6 +23,8 @@ static const VajraKernelOps scalar_ops = {
     .l2sq_u8 = vajra_ref_l2sq_u8,
     .dot_u8_gather = vajra_ref_dot_u8_gather,
     .l2sq_u8_gather = vajra_ref_l2sq_u8_gather,
+    .dot_u8s8 = vajra_ref_dot_u8s8,
+    .dot_u8s8_gather = vajra_ref_dot_u8s8_gather,
 };
 
 static const VajraPluginDescriptor desc = {

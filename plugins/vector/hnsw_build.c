@@ -23,7 +23,9 @@
  * Measured on wordnet 50k (docs/vector.md "Construction"): build time -14 to -19 %, recall at
  * equal ef the same or slightly higher. The codes depend only on the rows, so the graph is still
  * the same for any thread count. Small batches against a large index, and narrow beams, build
- * exactly (construction_codes says when).
+ * exactly (construction_codes says when). Under IP/cosine with a version-3 kernel the folded
+ * query is quantised to signed bytes too (hnsw_fold_query_s8) and the codes are scored in
+ * integers (dot_u8s8_gather: VPDPBUSD with VNNI); L2 keeps the float l2sq_u8_gather.
  */
 #include <math.h>
 #include <pthread.h>
@@ -150,7 +152,7 @@ static void plan_node(Build *b, Worker *w, uint32_t rs, uint32_t slot)
     if (b->qview.codes != NULL) {
         qx = &b->qview;
         s->mode = HNSW_STORE_SQ8;
-        hnsw_fold_query(qx, s, q);
+        hnsw_fold_query_s8(qx, s, q);
     }
 
     HnswPair cur = {0.0f, 0};

@@ -166,6 +166,13 @@ struct VajraVectorSearch {
     uint32_t mode;
     float qbias;
     float *qaux;
+    /* The build's integer form of an IP/cosine sq8 fold (qint, set by hnsw_fold_query_s8):
+     * qs8 ≈ qaux / qs8_scale in signed bytes (stride of them, 64-byte aligned), scored with the
+     * kernel's dot_u8s8_gather into idots (buf_cap entries). Searches leave qint false. */
+    bool qint;
+    float qs8_scale;
+    int8_t *qs8;
+    int32_t *idots;
 };
 
 static inline const float *hnsw_vec(const VajraVectorIndex *x, uint32_t n)
@@ -234,6 +241,10 @@ static inline void hnsw_score_gather(const VajraVectorIndex *x, const VajraVecto
     case HNSW_STORE_SQ8:
         if (l2) {
             k->l2sq_u8_gather(s->qaux, x->sq8_scale, x->codes, x->stride, ids, n, x->dim, out);
+        } else if (s->qint) {
+            k->dot_u8s8_gather(s->qs8, x->codes, x->stride, ids, n, x->dim, s->idots);
+            for (size_t i = 0; i < n; i++)
+                out[i] = -(s->qbias + s->qs8_scale * (float)s->idots[i]);
         } else {
             k->dot_u8_gather(s->qaux, x->codes, x->stride, ids, n, x->dim, out);
             for (size_t i = 0; i < n; i++)
@@ -316,6 +327,10 @@ const HnswPair *hnsw_res_sort(VajraVectorSearch *s, size_t n);
  * s->qaux = q∘scale and s->qbias = Σ q_i·lo_i (one float accumulator, index order); L2
  * s->qaux = q − lo. x must have sq8 ranges; s prepared for x's stride. */
 void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q);
+/* hnsw_fold_query, then (IP/cosine without gains, a version-3 kernel) the integer form: qaux
+ * quantised to signed bytes with one scale per query (qs8, qs8_scale, qint = true). Else
+ * qint = false and the float fold is used. Deterministic: a function of q and x's ranges. */
+void hnsw_fold_query_s8(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q);
 /* Set p[i].d to the exact distance from q to row p[i].id (f32 rows), for i < n, in blocks
  * through s's gather buffers (s->ids, s->dists: their contents are lost). */
 void hnsw_exact_pairs(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q,

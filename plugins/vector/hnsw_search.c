@@ -40,6 +40,8 @@ void hnsw_search_free(VajraVectorSearch *s)
     free(s->dists);
     free(s->query);
     free(s->qaux);
+    free(s->qs8);
+    free(s->idots);
     free(s);
 }
 
@@ -74,11 +76,13 @@ vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x
     size_t buf = x->M0 > EXACT_BLOCK ? x->M0 : EXACT_BLOCK;
     if (buf < HNSW_ROUND)
         buf = HNSW_ROUND;
-    size_t idcap = s->buf_cap, dcap = s->buf_cap;
+    size_t idcap = s->buf_cap, dcap = s->buf_cap, icap = s->buf_cap;
     if (!grow((void **)&s->ids, &idcap, buf, sizeof(uint32_t)) ||
-        !grow((void **)&s->dists, &dcap, buf, sizeof(float)))
+        !grow((void **)&s->dists, &dcap, buf, sizeof(float)) ||
+        !grow((void **)&s->idots, &icap, buf, sizeof(int32_t)))
         goto oom;
     s->buf_cap = idcap < dcap ? idcap : dcap;
+    s->buf_cap = icap < s->buf_cap ? icap : s->buf_cap;
     if (ef + 2 > s->res_cap) {
         size_t rc = s->res_cap, sc = s->res_cap;
         if (!grow((void **)&s->res, &rc, ef + 2, sizeof(uint64_t)) ||
@@ -91,12 +95,13 @@ vajra_status hnsw_search_prepare(VajraVectorSearch *s, const VajraVectorIndex *x
     if (x->stride > s->query_cap) {
         float *q = hnsw_aligned_alloc(sizeof(float) * x->stride);
         float *a = hnsw_aligned_alloc(sizeof(float) * x->stride);
-        if (q == NULL || a == NULL) {
-            free(q), free(a);
+        int8_t *b = hnsw_aligned_alloc(x->stride);
+        if (q == NULL || a == NULL || b == NULL) {
+            free(q), free(a), free(b);
             goto oom;
         }
-        free(s->query), free(s->qaux);
-        s->query = q, s->qaux = a;
+        free(s->query), free(s->qaux), free(s->qs8);
+        s->query = q, s->qaux = a, s->qs8 = b;
         s->query_cap = x->stride;
     }
     return VAJRA_OK;
@@ -403,6 +408,7 @@ static size_t exact_scan(const VajraVectorIndex *x, VajraVectorSearch *s, size_t
 
 void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q)
 {
+    s->qint = false;
     memset(s->qaux, 0, sizeof(float) * x->stride);
     if (x->metric == VAJRA_METRIC_L2) {
         for (uint32_t i = 0; i < x->dim; i++)
@@ -415,6 +421,27 @@ void hnsw_fold_query(const VajraVectorIndex *x, VajraVectorSearch *s, const floa
         bias += q[i] * x->sq8_lo[i];
     }
     s->qbias = bias;
+}
+
+void hnsw_fold_query_s8(const VajraVectorIndex *x, VajraVectorSearch *s, const float *q)
+{
+    hnsw_fold_query(x, s, q);
+    if (x->metric == VAJRA_METRIC_L2 || x->sq8_gain != NULL || x->kernel->version < 3)
+        return; /* a version-2 kernel's dot_u8s8 would be the scalar fill: keep the float path */
+    /* One scale for the query: the largest |w_i| maps to ±127 (symmetric, so no offset term).
+     * The rounding error of w_i is at most max|w|/254; a per-query constant part of it shifts
+     * every candidate's score alike and the beam's result is re-scored exactly anyway. */
+    float amax = 0.0f;
+    for (uint32_t i = 0; i < x->dim; i++)
+        amax = fmaxf(amax, fabsf(s->qaux[i]));
+    float inv = amax > 0.0f ? 127.0f / amax : 0.0f;
+    memset(s->qs8, 0, x->stride);
+    for (uint32_t i = 0; i < x->dim; i++) {
+        float v = nearbyintf(s->qaux[i] * inv);
+        s->qs8[i] = (int8_t)(v > 127.0f ? 127.0f : v < -127.0f ? -127.0f : v);
+    }
+    s->qs8_scale = amax / 127.0f;
+    s->qint = true;
 }
 
 /* How this query's distances are computed: the f32 rows (f32 storage; an exact scan when they

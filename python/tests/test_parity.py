@@ -14,7 +14,7 @@ def test_plugins_found_without_environment():
     assert "VAJRA_PLUGIN_PATH" not in os.environ
     path = vajra.plugin_search_path()
     assert "plugins/vector" in path and path.endswith(vajra.plugin_install_dir())
-    assert vajra.kernel() in ("scalar", "avx2", "avx512", "neon")
+    assert vajra.kernel() in ("scalar", "avx2", "avx512", "avx512vnni", "neon")
 
 
 def test_same_bytes_as_cli_index(demo, demo_index, tmp_path):

@@ -147,7 +147,7 @@ class Plugins(unittest.TestCase):
         self.assertEqual(names["lexical-bm25"]["kind"], "lexical")
         self.assertRegex(names["vector-hnsw"]["abi"], r"^\d+\.\d+$")
         self.assertTrue(os.path.isfile(names["scorer-bm25"]["file"]))
-        self.assertIn(j["kernel"]["isa"], ["scalar", "avx2", "avx512", "neon"])
+        self.assertIn(j["kernel"]["isa"], ["scalar", "avx2", "avx512", "avx512vnni", "neon"])
         self.assertIsInstance(j["cpu_features"], list)
 
     def test_text(self):

@@ -653,6 +653,124 @@ void kernel_parity_quantised(const KernelParityTarget *t, KernelParityReport *re
         quant_gathers(t, rep, &r, sample_dims[d]);
 }
 
+/* ---- the integer dot (version 3): exact equality ---- */
+
+/* Σ w_i·c_i modulo 2^32, in 64-bit arithmetic: what every variant (and the reference) must give. */
+static int32_t exact_u8s8(const int8_t *w, const uint8_t *c, size_t dim)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < dim; i++)
+        sum += (int64_t)w[i] * (int64_t)c[i];
+    uint32_t u = (uint32_t)((uint64_t)sum & 0xffffffffu);
+    return u <= (uint32_t)INT32_MAX ? (int32_t)u : (int32_t)((int64_t)u - (INT64_C(1) << 32));
+}
+
+static void check_u8s8(const KernelParityTarget *t, KernelParityReport *rep, const char *what,
+                       const int8_t *w, const uint8_t *c, size_t dim)
+{
+    int32_t fast = t->fast->dot_u8s8(w, c, dim), ref = t->ref->dot_u8s8(w, c, dim);
+    int32_t exact = exact_u8s8(w, c, dim);
+    rep->checks++;
+    if (fast != exact || ref != exact)
+        record_failure(rep, "dot_u8s8 (%s) dim=%zu: fast=%d ref=%d exact=%d", what, dim,
+                       (int)fast, (int)ref, (int)exact);
+}
+
+/* Random codes and weights, and the extremes (every product 255·127 or 255·−128: a saturating
+ * 16-bit pair sum, as VPMADDUBSW would make, is caught), each ending its allocation. */
+static void integer_pair_case(const KernelParityTarget *t, KernelParityReport *rep, Rng *r,
+                              size_t dim, size_t off)
+{
+    Raw wr = raw_new(dim, 1, off), cr = raw_new(dim, 1, (off + 1) % 4);
+    int8_t *w = wr.v;
+    uint8_t *c = cr.v;
+    memset(wr.block, 0, off + dim ? off + dim : 1); /* the offset bytes too: all initialised */
+    memset(cr.block, 0, (off + 1) % 4 + dim ? (off + 1) % 4 + dim : 1);
+    for (size_t i = 0; i < dim; i++) {
+        w[i] = (int8_t)(uint8_t)rng_next(r);
+        c[i] = (uint8_t)rng_next(r);
+    }
+    check_u8s8(t, rep, "random", w, c, dim);
+    for (size_t i = 0; i < dim; i++)
+        c[i] = 255, w[i] = (int8_t)(i % 3 == 0 ? -128 : 127);
+    check_u8s8(t, rep, "extremes", w, c, dim);
+    free(wr.block);
+    free(cr.block);
+}
+
+/* A sum past INT32_MAX (and one below INT32_MIN) wraps modulo 2^32 in every variant alike. So
+ * long that each of 2 × 16 32-bit lanes passes 2^31 on its own: a saturating accumulator
+ * (VPDPBUSDS) fails here, not only a saturating final sum. */
+static void integer_wrap_case(const KernelParityTarget *t, KernelParityReport *rep)
+{
+    enum { DIM = 2200001 }; /* > 32·2^31/(255·128), odd for the tails */
+    Raw wr = raw_new(DIM, 1, 0), cr = raw_new(DIM, 1, 0);
+    int8_t *w = wr.v;
+    uint8_t *c = cr.v;
+    for (int8_t v = -128;; v = 127) {
+        for (size_t i = 0; i < DIM; i++)
+            w[i] = v, c[i] = 255;
+        check_u8s8(t, rep, v < 0 ? "wraps below INT32_MIN" : "wraps above INT32_MAX", w, c, DIM);
+        if (v > 0)
+            break;
+    }
+    free(wr.block);
+    free(cr.block);
+}
+
+static void integer_gathers(const KernelParityTarget *t, KernelParityReport *rep, Rng *r,
+                            size_t dim)
+{
+    enum { ROWS = 23, GATHER = 37 };
+    const VajraKernelOps *k = t->fast;
+    size_t stride = dim + dim % 5;
+    size_t n = (ROWS - 1) * stride + dim;
+    Raw cs = raw_new(n, 1, 3), wr = raw_new(dim, 1, 1);
+    uint8_t *codes = cs.v;
+    int8_t *w = wr.v;
+    for (size_t i = 0; i < n; i++)
+        codes[i] = (uint8_t)rng_next(r);
+    for (size_t i = 0; i < dim; i++)
+        w[i] = (int8_t)(uint8_t)rng_next(r);
+    uint32_t ids[GATHER];
+    for (size_t i = 0; i < GATHER; i++)
+        ids[i] = (uint32_t)(rng_next(r) % ROWS);
+    ids[0] = ROWS - 1; /* the row ending the allocation */
+    ids[GATHER - 1] = ids[1];
+    for (size_t count = 0; count <= GATHER; count += count < 4 ? 1 : 11) { /* odd and even */
+        int32_t out[GATHER + 1];
+        out[count] = INT32_MIN + 7; /* sentinel: nothing past count is written */
+        k->dot_u8s8_gather(w, codes, stride, ids, count, dim, out);
+        rep->checks++;
+        for (size_t i = 0; i <= count; i++) {
+            int32_t expect = i < count ? k->dot_u8s8(w, codes + (size_t)ids[i] * stride, dim)
+                                       : INT32_MIN + 7;
+            if (out[i] != expect) {
+                record_failure(rep, "dot_u8s8_gather dim=%zu count=%zu: out[%zu]=%d, expected %d",
+                               dim, count, i, (int)out[i], (int)expect);
+                break;
+            }
+        }
+    }
+    free(cs.block);
+    free(wr.block);
+}
+
+void kernel_parity_integer(const KernelParityTarget *t, KernelParityReport *rep)
+{
+    Rng r = {UINT64_C(0x5eed0007)};
+    for (size_t dim = 0; dim <= 200; dim++)
+        for (size_t off = 0; off < 4; off++)
+            integer_pair_case(t, rep, &r, dim, off);
+    for (size_t d = 0; d < N_SAMPLE_DIMS; d++)
+        integer_pair_case(t, rep, &r, sample_dims[d], d % 4);
+    integer_wrap_case(t, rep);
+    for (size_t dim = 0; dim <= 140; dim++)
+        integer_gathers(t, rep, &r, dim);
+    for (size_t d = 0; d < N_SAMPLE_DIMS; d++)
+        integer_gathers(t, rep, &r, sample_dims[d]);
+}
+
 void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep)
 {
     kernel_parity_random(t, rep);
@@ -661,4 +779,5 @@ void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep)
     kernel_parity_cosine_special(t, rep);
     kernel_parity_batches(t, rep);
     kernel_parity_quantised(t, rep);
+    kernel_parity_integer(t, rep);
 }

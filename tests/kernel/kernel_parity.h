@@ -12,6 +12,7 @@
  *            final float formula.
  *   batched forms (_many, _gather) must equal the variant's own single op bit for bit.
  *   quantised rows (f16, u8): the same bounds, with S taken over the widened elements.
+ *   integer dot (u8 codes · s8 weights): exactly the true sum modulo 2^32, no tolerance.
  */
 #ifndef VAJRA_TEST_KERNEL_PARITY_H
 #define VAJRA_TEST_KERNEL_PARITY_H
@@ -66,6 +67,12 @@ void kernel_parity_batches(const KernelParityTarget *t, KernelParityReport *rep)
  * the f32 bounds (S from the widened elements / the reference's terms), including a row against
  * its own decoding (l2 ≈ 0); the gathers equal their single op bit for bit. */
 void kernel_parity_quantised(const KernelParityTarget *t, KernelParityReport *rep);
+
+/* The version-3 slots: dot_u8s8 of random and extreme codes and weights, every dimension
+ * 0..200 at four offsets and the sample dimensions, and sums that wrap past INT32_MAX/MIN, equal
+ * to the exact sum modulo 2^32 (reference and variant alike, no tolerance); the gather equals the
+ * single op for odd and even counts and writes nothing past count. */
+void kernel_parity_integer(const KernelParityTarget *t, KernelParityReport *rep);
 
 /* All of the above. */
 void kernel_parity_all(const KernelParityTarget *t, KernelParityReport *rep);

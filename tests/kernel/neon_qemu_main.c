@@ -21,7 +21,7 @@ static int check_descriptor(const VajraPluginDescriptor *d, const VajraKernelOps
              ops->cosine_distance && ops->dot_many && ops->l2sq_many && ops->dot_gather &&
              ops->l2sq_gather && ops->dot_f16 && ops->l2sq_f16 && ops->dot_f16_gather &&
              ops->l2sq_f16_gather && ops->dot_u8 && ops->l2sq_u8 && ops->dot_u8_gather &&
-             ops->l2sq_u8_gather;
+             ops->l2sq_u8_gather && ops->dot_u8s8 && ops->dot_u8s8_gather;
     printf("kernel-neon descriptor: %s\n", ok ? "ok" : "WRONG");
     return ok;
 }
@@ -44,6 +44,7 @@ int main(void)
         {"cosine special", kernel_parity_cosine_special},
         {"batches", kernel_parity_batches},
         {"quantised rows", kernel_parity_quantised},
+        {"integer u8s8", kernel_parity_integer},
     };
     KernelParityTarget t = {ops, vajra_kernel_reference(), 0};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {

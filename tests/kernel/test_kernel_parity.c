@@ -34,7 +34,8 @@ static const Variant variants[] = {
     {"scalar", 0, 0},
     {"neon", 10, VAJRA_CPU_NEON},
     {"avx2", 20, VAJRA_CPU_AVX2 | VAJRA_CPU_FMA | VAJRA_CPU_F16C},
-    {"avx512", 30, VAJRA_CPU_AVX512F},
+    {"avx512", 30, VAJRA_CPU_AVX512F | VAJRA_CPU_AVX2},
+    {"avx512vnni", 35, VAJRA_CPU_AVX512F | VAJRA_CPU_AVX512BW | VAJRA_CPU_AVX512VNNI},
 };
 #define N_VARIANTS ((int)(sizeof variants / sizeof variants[0]))
 
@@ -140,6 +141,13 @@ START_TEST(test_descriptor)
         ck_assert_ptr_nonnull(l.ops->l2sq_u8);
         ck_assert_ptr_nonnull(l.ops->dot_u8_gather);
         ck_assert_ptr_nonnull(l.ops->l2sq_u8_gather);
+        ck_assert_ptr_nonnull(l.ops->dot_u8s8);
+        ck_assert_ptr_nonnull(l.ops->dot_u8s8_gather);
+        /* Every shipped variant has its own integer dot (scalar: the reference itself), so the
+         * HNSW build's `version >= 3` check never picks the scalar fill by accident. */
+        if (strcmp(v->isa, "scalar") != 0)
+            ck_assert(l.ops->dot_u8s8 != vajra_ref_dot_u8s8 &&
+                      l.ops->dot_u8s8_gather != vajra_ref_dot_u8s8_gather);
     }
     unload(&l);
 }
@@ -165,6 +173,8 @@ START_TEST(test_scalar_is_reference)
     ck_assert(l.ops->l2sq_u8 == vajra_ref_l2sq_u8);
     ck_assert(l.ops->dot_u8_gather == vajra_ref_dot_u8_gather);
     ck_assert(l.ops->l2sq_u8_gather == vajra_ref_l2sq_u8_gather);
+    ck_assert(l.ops->dot_u8s8 == vajra_ref_dot_u8s8);
+    ck_assert(l.ops->dot_u8s8_gather == vajra_ref_dot_u8s8_gather);
     unload(&l);
 }
 END_TEST
@@ -214,6 +224,9 @@ END_TEST
 START_TEST(test_quantised) { run_cases(_i, "quantised rows", kernel_parity_quantised); }
 END_TEST
 
+START_TEST(test_integer) { run_cases(_i, "integer u8s8", kernel_parity_integer); }
+END_TEST
+
 static Suite *kernel_suite(void)
 {
     Suite *s = suite_create("kernel");
@@ -228,6 +241,7 @@ static Suite *kernel_suite(void)
     tcase_add_loop_test(tc, test_cosine_special, 0, N_VARIANTS);
     tcase_add_loop_test(tc, test_batches, 0, N_VARIANTS);
     tcase_add_loop_test(tc, test_quantised, 0, N_VARIANTS);
+    tcase_add_loop_test(tc, test_integer, 0, N_VARIANTS);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -267,7 +267,10 @@ START_TEST(test_kernel_choice_and_override)
     reg = registry_with(getenv("VAJRA_PLUGIN_PATH"), NULL);
     ck_assert_int_eq(vajra_registry_kernel(reg, &ops, &kp, &e), VAJRA_OK);
     uint64_t cpu = vajra_cpu_features();
-    if ((cpu & VAJRA_CPU_AVX512F) && (cpu & VAJRA_CPU_AVX512BW) && have_plugin("kernel-avx512"))
+    if ((cpu & VAJRA_CPU_AVX512F) && (cpu & VAJRA_CPU_AVX512BW) && (cpu & VAJRA_CPU_AVX512VNNI) &&
+        have_plugin("kernel-avx512vnni"))
+        ck_assert_str_eq(ops->isa, "avx512vnni");
+    else if ((cpu & VAJRA_CPU_AVX512F) && (cpu & VAJRA_CPU_AVX2) && have_plugin("kernel-avx512"))
         ck_assert_str_eq(ops->isa, "avx512");
     else if ((cpu & VAJRA_CPU_AVX2) && (cpu & VAJRA_CPU_FMA) && have_plugin("kernel-avx2"))
         ck_assert_str_eq(ops->isa, "avx2");

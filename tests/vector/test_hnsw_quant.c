@@ -173,7 +173,7 @@ END_TEST
 
 /* ---- parity with the reference traversal ---- */
 
-static const char *const isas[] = {"scalar", "avx2", "avx512"};
+static const char *const isas[] = {"scalar", "avx2", "avx512", "avx512vnni"};
 
 static const VajraKernelOps *variant_ops(const char *isa, VajraRegistry **reg)
 {
