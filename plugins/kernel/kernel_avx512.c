@@ -361,6 +361,17 @@ static inline __m512i bytes(const void *p)
     return _mm512_loadu_si512(p);
 }
 
+/* The lane sum modulo 2^32 by vector adds: GCC's _mm512_reduce_add_epi32 adds the halves as
+ * C ints, which is undefined behaviour (and a UBSan error) when the documented wrap happens. */
+static inline uint32_t avx512_hsum_epi32(__m512i v)
+{
+    __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return (uint32_t)_mm_cvtsi128_si32(s);
+}
+
 static int32_t avx512_dot_u8s8(const int8_t *w, const uint8_t *c, size_t dim)
 {
     __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
@@ -374,7 +385,7 @@ static int32_t avx512_dot_u8s8(const int8_t *w, const uint8_t *c, size_t dim)
         s0 = _mm512_dpbusd_epi32(s0, _mm512_maskz_loadu_epi8(m, c + i),
                                  _mm512_maskz_loadu_epi8(m, w + i));
     }
-    return kernel_i32((uint32_t)_mm512_reduce_add_epi32(_mm512_add_epi32(s0, s1)));
+    return kernel_i32(avx512_hsum_epi32(_mm512_add_epi32(s0, s1)));
 }
 
 /* Two rows against one load of the weights: the single call's dependency chain is one
@@ -395,8 +406,8 @@ static void avx512_dot_u8s8_2(const int8_t *w, const uint8_t *x, const uint8_t *
         s = _mm512_dpbusd_epi32(s, _mm512_maskz_loadu_epi8(m, x + i), wv);
         t = _mm512_dpbusd_epi32(t, _mm512_maskz_loadu_epi8(m, y + i), wv);
     }
-    out[0] = kernel_i32((uint32_t)_mm512_reduce_add_epi32(s));
-    out[1] = kernel_i32((uint32_t)_mm512_reduce_add_epi32(t));
+    out[0] = kernel_i32(avx512_hsum_epi32(s));
+    out[1] = kernel_i32(avx512_hsum_epi32(t));
 }
 #else
 #define avx512_dot_u8s8 x86_dot_u8s8
