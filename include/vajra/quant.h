@@ -8,6 +8,7 @@
 #ifndef VAJRA_QUANT_H
 #define VAJRA_QUANT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,8 +29,15 @@ VAJRA_API float vajra_f16_to_f32(uint16_t half);
  * is a binary16 value. */
 VAJRA_API uint16_t vajra_f32_to_f16(float value);
 
-/* Convert n floats (dst and src must not overlap). */
+/* Convert n floats (dst and src must not overlap); each dst[i] is vajra_f32_to_f16(src[i]).
+ * Thread-safe; no errors. */
 VAJRA_API void vajra_f32_to_f16_array(const float *src, uint16_t *dst, size_t n);
+
+/* Whether every one of the n floats is exactly a binary16 value (converting it back gives the
+ * same bits: ±0, ±2⁻²⁴ … ±65504 with the mantissa bits binary16 lacks all zero, ±inf; never a
+ * NaN). When dst is not NULL the halves are written there; if the answer is false, dst holds
+ * some of them, unspecified which. Stops at the first value that is not. Thread-safe; no errors. */
+VAJRA_API bool vajra_f32_to_f16_exact(const float *src, uint16_t *dst, size_t n);
 
 /* 8-bit scalar quantisation. Dimension i keeps a range [lo_i, lo_i + 255·scale_i]; a value x is
  * stored as the code c = round((x − lo_i) / scale_i) clamped to 0..255, and read back as

@@ -404,23 +404,7 @@ void hnsw_drop_f32(VajraVectorIndex *x)
 
 bool hnsw_floats_are_f16(const float *v, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &v[i], sizeof u);
-        uint32_t a = u & 0x7fffffffu, biased = a >> 23;
-        if (a == 0)
-            continue; /* ±0 */
-        /* binary16 holds 2^-24 … 65504: normal exponents −14 … 15 with 10 mantissa bits, and
-         * below 2^-14 the subnormals, one mantissa bit fewer per halving (a float subnormal,
-         * biased 0, is far below 2^-24). The dropped low mantissa bits must be zero. */
-        int e = (int)biased - 127;
-        if (biased == 0 || e > 15 || e < -24)
-            return false;
-        int drop = e >= -14 ? 13 : 13 + (-14 - e);
-        if ((a & ((1u << drop) - 1u)) != 0)
-            return false;
-    }
-    return true;
+    return vajra_f32_to_f16_exact(v, NULL, n);
 }
 
 vajra_status hnsw_auto_storage(VajraVectorIndex *x, uint32_t base, uint32_t total,

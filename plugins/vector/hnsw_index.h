@@ -291,7 +291,8 @@ vajra_status hnsw_set_storage(VajraVectorIndex *x, uint32_t storage, bool rerank
  * Errors: VAJRA_ERR_NO_MEMORY (then the storage is unchanged). Exclusive access. */
 vajra_status hnsw_auto_storage(VajraVectorIndex *x, uint32_t base, uint32_t total,
                                VajraError *err);
-/* Whether each of the n floats is exactly a binary16 value (a round trip would not change it). */
+/* Whether each of the n floats is exactly a binary16 value (a round trip would not change it;
+ * vajra_f32_to_f16_exact). */
 bool hnsw_floats_are_f16(const float *v, size_t n);
 /* Parse a storage name ("f32", "f16", "sq8", "auto") into *out. Errors: VAJRA_ERR_INVALID_ARGUMENT
  * naming the value. */

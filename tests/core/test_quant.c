@@ -70,6 +70,48 @@ START_TEST(test_f16_rounding_midpoints)
 }
 END_TEST
 
+/* The array conversions (F16C on x86-64 when present) equal the scalar definition on a sweep of
+ * bit patterns (every 16411th of 2^32, then each one's neighbours: subnormals, NaN payloads,
+ * ±inf, rounding midpoints all come by), at every offset of an 8-wide block; and
+ * vajra_f32_to_f16_exact says "exact" iff the scalar round trip keeps the bits (never a NaN). */
+START_TEST(test_f16_array_matches_scalar)
+{
+    enum { N = 4096 };
+    static float src[N];
+    static uint16_t got[N];
+    /* under valgrind (VAJRA_TEST_LIGHT) a sparser sweep: every 262147th pattern */
+    const uint64_t step = getenv("VAJRA_TEST_LIGHT") ? 262147 : 16411;
+    uint64_t u = 0;
+    while (u < ((uint64_t)1 << 32)) {
+        size_t n = 0;
+        for (; n < N && u < ((uint64_t)1 << 32); n++, u += (n % 3 == 0 ? step : 1))
+            src[n] = float_of((uint32_t)u);
+        for (size_t off = 0; off < 8 && off < n; off += 3) {
+            vajra_f32_to_f16_array(src + off, got, n - off);
+            for (size_t i = 0; i + off < n; i++)
+                ck_assert_msg(got[i] == vajra_f32_to_f16(src[off + i]), "%08x -> %04x, not %04x",
+                              bits_of(src[off + i]), got[i], vajra_f32_to_f16(src[off + i]));
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint16_t h = vajra_f32_to_f16(src[i]);
+            bool want = src[i] == src[i] && bits_of(vajra_f16_to_f32(h)) == bits_of(src[i]);
+            /* alone, and as the one odd value among binary16 ones (every block position) */
+            ck_assert_msg(vajra_f32_to_f16_exact(&src[i], NULL, 1) == want, "%08x",
+                          bits_of(src[i]));
+            float row[13];
+            for (int j = 0; j < 13; j++)
+                row[j] = 0.5f * (float)j;
+            row[i % 13] = src[i];
+            uint16_t hs[13];
+            ck_assert_msg(vajra_f32_to_f16_exact(row, hs, 13) == want, "%08x in a row",
+                          bits_of(src[i]));
+            for (int j = 0; want && j < 13; j++)
+                ck_assert_uint_eq(hs[j], vajra_f32_to_f16(row[j]));
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_f16_specials)
 {
     ck_assert_uint_eq(vajra_f32_to_f16(INFINITY), 0x7c00u);
@@ -182,6 +224,7 @@ int main(void)
     tcase_add_test(tc, test_f16_round_trip_all);
     tcase_add_test(tc, test_f16_rounding_midpoints);
     tcase_add_test(tc, test_f16_specials);
+    tcase_add_test(tc, test_f16_array_matches_scalar);
     tcase_add_test(tc, test_sq8_bounds);
     tcase_add_test(tc, test_sq8_gain);
     suite_add_tcase(s, tc);

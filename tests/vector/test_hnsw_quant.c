@@ -621,7 +621,7 @@ START_TEST(test_auto_floats_are_f16)
                          0x1p-14f + 0x1p-24f, 3 * 0x1p-24f, 1.0f + 0x1p-10f, 1023.5f,
                          0x1.998p-4f /* 0.1 as binary16 */};
     const float no[] = {65520.0f, 65505.0f, 0x1p-25f, 1.5f * 0x1p-24f, 1.0f + 0x1p-11f, 0.1f,
-                        1e-30f, 0x1p-130f, INFINITY, -INFINITY, 1e6f, 1024.5f};
+                        1e-30f, 0x1p-130f, NAN, 1e6f, 1024.5f};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         ck_assert_msg(hnsw_floats_are_f16(&yes[i], 1), "%a is binary16", (double)yes[i]);
         ck_assert_float_eq(vajra_f16_to_f32(vajra_f32_to_f16(yes[i])), yes[i]);
