@@ -17,19 +17,21 @@ typedef struct HnswPluginState {
  * "Profiles", has the curves and commands): recall@10 at the default ef, quality >= 0.99,
  * fast >= 0.95 (wordnet; glove 100k 0.945), instant >= 0.90 on both sets. Measured 2026-12-02
  * (2 build threads, single-thread search, 1000 queries, load ~1.7):
- *   quality M14/efC200/ef512: wordnet 50k build 3.7 s (hnswlib M16/efC200 in the same runs:
- *     5.8-6.0 s), 0.993 at 0.41 ms (ef 400: 0.992 at 0.32 ms); glove 100k 0.992. The sparser
- *     graph at the same efC beats M24 per ef on both sets and builds ~20 % faster (M24/efC200
- *     needed ef 400 for 0.990 on wordnet, build 4.4 s).
- *   instant M10/efC40/ef320: wordnet 50k build 0.81 s, 0.924 at 0.19 ms; glove 100k 0.925.
- *     The cheapest build; the wide default beam pays for the sparse graph at query time. */
+ *   quality M14/efC160/ef640 (re-tuned ~17:30 UTC with the integer construction codes):
+ *     wordnet 50k build 2.9-3.1 s through the CLI (hnswlib M16/efC200 in the same runs:
+ *     6.6-6.8 s, 0.44-0.46x), 0.9911 at 0.35 ms (f16 rows); glove 100k 0.9926. efC 200 was
+ *     18 % slower to build for +0.002 on wordnet (and -0.002 on glove at its ef 512). M14 beats
+ *     M24 per ef on both sets and builds ~20 % faster.
+ *   instant M10/efC40/ef320: wordnet 50k build 0.81 s (morning; 1.0-1.1 s at 17:30), 0.924 at
+ *     0.19 ms; glove 100k 0.925. The cheapest build; the wide default beam pays for the sparse
+ *     graph at query time. */
 typedef struct Profile {
     const char *name;
     uint32_t M, ef_construction, ef_search;
 } Profile;
 
 static const Profile profiles[] = {
-    {"quality", 14, 200, 512},
+    {"quality", 14, 160, 640},
     {"fast", 16, 128, 128},
     {"instant", 10, 40, 320},
 };

@@ -612,7 +612,7 @@ START_TEST(test_plugin_kv_interface)
     ck_assert_str_eq(vajra_kv_get(got, n, "M"), "14"); /* the quality profile's */
     ck_assert_str_eq(vajra_kv_get(got, n, "storage"), "auto"); /* the default */
     ck_assert_str_eq(vajra_kv_get(got, n, "rerank"), "0");
-    ck_assert_str_eq(vajra_kv_get(got, n, "ef_construction"), "200");
+    ck_assert_str_eq(vajra_kv_get(got, n, "ef_construction"), "160");
     ck_assert_str_eq(vajra_kv_get(got, n, "ef_search"), "77");
     ck_assert_str_eq(vajra_kv_get(got, n, "seed"), "9");
     ck_assert_uint_eq(vt->params_kv(x, NULL, 0), 6);
