@@ -84,3 +84,52 @@ def test_searches_run_during_commits(demo, tmp_path):
     assert not errors
     assert seen == sorted(seen) and all(s % 100 == 0 for s in seen)  # never half a batch
     assert len(c) == 600
+
+
+def test_auto_storage_answers_as_f32_through_the_lifecycle(demo, tmp_path):
+    """A collection's vector segments take the default storage 'auto': with binary16 vectors
+    they keep f16 rows. Through commits, deletes, upserts, compaction, save and reopen, and then
+    rows that are not binary16, it answers as the same collection asked for f32 rows (the same
+    ids; scores within the SIMD summation-order tolerance of the f32 parity tests)."""
+    ids, texts, vecs, titles = small(demo, 400)
+    vecs = vecs.astype(np.float16).astype(np.float32)  # binary16 values, as f16 embedding files
+    queries = demo.qvectors[:25]
+    paths = {"auto": tmp_path / "auto.vjr", "f32": tmp_path / "f32.vjr"}
+    cols = {"auto": vajra.Collection.create(paths["auto"], dim=128),
+            "f32": vajra.Collection.create(paths["f32"], dim=128,
+                                           vector_params={"storage": "f32"})}
+    assert cols["auto"].info["vector_params"]["storage"] == "auto"
+
+    def same_answers(where):
+        for i, q in enumerate(queries):
+            for kw in ({"vector": q}, {"vector": q, "exact": True},
+                       {"text": demo.query_texts[i], "vector": q, "mode": "hybrid"}):
+                a, b = (cols[s].search(k=10, **kw) for s in ("auto", "f32"))
+                assert [h.id for h in a] == [h.id for h in b], (where, i, kw.keys())
+                assert np.allclose([h.score for h in a], [h.score for h in b],
+                                   rtol=1e-5, atol=1e-6), (where, i)
+
+    for c in cols.values():
+        c.add(ids[:250], texts[:250], vecs[:250], titles[:250])
+        c.commit()
+        c.add(ids[250:], texts[250:], vecs[250:], titles[250:])
+        c.commit()
+    same_answers("two segments")
+    for c in cols.values():
+        c.delete(ids[:30])
+        c.upsert(ids[40:45], texts[40:45], vecs[300:305], titles[40:45])
+        c.commit()
+    same_answers("deletes and upserts")
+    for c in cols.values():
+        c.compact()
+        c.close()
+    cols = {s: vajra.Collection.open(p, writable=True) for s, p in paths.items()}
+    same_answers("compacted, reopened")
+    off = vecs[:20] * np.float32(1 + 2 ** -12)  # not binary16: these rows stay f32
+    for c in cols.values():
+        c.add([f"off{i}" for i in range(20)], texts[:20], off, titles[:20])
+        c.commit()
+        c.compact()
+    same_answers("rows that are not binary16")
+    for c in cols.values():
+        c.close()
