@@ -12,6 +12,8 @@
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
+
+#include "vajra/cpu.h"
 #define HALF_F16C 1
 
 __attribute__((target("avx,f16c"))) static size_t f16c_convert(const float *src, uint16_t *dst,
@@ -41,14 +43,11 @@ __attribute__((target("avx,f16c"))) static bool f16c_exact(const float *src, uin
     return true;
 }
 
+/* The core's CPUID probe (cpu.c; clang's __builtin_cpu_supports knows no "f16c"). */
 static bool have_f16c(void)
 {
-    static int cached = -1; /* a benign race: every thread computes the same answer */
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
-    }
-    return cached != 0;
+    const uint64_t need = VAJRA_CPU_AVX | VAJRA_CPU_F16C;
+    return (vajra_cpu_features() & need) == need;
 }
 #endif
 
