@@ -343,6 +343,7 @@ class Bench(unittest.TestCase):
                      "--repeat", "1")
         self.assertTrue(self.KEYS <= set(r))
         self.assertIsNone(r["build_s"])  # opened, not built
+        self.assertIsNone(r["depth"])  # lexical: no fusion depth
         self.assertEqual(r["recall@10"], 1)  # pruned BM25 is exact
         self.assertGreater(r["qps"], 0)
         self.assertLessEqual(r["p50_ms"], r["p95_ms"])
@@ -353,6 +354,7 @@ class Bench(unittest.TestCase):
                      cran("lsa128.queries.npy"), "--repeat", "1", "--max-queries", "50")
         self.assertEqual(r["mode"], "hybrid")
         self.assertEqual(r["queries"], 50)
+        self.assertEqual(r["depth"], 50)  # the library's and `vajra search`'s default, max(k, 50)
         self.assertGreater(r["build_s"], 0)
         self.assertGreater(r["recall@10"], 0.8)
 

@@ -61,7 +61,9 @@ int cli_bench_args_check(const char *cmd, CliBenchArgs *a)
         return cli_usage_error(cmd, "--queries is required (in %s mode)", cli_mode_name(a->mode));
     if (a->mode != CLI_MODE_LEXICAL && a->qv_path == NULL)
         return cli_usage_error(cmd, "--mode %s needs --query-vectors", cli_mode_name(a->mode));
+    /* The same default as `vajra search` and the library (max(k, VAJRA_HYBRID_DEPTH_DEFAULT)):
+     * a benchmark must time the search users run. */
     if (a->depth == 0)
-        a->depth = a->k;
+        a->depth = a->k > VAJRA_HYBRID_DEPTH_DEFAULT ? a->k : VAJRA_HYBRID_DEPTH_DEFAULT;
     return 0;
 }

@@ -23,7 +23,7 @@ static void help(void)
            "  --mode lexical|vector|hybrid  (default: hybrid given both kinds of query, else\n"
            "                             the one given)\n"
            "  -k N                       hits per query (default 10)\n"
-           "  --depth N                  hybrid: candidates per side (default k)\n"
+           "  --depth N                  hybrid: candidates per side (default max(k, 50), as search)\n"
            "  --fusion rrf|minmax|zscore, --rrf-k X, --weight W   hybrid fusion\n"
            "  --ef N                     HNSW beam width (default: the index's ef_search)\n"
            "  --repeat N                 timed passes over the queries (default 3; one untimed\n"
@@ -33,9 +33,9 @@ static void help(void)
            "Building (DOCS.jsonl):\n"
            "  --vectors FILE, --vector-field NAME, --limit N   as for vajra index (--vectors\n"
            "                             alone: index the vectors, ids = row numbers)\n" CLI_BUILD_HELP
-           "  --json                     {\"mode\", \"docs\", \"queries\", \"k\", \"ef\", \"threads\",\n"
-           "                             \"build_s\", \"open_s\", \"p50_ms\", \"p95_ms\", \"qps\",\n"
-           "                             \"recall@10\"}\n"
+           "  --json                     {\"mode\", \"docs\", \"queries\", \"k\", \"depth\", \"ef\",\n"
+           "                             \"threads\", \"build_s\", \"open_s\", \"p50_ms\", \"p95_ms\",\n"
+           "                             \"qps\", \"recall@10\"} (depth: hybrid only, else null)\n"
            "  -h, --help                 this text\n");
 }
 
@@ -268,8 +268,13 @@ int cmd_bench(int argc, char **argv)
     double qps = total > 0 ? (double)nlat / total : NAN;
     double recall = nq ? recall_sum / (double)nq : NAN;
     if (json) {
-        printf("{\"mode\": \"%s\", \"docs\": %u, \"queries\": %zu, \"k\": %u, \"ef\": ",
+        printf("{\"mode\": \"%s\", \"docs\": %u, \"queries\": %zu, \"k\": %u, \"depth\": ",
                cli_mode_name(mode), info.doc_count, nq, k);
+        if (mode == CLI_MODE_HYBRID)
+            printf("%u", depth);
+        else
+            printf("null");
+        printf(", \"ef\": ");
         if (mode != CLI_MODE_LEXICAL)
             printf("%u", ef ? ef : info.vector_params.ef_search);
         else
