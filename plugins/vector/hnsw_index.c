@@ -146,9 +146,14 @@ vajra_status hnsw_index_reserve(VajraVectorIndex *x, uint32_t rows, uint32_t blo
                                 VajraError *err)
 {
     if (rows > x->capacity || x->borrowed) {
+        /* Double (amortised growth for many small adds), but a batch larger than that gets
+         * exactly its size: a one-shot build of 50k rows would otherwise round up to 65,536 and
+         * zero (first-touch) 31 % more rows, links and codes than it uses. */
         uint32_t cap = x->capacity < 64 ? 64 : x->capacity;
-        while (cap < rows)
+        if (cap < rows) /* (a borrowed index copied out at its size does not grow) */
             cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+        if (cap < rows)
+            cap = rows;
         size_t n = x->count;
         float *v = grow_copy(x->vectors, x->vectors ? n * x->stride * sizeof(float) : 0,
                              (size_t)cap * x->stride * sizeof(float), true);
