@@ -134,6 +134,16 @@ static int has_section(const char *path, const char *name)
     return found;
 }
 
+/* Promote with one extra build key. */
+static vajra_status promote_with(VajraCollection *c, const char *key, const char *value,
+                                 VajraError *err)
+{
+    VajraKeyValue kv[] = {{key, value}};
+    VajraCompactOptions co = {.struct_size = sizeof co, .vector_params = kv,
+                              .n_vector_params = 1};
+    return vajra_collection_promote(c, &co, err);
+}
+
 /* A writable file holding the first FIRST documents in one f32 segment. */
 static VajraCollection *f32_file(const char *path, const char *plugin)
 {
@@ -205,9 +215,7 @@ START_TEST(promote_f32_to_sq8)
     ck_assert_int_eq(vajra_collection_promote(c, &nul, &err), VAJRA_ERR_INVALID_ARGUMENT);
 
     /* promoted: sq8, every other key kept */
-    VajraCompactOptions co = {.struct_size = sizeof co, .vector_params = sq8,
-                              .n_vector_params = 1};
-    ck_assert_msg(vajra_collection_promote(c, &co, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_msg(promote_with(c, "storage", "sq8", &err) == VAJRA_OK, "%s", err.message);
     ck_assert_str_eq(param(c, "storage"), "sq8");
     ck_assert_str_eq(param(c, "M"), M0);
     VajraCollectionInfo in = {.struct_size = sizeof in};
@@ -266,10 +274,7 @@ START_TEST(promote_flat_storage)
     top_k(c, 1, &before);
     VajraCompactOptions prof = {.struct_size = sizeof prof, .profile = "quality"};
     ck_assert_int_eq(vajra_collection_promote(c, &prof, &err), VAJRA_ERR_UNSUPPORTED);
-    VajraKeyValue f16[] = {{"storage", "f16"}};
-    VajraCompactOptions co = {.struct_size = sizeof co, .vector_params = f16,
-                              .n_vector_params = 1};
-    ck_assert_msg(vajra_collection_promote(c, &co, &err) == VAJRA_OK, "%s", err.message);
+    ck_assert_msg(promote_with(c, "storage", "f16", &err) == VAJRA_OK, "%s", err.message);
     ck_assert_str_eq(param(c, "storage"), "f16");
     top_k(c, 1, &after);
     /* exact scans over f16 rows (11-bit mantissas): only near ties may swap */
