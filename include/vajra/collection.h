@@ -345,9 +345,11 @@ typedef struct VajraCompactOptions {
     /* Added after 1.0 (a smaller struct_size leaves them NULL/0). Promote only: more build keys
      * of the vector plugin, as `vajra index --vector-param` takes them (vector-hnsw: storage
      * auto|f32|f16|sq8, rerank 0|1, seed), applied last: they override the collection's current
-     * keys and the profile's values, and later segments are built with them too. "profile", "M",
-     * "ef_construction" and "ef_search" are refused here (VAJRA_ERR_INVALID_ARGUMENT): they have
-     * the fields above. Borrowed for the call (the collection keeps copies). */
+     * keys and the profile's values, and later segments are built with them too. With a plugin
+     * that has profiles, "profile", "M", "ef_construction" and "ef_search" are refused here
+     * (VAJRA_ERR_INVALID_ARGUMENT): they have the fields above. A plugin without profiles
+     * (vector-flat; vector-ivf: nlist, nprobe, ...) promotes through these keys alone. Borrowed
+     * for the call (the collection keeps copies). */
     const VajraKeyValue *vector_params;
     size_t n_vector_params;
 } VajraCompactOptions;
