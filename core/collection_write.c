@@ -573,32 +573,44 @@ static Snapshot *choose_run(const Snapshot *full, uint32_t max_segments)
     return run;
 }
 
+/* The keys a promote's vector_params may not carry: VajraCompactOptions has fields for them (two
+ * ways to say one thing would need a precedence rule, and "profile" would leave c->profile
+ * naming the wrong one). */
+static const char *const promote_fields[] = {"profile", "M", "ef_construction", "ef_search"};
+
 /* The parameters of a promoted index: every current key kept (storage, rerank, seed, …) with
- * the graph numbers replaced by the promoted ones, settled through the plugin's create_kv. (A
- * version-1 create from VajraVectorParams would silently drop keys it has no field for, e.g. a
- * quantised storage.) */
-static vajra_status promote_settle(VajraCollection *c, VajraVectorParams *params,
+ * the graph numbers replaced by the promoted ones and the caller's `extra` keys last (replacing
+ * the current ones of the same name, so no plugin has to pick among duplicates), settled through
+ * the plugin's create_kv. (A version-1 create from VajraVectorParams would silently drop keys it
+ * has no field for, e.g. a quantised storage.) */
+static vajra_status promote_settle(VajraCollection *c, int graph, VajraVectorParams *params,
+                                   const VajraKeyValue *extra, size_t n_extra,
                                    VajraKeyValue **kv, size_t *n_kv, VajraError *err)
 {
     if (!VAJRA_VECTOR_HAS(c->vvt, 3, create_kv))
         return coll_vector_settle(c, NULL, 0, params, params, kv, n_kv, err);
-    static const char *const replaced[] = {"profile", "M", "ef_construction", "ef_search"};
     char num[3][16];
     snprintf(num[0], sizeof num[0], "%u", params->M);
     snprintf(num[1], sizeof num[1], "%u", params->ef_construction);
     snprintf(num[2], sizeof num[2], "%u", params->ef_search);
-    VajraKeyValue *in = g_new0(VajraKeyValue, *n_kv + 3);
+    VajraKeyValue *in = g_new0(VajraKeyValue, *n_kv + 3 + n_extra);
     size_t n = 0;
     for (size_t i = 0; i < *n_kv; i++) {
         int skip = 0;
-        for (size_t r = 0; r < G_N_ELEMENTS(replaced); r++)
-            skip |= strcmp((*kv)[i].key, replaced[r]) == 0;
+        for (size_t r = 0; r < G_N_ELEMENTS(promote_fields); r++)
+            skip |= graph && strcmp((*kv)[i].key, promote_fields[r]) == 0;
+        for (size_t e = 0; e < n_extra; e++)
+            skip |= strcmp((*kv)[i].key, extra[e].key) == 0;
         if (!skip)
             in[n++] = (*kv)[i];
     }
-    in[n++] = (VajraKeyValue){"M", num[0]};
-    in[n++] = (VajraKeyValue){"ef_construction", num[1]};
-    in[n++] = (VajraKeyValue){"ef_search", num[2]};
+    if (graph) { /* without profiles the current keys hold the plugin's own numbers */
+        in[n++] = (VajraKeyValue){"M", num[0]};
+        in[n++] = (VajraKeyValue){"ef_construction", num[1]};
+        in[n++] = (VajraKeyValue){"ef_search", num[2]};
+    }
+    for (size_t e = 0; e < n_extra; e++)
+        in[n++] = extra[e];
     /* settle replaces *kv: hand it a copy so `in` never points into freed strings */
     size_t m = 0;
     VajraKeyValue *keep = coll_kv_copy(in, n, &m);
@@ -606,6 +618,45 @@ static vajra_status promote_settle(VajraCollection *c, VajraVectorParams *params
     vajra_status st = coll_vector_settle(c, keep, m, NULL, params, kv, n_kv, err);
     coll_kv_free(keep, m);
     return st;
+}
+
+/* The caller's extra vector keys, checked before anything is locked or built: compact refuses
+ * them (a rebuild with the old keys would silently ignore them), a plugin without create_kv has
+ * no way to take them, and (with profiles) the keys with their own option field are refused.
+ * The values are the plugin's to check (promote_settle). */
+static vajra_status check_extra_keys(const VajraCollection *c, const VajraCompactOptions *o,
+                                     int promote, VajraError *err)
+{
+    const char *verb = promote ? "promote" : "compact";
+    if (o->n_vector_params == 0)
+        return VAJRA_OK;
+    if (!promote)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                               "compact: vector_params need promote");
+    if (o->vector_params == NULL)
+        return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT, "%s: vector_params is NULL",
+                               verb);
+    if (!VAJRA_VECTOR_HAS(c->vvt, 3, create_kv))
+        return vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
+                               "%s: the vector plugin %s takes no build keys (no create_kv); "
+                               "vector_params must be empty",
+                               verb, c->vector_name);
+    for (size_t i = 0; i < o->n_vector_params; i++) {
+        const VajraKeyValue *e = &o->vector_params[i];
+        if (e->key == NULL || e->value == NULL)
+            return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                   "%s: vector parameter %zu has a NULL key or value", verb, i);
+        for (size_t r = 0; c->vvt->profile != NULL && r < G_N_ELEMENTS(promote_fields); r++)
+            if (strcmp(e->key, promote_fields[r]) == 0)
+                return vajra_error_set(err, VAJRA_ERR_INVALID_ARGUMENT,
+                                       "%s: vector parameter \"%s\" has its own option "
+                                       "(VajraCompactOptions.%s; vajra promote --%s)",
+                                       verb, e->key, e->key,
+                                       r == 2   ? "ef-construction"
+                                       : r == 3 ? "ef-search"
+                                                : e->key);
+    }
+    return VAJRA_OK;
 }
 
 static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts, int promote,
@@ -625,6 +676,9 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
         return st;
     if (promote && c->dim == 0)
         return vajra_error_set(err, VAJRA_ERR_STATE, "promote: this collection has no vectors");
+    st = check_extra_keys(c, &o, promote, err);
+    if (st != VAJRA_OK)
+        return st;
     pthread_mutex_lock(&c->compact_lock);
     VajraVectorParams params = {0};
     char *profile = NULL;
@@ -635,11 +689,17 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
     profile = g_strdup(c->profile);
     kv = coll_kv_copy(c->vkv, c->n_vkv, &n_kv);
     pthread_mutex_unlock(&c->write_lock);
-    if (st == VAJRA_OK && promote && (c->vvt->profile == NULL || c->vvt->create == NULL))
+    /* A plugin without profiles (vector-flat, vector-ivf) promotes through its keys alone. */
+    const int graph = promote && c->vvt->profile != NULL && c->vvt->create != NULL;
+    const int numbers = o.profile != NULL || o.M || o.ef_construction || o.ef_search;
+    if (st == VAJRA_OK && promote && !graph &&
+        (numbers || !VAJRA_VECTOR_HAS(c->vvt, 3, create_kv)))
         st = vajra_error_set(err, VAJRA_ERR_UNSUPPORTED,
-                             "the vector plugin %s has no profiles to promote to",
-                             c->vector_name);
-    if (st == VAJRA_OK && promote) {
+                             "the vector plugin %s has no profiles to promote to%s",
+                             c->vector_name,
+                             VAJRA_VECTOR_HAS(c->vvt, 3, create_kv) ? " (give vector_params)"
+                                                                    : "");
+    if (st == VAJRA_OK && graph) {
         const char *p = o.profile ? o.profile : profile;
         VajraVectorParams cur = params;
         st = coll_vector_params(c, p, o.M, o.ef_construction, o.ef_search, &params, err);
@@ -652,9 +712,10 @@ static vajra_status rebuild(VajraCollection *c, const VajraCompactOptions *opts,
             g_free(profile);
             profile = g_strdup(o.profile);
         }
-        if (st == VAJRA_OK)
-            st = promote_settle(c, &params, &kv, &n_kv, err);
     }
+    if (st == VAJRA_OK && promote)
+        st = promote_settle(c, graph, &params, o.vector_params, o.n_vector_params, &kv, &n_kv,
+                            err);
     Snapshot *full = coll_pin(c);
     Snapshot *base = choose_run(full, promote ? 0 : o.max_segments);
     snapshot_unref(full);

@@ -342,6 +342,16 @@ typedef struct VajraCompactOptions {
                               * only the consecutive run of segments with the fewest live
                               * documents that brings the count down to N (nothing when it is
                               * already at most N) — a merge policy for a maintenance thread */
+    /* Added after 1.0 (a smaller struct_size leaves them NULL/0). Promote only: more build keys
+     * of the vector plugin, as `vajra index --vector-param` takes them (vector-hnsw: storage
+     * auto|f32|f16|sq8, rerank 0|1, seed), applied last: they override the collection's current
+     * keys and the profile's values, and later segments are built with them too. With a plugin
+     * that has profiles, "profile", "M", "ef_construction" and "ef_search" are refused here
+     * (VAJRA_ERR_INVALID_ARGUMENT): they have the fields above. A plugin without profiles
+     * (vector-flat; vector-ivf: nlist, nprobe, ...) promotes through these keys alone. Borrowed
+     * for the call (the collection keeps copies). */
+    const VajraKeyValue *vector_params;
+    size_t n_vector_params;
 } VajraCompactOptions;
 
 /* Merge every committed segment into one, dropping deleted documents (their postings, vectors,
@@ -349,14 +359,21 @@ typedef struct VajraCompactOptions {
  * compacted state is saved durably before the call returns. Builds without blocking readers or the writer; writes committed meanwhile
  * are kept (they stay as newer segments; their deletes reach the merged one).
  * Errors: VAJRA_ERR_STATE (read-only), VAJRA_ERR_UNSUPPORTED (a segment from a format-1 file has
- * no stored texts), the plugins' and storage's errors. opts may be NULL. */
+ * no stored texts), VAJRA_ERR_INVALID_ARGUMENT (opts->vector_params given: they need promote),
+ * the plugins' and storage's errors. opts may be NULL. */
 VAJRA_API vajra_status vajra_collection_compact(VajraCollection *c,
                                                 const VajraCompactOptions *opts,
                                                 VajraError *err);
 
-/* Compact with new vector parameters (profile and/or M, ef_construction, ef_search), which also
- * apply to every later segment: "instant now, quality when the rebuild is done". Errors: as
- * compact, VAJRA_ERR_NOT_FOUND (unknown profile), VAJRA_ERR_STATE (no vector side). */
+/* Compact with new vector parameters (profile and/or M, ef_construction, ef_search, and/or other
+ * build keys in vector_params, e.g. {"storage", "sq8"}), which also apply to every later segment:
+ * "instant now, quality when the rebuild is done", "f32 rows now, sq8 when memory matters". Every
+ * current key not given is kept. Errors: as compact, VAJRA_ERR_NOT_FOUND (unknown profile),
+ * VAJRA_ERR_STATE (no vector side), VAJRA_ERR_INVALID_ARGUMENT (an unknown key or a bad value in
+ * vector_params, the message naming the key — the plugin's create_kv decides), VAJRA_ERR_UNSUPPORTED
+ * (vector_params given to a plugin without create_kv, vtable version < 3). On any error the
+ * collection is unchanged (parameters, segments, file). vajra_collection_compact refuses a
+ * non-empty vector_params (VAJRA_ERR_INVALID_ARGUMENT) rather than ignore it. */
 VAJRA_API vajra_status vajra_collection_promote(VajraCollection *c,
                                                 const VajraCompactOptions *opts,
                                                 VajraError *err);

@@ -467,22 +467,32 @@ static vajra_status do_promote(PyvCollection *self, const void *opts, VajraError
 static PyObject *compact_or_promote(PyvCollection *self, PyObject *args, PyObject *kwargs,
                                     int promote)
 {
-    static char *kwlist[] = {"profile", "M", "ef_construction", "ef_search", "threads", NULL};
+    static char *kwlist[] = {"profile", "M", "ef_construction", "ef_search", "threads",
+                             "vector_params", NULL};
     static char *compact_kwlist[] = {"threads", NULL};
     PyObject *profile_o = Py_None, *m_o = Py_None, *efc_o = Py_None, *efs_o = Py_None,
-             *threads_o = Py_None;
-    if (promote ? !PyArg_ParseTupleAndKeywords(args, kwargs, "|O$OOOO", kwlist, &profile_o, &m_o,
-                                               &efc_o, &efs_o, &threads_o)
+             *threads_o = Py_None, *vparams_o = Py_None;
+    if (promote ? !PyArg_ParseTupleAndKeywords(args, kwargs, "|O$OOOOO", kwlist, &profile_o,
+                                               &m_o, &efc_o, &efs_o, &threads_o, &vparams_o)
                 : !PyArg_ParseTupleAndKeywords(args, kwargs, "|$O", compact_kwlist, &threads_o))
         return NULL;
     VajraCompactOptions o = {.struct_size = sizeof o};
+    VajraKeyValue *vkv = NULL;
+    PyObject *vkeep = NULL, *result = NULL; /* vkeep: the strings vkv points into */
     if ((profile_o != Py_None && (o.profile = pyv_utf8(profile_o, "profile")) == NULL) ||
         pyv_opt_u32(m_o, "M", 0, 0, &o.M) < 0 ||
         pyv_opt_u32(efc_o, "ef_construction", 0, 0, &o.ef_construction) < 0 ||
         pyv_opt_u32(efs_o, "ef_search", 0, 0, &o.ef_search) < 0 ||
-        pyv_opt_u32(threads_o, "threads", 0, 1, &o.threads) < 0)
-        return NULL;
-    return locked_call(self, 0, promote ? do_promote : do_compact, &o);
+        pyv_opt_u32(threads_o, "threads", 0, 1, &o.threads) < 0 ||
+        (vparams_o != Py_None &&
+         vector_params_arg(vparams_o, "vector_params", &vkv, &o.n_vector_params, &vkeep) < 0))
+        goto out;
+    o.vector_params = vkv;
+    result = locked_call(self, 0, promote ? do_promote : do_compact, &o);
+out:
+    PyMem_Free(vkv);
+    Py_XDECREF(vkeep);
+    return result;
 }
 
 static PyObject *coll_compact(PyvCollection *self, PyObject *args, PyObject *kwargs)
@@ -974,8 +984,12 @@ static PyMethodDef coll_methods[] = {
      "deleted documents (saved durably on a writable file). Searches keep running meanwhile."},
     {"promote", (PyCFunction)(void (*)(void))coll_promote, METH_VARARGS | METH_KEYWORDS,
      "promote($self, profile=None, *, M=None, ef_construction=None, ef_search=None, "
-     "threads=None)\n--\n\nCompact with new vector parameters ('instant' now, 'quality' when the "
-     "rebuild is done); they apply to later segments too."},
+     "threads=None, vector_params=None)\n--\n\nCompact with new vector parameters ('instant' "
+     "now, 'quality' when the rebuild is done); they apply to later segments too. "
+     "`vector_params` (a dict, values passed as str) sets other build keys of the vector index "
+     "(e.g. {'storage': 'sq8'}), overriding the current ones; every key not given is kept. An "
+     "unknown key or bad value raises ValueError and changes nothing; 'profile', 'M', "
+     "'ef_construction' and 'ef_search' are refused there (use the arguments)."},
     {"commit", (PyCFunction)coll_commit, METH_NOARGS,
      "commit($self)\n--\n\nMake everything added searchable (and save to the create() path)."},
     {"save", (PyCFunction)(void (*)(void))coll_save, METH_VARARGS | METH_KEYWORDS,

@@ -1,4 +1,5 @@
-"""Live collections through Python: writable open, upsert, delete, compact, promote, counts."""
+"""Live collections through Python: writable open, upsert, delete, compact, promote (also with
+vector_params), counts."""
 import threading
 
 import numpy as np
@@ -54,6 +55,52 @@ def test_writable_lifecycle(demo, tmp_path):
     # a compacted collection file's vector side loads as a bare HNSWIndex
     h = vajra.HNSWIndex.load(path)
     assert len(h) == 299
+
+
+def test_promote_vector_params(demo, tmp_path):
+    # f32 rows now, sq8 rows later: for the promoted segment, later segments and the file
+    path = tmp_path / "kv.vjr"
+    ids, texts, vecs, titles = small(demo, 1000)
+    c = vajra.Collection.create(path, dim=128, vector_params={"storage": "f32"})
+    c.add(ids[:900], texts[:900], vecs[:900], titles[:900])
+    c.commit()
+    c.close()
+    w = vajra.Collection.open(path, writable=True)
+    qs = demo.qvectors[:50]
+
+    def tops():
+        return [[h.id for h in w.search(vector=q, k=10)] for q in qs]
+
+    before, vp0, gen0 = tops(), w.info["vector_params"], w.counts["generation"]
+    assert vp0["storage"] == "f32"
+    for bad, needle in [({"storag": "sq8"}, "storag"), ({"storage": "f64"}, "storage"),
+                        ({"M": 32}, "VajraCompactOptions.M")]:
+        with pytest.raises(vajra.InvalidArgumentError, match=needle):
+            w.promote(vector_params=bad)
+        assert (w.info["vector_params"], w.counts["generation"]) == (vp0, gen0)
+        assert tops() == before
+    with pytest.raises(TypeError):
+        w.promote(vector_params=[("storage", "sq8")])
+    with pytest.raises(TypeError):  # compact takes no vector keys
+        w.compact(vector_params={"storage": "sq8"})
+    w.promote(vector_params={"storage": "sq8", "rerank": 0})  # values pass as str(value)
+    vp = w.info["vector_params"]
+    assert (vp["storage"], vp["rerank"]) == ("sq8", "0")
+    assert {k: vp[k] for k in ("M", "ef_construction", "ef_search", "seed")} == \
+        {k: vp0[k] for k in ("M", "ef_construction", "ef_search", "seed")}
+    assert w.info["profile"] == "fast"
+    after = tops()
+    # sq8 rows reorder near ties only: measured 497/500 of the top-10 kept; bound 0.9
+    kept = sum(len(set(a) & set(b)) for a, b in zip(before, after))
+    assert kept >= 0.9 * sum(len(a) for a in before), kept
+    w.add(ids[900:], texts[900:], vecs[900:], titles[900:])  # a later segment: sq8 too
+    w.commit()
+    assert w.counts["segments"] == 2 and w.info["vector_params"]["storage"] == "sq8"
+    live = tops()
+    w.close()
+    r = vajra.Collection.open(path)
+    assert r.info["vector_params"]["storage"] == "sq8"
+    assert [[h.id for h in r.search(vector=q, k=10)] for q in qs] == live
 
 
 def test_searches_run_during_commits(demo, tmp_path):

@@ -181,8 +181,12 @@ class Collection:
         """Merge the segments into one without the deleted documents; searches keep running."""
     def promote(self, profile: str | None = None, *, M: int | None = None,
                 ef_construction: int | None = None, ef_search: int | None = None,
-                threads: int | None = None) -> None:
-        """Compact with new vector parameters (e.g. 'instant' now, 'quality' later)."""
+                threads: int | None = None,
+                vector_params: dict[str, str | int] | None = None) -> None:
+        """Compact with new vector parameters (e.g. 'instant' now, 'quality' later), which
+        later segments use too. `vector_params` sets other build keys of the vector index
+        (e.g. {"storage": "sq8"}, {"rerank": 1}), overriding the current values; keys not given
+        are kept. A bad key or value raises InvalidArgumentError and changes nothing."""
     def commit(self) -> None:
         """Make everything staged searchable at once (and save: a writable file durably, or the
         create() path)."""

@@ -150,6 +150,7 @@ class Help(unittest.TestCase):
         self.assertIn("--upsert", run("add", "--help", check=0).stdout)
         self.assertIn("--ids FILE", run("delete", "--help", check=0).stdout)
         self.assertIn("--profile", run("promote", "--help", check=0).stdout)
+        self.assertIn("--vector-param KEY=VALUE", run("promote", "--help", check=0).stdout)
         info = run("info", "--help", check=0).stdout
         for key in ["segments", "generation", "live", "deleted"]:
             self.assertIn(key, info)
@@ -161,7 +162,9 @@ class Help(unittest.TestCase):
                      ("add", BASE, docs, "--threads", "0"), ("add", BASE, docs, "--frobnicate"),
                      ("delete",), ("delete", BASE), ("compact",), ("compact", BASE, "x"),
                      ("compact", BASE, "--profile", "quality"), ("promote", BASE),
-                     ("promote", BASE, "--M", "zero"), ("add", BASE, docs, "--storage", "tape")]:
+                     ("promote", BASE, "--M", "zero"), ("add", BASE, docs, "--storage", "tape"),
+                     ("compact", BASE, "--vector-param", "storage=sq8"),
+                     ("promote", BASE, "--vector-param", "storage")]:
             p = run(*args, check=2)
             self.assertEqual(p.stdout, "", args)
             self.assertIn(f"vajra {args[0]}: ", p.stderr, args)
@@ -452,6 +455,61 @@ class Lifecycle(LiveTestCase):
         docs = write_jsonl(self.path("d.jsonl"), [{"_id": "1", "title": "frobback", "text": "again"}])
         self.assertEqual(run_json("add", self.idx, docs, "--vectors", fv)["live"], 1399)
         self.assertEqual(self.lexical("frobback", k=1)[0]["id"], "1")
+
+
+class PromoteVectorParam(LiveTestCase):
+    """promote --vector-param: another build key of the vector index (f32 rows now, sq8 later),
+    kept for later segments; a bad key leaves the file as it was."""
+
+    def vector_top(self, npy_row, k=10, idx=None):
+        return [h["id"] for h in run_json("search", idx or self.idx, "--mode", "vector",
+                                          "--query-vector", npy_row, "-k", str(k))["hits"]]
+
+    def test_f32_to_sq8(self):
+        before = self.info()
+        self.assertIn(before["vector_params"]["storage"], ("auto", "f32"))
+        qs = demo("lsa128.queries.npy")
+        tops = [self.vector_top(f"{qs}:{i}") for i in range(20)]
+        # bad keys and values: refused, nothing changed
+        for kv, needle in [("storag=sq8", "storag"), ("storage=f64", "storage"),
+                           ("M=32", "--M"), ("rerank=2", "rerank")]:
+            self.assert_unchanged(lambda: self.assert_fails(
+                ("promote", self.idx, "--vector-param", kv), 1, needle, "nothing was changed"))
+        j = run_json("promote", self.idx, "--vector-param", "storage=sq8")
+        self.assertEqual(set(j), SUMMARY_KEYS)
+        after = self.info()
+        self.assertEqual(after["vector_params"]["storage"], "sq8")
+        self.assertEqual(j["profile"], "fast")
+        for key in ("M", "ef_construction", "ef_search", "seed"):  # every other key is kept
+            self.assertEqual(after["vector_params"][key], before["vector_params"][key], key)
+        # sq8 rows reorder near ties only: measured 197/200 of the top-10 kept; bound 0.9
+        kept = sum(len(set(a) & set(self.vector_top(f"{qs}:{i}"))) for i, a in enumerate(tops))
+        self.assertGreaterEqual(kept, 0.9 * sum(len(a) for a in tops))
+        # a later segment is built with sq8 too: the saved file holds its sq8 sections
+        docs = write_jsonl(self.path("more.jsonl"), [{"_id": "m1", "title": "t", "text": "x"}])
+        run("add", self.idx, docs, "--vectors", write_npy(self.path("m.npy"), [VECTORS[3]]),
+            check=0)
+        self.assertEqual(self.info()["segments"], 2)
+        sections = [name for name, _ in read_container(self.idx)]
+        self.assertIn("s0.hnsw.sq8_ranges", sections)
+        self.assertIn("s1.hnsw.sq8_ranges", sections)
+        # text summary, and --vector-param with --profile
+        out = run("promote", self.idx, "--profile", "quality", "--vector-param", "rerank=1",
+                  check=0).stdout
+        self.assertRegex(out, r'^Promoted .* to profile "quality" \(M=14, ef_construction=160, '
+                              r'ef_search=640\) with rerank=1, dropping 0 deleted documents')
+        vp = self.info()["vector_params"]
+        self.assertEqual((vp["storage"], vp["rerank"], vp["M"]), ("sq8", "1", "14"))
+
+    def test_flat_index_promotes_through_its_keys(self):
+        flat = self.path("flat.vjr")
+        run("index", demo("corpus.jsonl"), "--vectors", demo("lsa128.docs.npy"), "-o", flat,
+            "--vector-plugin", "vector-flat", check=0)
+        self.assertEqual(self.info(flat)["vector_params"], {"storage": "f32"})
+        self.assert_fails(("promote", flat, "--profile", "quality"), 1, "no profiles")
+        out = run("promote", flat, "--vector-param", "storage=f16", check=0).stdout
+        self.assertRegex(out, r"^Promoted .* to storage=f16, dropping 0 deleted documents")
+        self.assertEqual(self.info(flat)["vector_params"], {"storage": "f16"})
 
 
 class Errors(LiveTestCase):

@@ -1,6 +1,6 @@
 /* `vajra compact INDEX` and `vajra promote INDEX --profile quality`: merge every segment into one
- * without the deleted documents (promote: rebuilding the vectors with another HNSW profile),
- * saved durably. */
+ * without the deleted documents (promote: rebuilding the vectors with another HNSW profile or
+ * other build keys, --vector-param storage=sq8), saved durably. */
 #include <getopt.h>
 #include <string.h>
 
@@ -22,15 +22,21 @@ static void compact_help(void)
 
 static void promote_help(void)
 {
-    printf("Usage: vajra promote INDEX --profile quality|fast|instant [--M N] "
-           "[--ef-construction N]\n                     [--ef-search N] [OPTIONS]\n\n"
-           "Compact INDEX and rebuild its HNSW graph with another profile (or parameters), "
-           "which\nlater segments use too: index with --profile instant, promote to quality "
-           "later.\n\n"
+    printf("Usage: vajra promote INDEX [--profile quality|fast|instant] [--M N] "
+           "[--ef-construction N]\n                     [--ef-search N] "
+           "[--vector-param KEY=VALUE]... [OPTIONS]\n\n"
+           "Compact INDEX and rebuild its vector index with another profile, parameters or "
+           "build\nkeys, which later segments use too: index with --profile instant, promote "
+           "to quality\nlater; index with f32 rows, promote with --vector-param storage=sq8 "
+           "when memory matters.\nGive at least one of the options below.\n\n"
            "  --profile quality|fast|instant   the new HNSW profile\n"
            "  --M N, --ef-construction N, --ef-search N   override the profile (without "
-           "--profile:\n                             change just these)\n" CLI_LIVE_HELP
-               CLI_LIVE_HELP_TAIL);
+           "--profile:\n                             change just these)\n"
+           "  --vector-param KEY=VALUE   another build key of the vector index, as 'vajra "
+           "index'\n                             takes it (repeatable; e.g. storage=sq8 or "
+           "rerank=1 for\n                             vector-hnsw, storage=f16 for "
+           "vector-flat): it overrides the\n                             current value; every "
+           "key not given is kept\n" CLI_LIVE_HELP CLI_LIVE_HELP_TAIL);
 }
 
 enum { OPT_PROFILE = 256, OPT_M, OPT_EFC, OPT_EFS, OPT_MAX_SEGMENTS };
@@ -43,6 +49,7 @@ static int rebuild(int argc, char **argv, int promote)
         {"M", required_argument, NULL, OPT_M},
         {"ef-construction", required_argument, NULL, OPT_EFC},
         {"ef-search", required_argument, NULL, OPT_EFS},
+        {"vector-param", required_argument, NULL, CLI_OPT_VECTOR_PARAM},
         {0, 0, 0, 0}};
     static const struct option compact_longopts[] = {
         CLI_LIVE_LONGOPTS,
@@ -52,6 +59,8 @@ static int rebuild(int argc, char **argv, int promote)
     CliLiveOptions lo;
     cli_live_defaults(&lo);
     VajraCompactOptions co = {.struct_size = sizeof co};
+    CliBuildOptions bo; /* only its --vector-param list: the parser `vajra index` uses */
+    cli_build_defaults(&bo);
     int ch;
     while ((ch = getopt_long(argc, argv, "qh", promote ? longopts : compact_longopts, NULL)) !=
            -1) {
@@ -62,6 +71,10 @@ static int rebuild(int argc, char **argv, int promote)
             continue;
         switch (ch) {
         case OPT_PROFILE: co.profile = optarg; break;
+        case CLI_OPT_VECTOR_PARAM:
+            if (cli_build_option(cmd, ch, optarg, &bo) < 0)
+                return CLI_EXIT_USAGE;
+            break;
         case OPT_M:
         case OPT_EFC:
         case OPT_EFS:
@@ -87,9 +100,12 @@ static int rebuild(int argc, char **argv, int promote)
     if (argc - optind != 1)
         return cli_usage_error(cmd, "expected one INDEX argument");
     if (promote && co.profile == NULL && co.M == 0 && co.ef_construction == 0 &&
-        co.ef_search == 0)
-        return cli_usage_error(cmd, "give --profile (or --M, --ef-construction, --ef-search)");
+        co.ef_search == 0 && bo.n_vparams == 0)
+        return cli_usage_error(cmd, "give --profile (or --M, --ef-construction, --ef-search, "
+                                    "--vector-param)");
     co.threads = lo.threads;
+    co.vector_params = bo.vparams;
+    co.n_vector_params = bo.n_vparams;
 
     CliLive l;
     if (cli_live_open(&l, cmd, argv[optind], &lo))
@@ -107,11 +123,19 @@ static int rebuild(int argc, char **argv, int promote)
     if (promote) {
         VajraCollectionInfo in = {.struct_size = sizeof in};
         vajra_collection_info(l.c, &in);
-        what = g_strdup_printf("Promoted %s to profile \"%s\" (M=%u, ef_construction=%u, "
-                               "ef_search=%u), dropping %u deleted documents",
-                               l.path, in.profile, in.vector_params.M,
-                               in.vector_params.ef_construction, in.vector_params.ef_search,
-                               l.before.deleted);
+        GString *g = g_string_new(NULL);
+        g_string_printf(g, "Promoted %s", l.path);
+        if (in.profile != NULL) /* plugins without profiles have no graph numbers either */
+            g_string_append_printf(g, " to profile \"%s\" (M=%u, ef_construction=%u, "
+                                   "ef_search=%u)", in.profile, in.vector_params.M,
+                                   in.vector_params.ef_construction, in.vector_params.ef_search);
+        for (size_t i = 0; i < bo.n_vparams; i++) { /* the settled values of the keys given */
+            const char *v = vajra_kv_get(in.vector_kv, in.n_vector_kv, bo.vparams[i].key);
+            g_string_append_printf(g, "%s%s=%s", i ? ", " : in.profile ? " with " : " to ",
+                                   bo.vparams[i].key, v ? v : bo.vparams[i].value);
+        }
+        g_string_append_printf(g, ", dropping %u deleted documents", l.before.deleted);
+        what = g_string_free(g, FALSE);
     } else {
         VajraCollectionCounts now = {.struct_size = sizeof now};
         vajra_collection_counts(l.c, &now);
