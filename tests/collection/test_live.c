@@ -22,6 +22,7 @@
 
 #include "vajra/collection.h"
 #include "test_cranfield.h"
+#include "test_scratch.h"
 #include "vajra/io.h"
 
 extern char **environ;
@@ -52,17 +53,7 @@ static void free_data(void)
 {
     test_cranfield_free(&cran);
     vajra_registry_free(reg);
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    if (d != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(d)) != NULL) {
-            char *p = g_build_filename(tmpdir, name, NULL);
-            unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    rmdir(tmpdir);
+    test_scratch_remove(tmpdir);
 }
 
 static char *tmp_file(const char *name)

@@ -25,6 +25,7 @@
 
 #include "vajra/collection.h"
 #include "test_cranfield.h"
+#include "test_scratch.h"
 #include "vajra/io.h"
 
 #define ADDS 10
@@ -268,16 +269,7 @@ START_TEST(killed_writer_reopens_to_last_commit)
             kills, (unsigned long long)reported, mid_step, temps_seen);
 
     g_rand_free(rng);
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        char *f = g_build_filename(tmpdir, name, NULL);
-        unlink(f);
-        g_free(f);
-    }
-    if (d != NULL)
-        g_dir_close(d);
-    rmdir(tmpdir);
+    test_scratch_remove(tmpdir);
     g_free(path);
     test_cranfield_free(&cran);
     vajra_registry_free(reg);

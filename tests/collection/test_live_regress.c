@@ -15,6 +15,7 @@
 #include <glib.h>
 
 #include "vajra/collection.h"
+#include "test_scratch.h"
 
 enum { DIM = 8, N0 = 30 };
 
@@ -33,16 +34,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        char *p = g_build_filename(tmpdir, name, NULL);
-        unlink(p);
-        g_free(p);
-    }
-    if (d != NULL)
-        g_dir_close(d);
-    rmdir(tmpdir);
+    test_scratch_remove(tmpdir);
     g_free(path);
     vajra_registry_free(reg);
 }

@@ -17,6 +17,7 @@
 #include "vajra/storage.h"
 
 #include "test_cranfield.h"
+#include "test_scratch.h"
 
 #define NQ 225
 #define K 10
@@ -39,16 +40,7 @@ static void free_data(void)
 {
     test_cranfield_free(&cran);
     vajra_registry_free(reg);
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        char *p = g_build_filename(tmpdir, name, NULL);
-        unlink(p);
-        g_free(p);
-    }
-    if (d != NULL)
-        g_dir_close(d);
-    rmdir(tmpdir);
+    test_scratch_remove(tmpdir);
 }
 
 /* The top-K external ids of every query's vector search (exact scan with `exact`). */

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "emb_test_util.h"
+#include "test_scratch.h"
 #include "vajra/collection.h"
 #include "vajra/io.h"
 
@@ -46,16 +47,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    GDir *d = g_dir_open(tmpdir, 0, NULL);
-    const char *name;
-    while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-        char *p = g_build_filename(tmpdir, name, NULL);
-        unlink(p);
-        g_free(p);
-    }
-    if (d != NULL)
-        g_dir_close(d);
-    rmdir(tmpdir);
+    test_scratch_remove(tmpdir);
     g_free(path);
     g_free(table);
     vajra_docset_free(docs);
